@@ -1,0 +1,1 @@
+"""scopegate: gate pull requests on scope discipline and rework."""

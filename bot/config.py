@@ -1,0 +1,176 @@
+"""The rules file: schema, safe loading with positions, merging (built-in → org → repo)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from rules.size import SUMMARY as SIZE_SUMMARY
+from rules.size import Config as SizeConfig
+
+RULES_PATH = ".github/scopegate.yml"
+
+
+class ReportConfig(BaseModel):
+    """Where the verdict is published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Literal["sticky", "on-failure", "none"] = Field(
+        "sticky", description="One comment edited in place (sticky), only while failing, or none."
+    )
+    check_name: str = Field("scopegate", min_length=1, description="Name of the check run.")
+
+
+class OverrideConfig(BaseModel):
+    """Who may pass a failing gate, and how."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field("scopegate/override", min_length=1, description="Label that overrides the gate.")
+    min_permission: Literal["triage", "write", "maintain", "admin"] = Field(
+        "maintain", description="Least repository permission allowed to override."
+    )
+
+
+class RulesFile(BaseModel):
+    """The whole `.github/scopegate.yml`; every key is optional."""
+
+    model_config = ConfigDict(extra="forbid", title="scopegate rules file")
+
+    size: SizeConfig = Field(default_factory=SizeConfig, description=SIZE_SUMMARY)
+    report: ReportConfig = Field(default_factory=ReportConfig, description=ReportConfig.__doc__)
+    override: OverrideConfig = Field(default_factory=OverrideConfig, description=OverrideConfig.__doc__)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """One layer of configuration: where it came from and its text."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """A user's mistake in a rules file, with its place (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """The effective config, the problems found, and which layer set each value (by dotted key)."""
+
+    config: RulesFile
+    problems: tuple[ConfigProblem, ...]
+    origins: Mapping[str, str]
+
+
+def load_config(*layers: ConfigSource) -> LoadedConfig:
+    """Merge `layers` over the built-in defaults, later layers winning; a broken layer is reported
+    and skipped, never half-applied."""
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    problems: list[ConfigProblem] = []
+    for layer in layers:
+        data, layer_problems = _parse_layer(layer)
+        problems.extend(layer_problems)
+        if data is None:
+            continue
+        merged = _deep_merge(merged, data)
+        for key, line in _leaves(data):
+            origins[key] = f"{layer.name}:{line}"
+    config = RulesFile.model_validate(merged)
+    return LoadedConfig(config, tuple(problems), origins)
+
+
+def validate_text(name: str, text: str) -> tuple[ConfigProblem, ...]:
+    """Problems of one rules file on its own."""
+    return tuple(_parse_layer(ConfigSource(name, text))[1])
+
+
+def _parse_layer(layer: ConfigSource) -> tuple[dict[str, Any] | None, list[ConfigProblem]]:
+    try:
+        document = YAML(typ="rt").load(layer.text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [ConfigProblem(layer.name, line, column, f"invalid YAML: {error.problem or error}")]
+    except YAMLError as error:
+        return None, [ConfigProblem(layer.name, 1, 1, f"invalid YAML: {error}")]
+    if document is None:
+        return {}, []
+    if not isinstance(document, CommentedMap):
+        return None, [ConfigProblem(layer.name, 1, 1, "the rules file must be a mapping of sections")]
+    try:
+        RulesFile.model_validate(document)
+    except ValidationError as error:
+        return None, [_problem(layer.name, document, e) for e in error.errors()]
+    return _plain(document), []
+
+
+def _problem(name: str, document: CommentedMap, error: Any) -> ConfigProblem:
+    loc = tuple(error["loc"])
+    line, column = _position(document, loc)
+    where = ".".join(str(part) for part in loc)
+    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+    return ConfigProblem(name, line, column, f"{where}: {message}" if where else message)
+
+
+def _position(node: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
+    """1-based line and column of the deepest node of `loc` that exists in the YAML document."""
+    line, column = 0, 0
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line, column = node.lc.value(part) if _is_scalar(node[part]) else node.lc.key(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line, column = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+    return line + 1, column + 1
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, CommentedMap | CommentedSeq)
+
+
+def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, int]]:
+    for key, value in node.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, CommentedMap) and value:
+            yield from _leaves(value, f"{dotted}.")
+        else:
+            yield dotted, node.lc.key(key)[0] + 1
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, CommentedMap):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

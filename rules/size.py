@@ -1,0 +1,95 @@
+"""Size gate: fail pull requests above the effective-size limit, label their size, and propose a split."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.findings import Finding, Severity
+from bot.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
+from bot.split import plan_split
+from rules.base import Context, Example, RuleResult
+
+ID = "size"
+SECTION = "size"
+SUMMARY = "Fail pull requests whose effective size is over the limit, label their size, propose a split."
+HELP = """\
+Effective size is added + deleted lines of the files that count. Lockfiles, binary files, paths marked
+`linguist-generated` or `linguist-vendored` in any `.gitattributes` of the base tree, files under
+`vendor/` or `node_modules/`, files whose first lines carry an `@generated` or
+`Code generated … DO NOT EDIT` comment, and paths matching `exclude` are listed but count 0; a pure
+rename counts 0. Above `max_lines` (or `max_files` counted files) the gate fails and the output proposes
+a split: the changed files grouped by area into candidate pull requests under the limit, tests kept with
+the code they test. Above `warn_lines` it warns. Larger PRs are reworked more: Graphite's data puts the
+ideal near 50 lines and ~5x more rework above 500."""
+
+
+class Config(BaseModel):
+    """Size limits and labels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_lines: int = Field(800, ge=1, description="Effective changed lines above which the gate fails.")
+    warn_lines: int = Field(400, ge=1, description="Effective changed lines above which the gate warns.")
+    max_files: int = Field(60, ge=1, description="Counted changed files above which the gate fails.")
+    labels: dict[str, int] = Field(
+        default_factory=lambda: {"XS": 10, "S": 30, "M": 100, "L": 500, "XL": 1000},
+        description="Size label buckets, as in Kubernetes' Prow: size/<NAME> below each bound, else XXL.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Extra gitwildmatch globs whose files count 0 (e.g. '**/__snapshots__/**').",
+    )
+
+    @model_validator(mode="after")
+    def _warn_below_max(self) -> Self:
+        if self.warn_lines > self.max_lines:
+            raise ValueError(f"warn_lines ({self.warn_lines}) is above max_lines ({self.max_lines})")
+        return self
+
+
+def size_label(lines: int, buckets: dict[str, int]) -> str:
+    """The `size/*` label for `lines`: the first bucket whose bound is above it, else XXL."""
+    for name, bound in sorted(buckets.items(), key=lambda item: item[1]):
+        if lines < bound:
+            return f"size/{name}"
+    return "size/XXL"
+
+
+def evaluate(context: Context, config: Config) -> RuleResult:
+    """Size findings, the size label and, for an oversized PR, a split plan."""
+    measure = context.measure
+    lines, files = measure.effective_lines, len(measure.counted)
+    findings: list[Finding] = []
+    if lines > config.max_lines:
+        findings.append(
+            _finding(Severity.ERROR, f"{lines:,} effective lines; the limit is {config.max_lines:,}.")
+        )
+    elif lines > config.warn_lines:
+        findings.append(
+            _finding(Severity.WARNING, f"{lines:,} effective lines; above {config.warn_lines:,}.")
+        )
+    if files > config.max_files:
+        findings.append(
+            _finding(Severity.ERROR, f"{files:,} files changed; the limit is {config.max_files:,}.")
+        )
+    oversized = lines > config.max_lines or files > config.max_files
+    plan = plan_split(measure.counted, config.max_lines, config.max_files) if oversized else ()
+    return RuleResult(tuple(findings), (size_label(lines, config.labels),), plan)
+
+
+def _finding(severity: Severity, message: str) -> Finding:
+    return Finding(rule=ID, severity=severity, message=message)
+
+
+def _example(lines: int) -> PullRequestSnapshot:
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    changed = ChangedFile(path="src/app.py", status=FileStatus.MODIFIED, additions=lines, deletions=0)
+    return PullRequestSnapshot(pull_request=info, files=(changed,))
+
+
+EXAMPLES = (
+    Example("a 120-line change passes", _example(120), passes=True),
+    Example("a 1,200-line change fails", _example(1200), passes=False),
+)

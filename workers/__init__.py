@@ -1,0 +1,1 @@
+"""arq workers: gather, evaluate, publish, record."""
