@@ -51,10 +51,10 @@ class RulesFile(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ConfigSource:
-    """One layer of configuration: where it came from and its text."""
+    """One layer of configuration: where it came from and its text (None: the file does not exist)."""
 
     name: str
-    text: str
+    text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +86,13 @@ def load_config(*layers: ConfigSource) -> LoadedConfig:
     origins: dict[str, str] = {}
     problems: list[ConfigProblem] = []
     for layer in layers:
+        if layer.text is None:
+            continue
         data, layer_problems = _parse_layer(layer)
         problems.extend(layer_problems)
         if data is None:
             continue
-        merged = _deep_merge(merged, data)
+        merged = _deep_merge(merged, _plain(data))
         for key, line in _leaves(data):
             origins[key] = f"{layer.name}:{line}"
     config = RulesFile.model_validate(merged)
@@ -102,9 +104,9 @@ def validate_text(name: str, text: str) -> tuple[ConfigProblem, ...]:
     return tuple(_parse_layer(ConfigSource(name, text))[1])
 
 
-def _parse_layer(layer: ConfigSource) -> tuple[dict[str, Any] | None, list[ConfigProblem]]:
+def _parse_layer(layer: ConfigSource) -> tuple[CommentedMap | None, list[ConfigProblem]]:
     try:
-        document = YAML(typ="rt").load(layer.text)
+        document = YAML(typ="rt").load(layer.text or "")
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -112,30 +114,32 @@ def _parse_layer(layer: ConfigSource) -> tuple[dict[str, Any] | None, list[Confi
     except YAMLError as error:
         return None, [ConfigProblem(layer.name, 1, 1, f"invalid YAML: {error}")]
     if document is None:
-        return {}, []
+        return CommentedMap(), []
     if not isinstance(document, CommentedMap):
         return None, [ConfigProblem(layer.name, 1, 1, "the rules file must be a mapping of sections")]
     try:
         RulesFile.model_validate(document)
     except ValidationError as error:
         return None, [_problem(layer.name, document, e) for e in error.errors()]
-    return _plain(document), []
+    return document, []
 
 
 def _problem(name: str, document: CommentedMap, error: Any) -> ConfigProblem:
     loc = tuple(error["loc"])
-    line, column = _position(document, loc)
+    line, column = _position(document, loc, at_key=error["type"] == "extra_forbidden")
     where = ".".join(str(part) for part in loc)
     message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
     return ConfigProblem(name, line, column, f"{where}: {message}" if where else message)
 
 
-def _position(node: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
-    """1-based line and column of the deepest node of `loc` that exists in the YAML document."""
+def _position(node: Any, loc: tuple[Any, ...], at_key: bool) -> tuple[int, int]:
+    """1-based line and column of the deepest node of `loc` that exists in the YAML document:
+    the key itself for an unknown key, else the value for a scalar."""
     line, column = 0, 0
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.value(part) if _is_scalar(node[part]) else node.lc.key(part)
+            scalar = _is_scalar(node[part]) and not at_key
+            line, column = node.lc.value(part) if scalar else node.lc.key(part)
             node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
             line, column = node.lc.item(part)

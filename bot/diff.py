@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from unidiff.patch import Hunk as UnidiffHunk
 from unidiff.patch import PatchedFile, PatchSet
 
 from bot.snapshot import ChangedFile, FileStatus, Hunk
 
 
-def parse_diff(text: str) -> tuple[ChangedFile, ...]:
-    """Parse `git diff` output (any context size, rename detection on) into changed files."""
-    return tuple(_changed_file(patched) for patched in PatchSet(text))
+def parse_diff(text: str | Iterable[str]) -> tuple[ChangedFile, ...]:
+    """Parse `git diff -U0` output (no context lines, rename detection on) into changed files.
+
+    Without context a hunk is one block: its removed lines, then its added lines. So the line numbers
+    follow from the hunk header, and unidiff can skip building an object per line (`metadata_only`),
+    which is most of its cost on a large diff.
+    """
+    return tuple(_changed_file(patched) for patched in PatchSet(text, metadata_only=True))
 
 
 def parse_file_patch(patch: str) -> tuple[Hunk, ...]:
-    """Parse the hunks-only `patch` of one file, as GitHub's files API returns it."""
+    """Parse the hunks-only `patch` of one file (with context), as GitHub's files API returns it."""
     if not patch:
         return ()
     (patched,) = PatchSet(f"--- a/f\n+++ b/f\n{patch}\n")
-    return tuple(_hunk(h) for h in patched)
+    return tuple(_lines(h) for h in patched)
 
 
 def _changed_file(patched: PatchedFile) -> ChangedFile:
-    hunks = tuple(_hunk(h) for h in patched)
     previous = _strip_prefix(patched.source_file) if patched.is_rename else None
     return ChangedFile(
         path=patched.path,
@@ -31,7 +37,7 @@ def _changed_file(patched: PatchedFile) -> ChangedFile:
         deletions=patched.removed,
         previous_path=previous,
         binary=patched.is_binary_file,
-        hunks=hunks,
+        hunks=tuple(_block(h) for h in patched),
     )
 
 
@@ -45,21 +51,29 @@ def _status(patched: PatchedFile) -> FileStatus:
     return FileStatus.MODIFIED
 
 
-def _hunk(hunk: UnidiffHunk) -> Hunk:
-    added: list[int] = []
-    removed: list[int] = []
-    for line in hunk:
-        if line.is_added and line.target_line_no is not None:
-            added.append(line.target_line_no)
-        elif line.is_removed and line.source_line_no is not None:
-            removed.append(line.source_line_no)
+def _block(hunk: UnidiffHunk) -> Hunk:
+    """A zero-context hunk: contiguous removed and added ranges."""
     return Hunk(
         source_start=hunk.source_start,
         source_length=hunk.source_length,
         target_start=hunk.target_start,
         target_length=hunk.target_length,
-        added=tuple(added),
-        removed=tuple(removed),
+        added=range(hunk.target_start, hunk.target_start + hunk.target_length),
+        removed=range(hunk.source_start, hunk.source_start + hunk.source_length),
+    )
+
+
+def _lines(hunk: UnidiffHunk) -> Hunk:
+    """A hunk with context: line numbers read line by line."""
+    added = tuple(line.target_line_no for line in hunk if line.is_added and line.target_line_no)
+    removed = tuple(line.source_line_no for line in hunk if line.is_removed and line.source_line_no)
+    return Hunk(
+        source_start=hunk.source_start,
+        source_length=hunk.source_length,
+        target_start=hunk.target_start,
+        target_length=hunk.target_length,
+        added=added,
+        removed=removed,
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from bot.config import RULES_PATH
+from bot.config import RULES_PATH, ConfigSource
 from bot.diff import parse_diff
 from bot.snapshot import (
     Commit,
@@ -19,6 +20,7 @@ from bot.snapshot import (
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The same diff for every user: no external diff drivers, textconv, colour or custom prefixes.
+LOG_FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B%x1e"
 DIFF_ARGS = (
     "diff",
     "--no-color",
@@ -34,33 +36,51 @@ class GitError(Exception):
     """A git command failed for a reason the user can fix; the message is one line."""
 
 
-def gather(repo: Path, base: str | None, head: str, rules_file: Path | None = None) -> PullRequestSnapshot:
+def gather(repo: Path, base: str | None, head: str, rules: ConfigSource | None = None) -> PullRequestSnapshot:
     """Snapshot the change from the merge-base of `base` and `head` to `head`.
 
     Rules and CODEOWNERS come from the tip of `base` (a branch cannot loosen its own gate),
-    unless `rules_file` names a file to use instead.
+    unless `rules` is given instead.
     """
     root = Path(_git(repo, "rev-parse", "--show-toplevel", error="not a git repository").decode().strip())
     base = base or default_base(root)
-    base_sha, head_sha = _commit(root, base), _commit(root, head)
+    base_sha, head_sha = _resolve(root, base, head)
     merge_base = _git(
         root, "merge-base", base_sha, head_sha, error=f"{base} and {head} have no common ancestor"
     )
     start = merge_base.decode().strip()
-    diff = _git(root, "-c", "core.quotePath=false", *DIFF_ARGS, "-U0", start, head_sha)
-    files = parse_diff(diff.decode("utf-8", errors="replace"))
-    rules_text = rules_file.read_text(encoding="utf-8") if rules_file else _show(root, base_sha, RULES_PATH)
+    # The three reads are independent: git produces the log and the tree listing while Python parses the
+    # diff as it streams in, which is most of the wall time on a large change.
+    log = _spawn(root, "log", f"--format={LOG_FORMAT}", f"{start}..{head_sha}")
+    listing = _spawn(root, "ls-tree", "-r", "-z", "--name-only", base_sha)
+    diff = _spawn(root, "-c", "core.quotePath=false", *DIFF_ARGS, "-U0", start, head_sha)
+    assert diff.stdout is not None  # spawned with a pipe; narrows the type
+    files = parse_diff(io.TextIOWrapper(diff.stdout, encoding="utf-8", errors="replace", newline="\n"))
+    _finish(diff)
+    commits = tuple(_commits(_finish(log).decode("utf-8", errors="replace")))
+    attributes = [
+        p
+        for p in _finish(listing).decode("utf-8", errors="replace").split("\0")
+        if p == ".gitattributes" or p.endswith("/.gitattributes")
+    ]
+    at_base = {
+        p: b.decode("utf-8", errors="replace")
+        for p, b in read_blobs(root, base_sha, [RULES_PATH, *CODEOWNERS_PATHS, *attributes]).items()
+    }
+    rules = rules or ConfigSource(RULES_PATH, at_base.get(RULES_PATH))
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
         files=files,
-        commits=tuple(_commits(root, start, head_sha)),
+        commits=commits,
         head_contents=LazyBlobs(
             root, head_sha, [f.path for f in files if f.status is not FileStatus.REMOVED]
         ),
-        gitattributes=tuple(_gitattributes(root, base_sha)),
-        rules_text=rules_text,
-        rules_path=str(rules_file) if rules_file else RULES_PATH,
-        codeowners_text=next((t for p in CODEOWNERS_PATHS if (t := _show(root, base_sha, p))), None),
+        gitattributes=tuple(
+            GitAttributesFile(p.rpartition("/")[0], at_base[p]) for p in attributes if p in at_base
+        ),
+        rules_text=rules.text,
+        rules_path=rules.name,
+        codeowners_text=next((at_base[p] for p in CODEOWNERS_PATHS if p in at_base), None),
     )
 
 
@@ -102,42 +122,38 @@ def read_blobs(root: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
     at = 0
     for path in paths:
         end = out.index(b"\n", at)
-        header = out[at:end].split()
+        header = out[at:end]
         at = end + 1
-        if len(header) == 3 and header[1] == b"blob":
-            size = int(header[2])
-            blobs[path] = out[at : at + size]
-            at += size + 1
-        elif len(header) == 3:  # a submodule or tree: its body is skipped, it has no text
-            at += int(header[2]) + 1
+        if header.endswith((b" missing", b" ambiguous")):
+            continue
+        _, kind, size = header.rsplit(b" ", 2)
+        if kind == b"blob":
+            blobs[path] = out[at : at + int(size)]
+        at += int(size) + 1  # a submodule or tree has no text: its body is skipped
     return blobs
 
 
-def _commits(root: Path, start: str, head: str) -> Iterator[Commit]:
-    fmt = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B%x1e"
-    out = _git(root, "log", f"--format={fmt}", f"{start}..{head}").decode("utf-8", errors="replace")
-    for record in out.split("\x1e"):
+def _commits(log: str) -> Iterator[Commit]:
+    for record in log.split("\x1e"):
         fields = record.strip("\n").split("\x00")
         if len(fields) == 6:
             sha, an, ae, cn, ce, message = fields
             yield Commit(sha, Person(an, ae), Person(cn, ce), message.strip())
 
 
-def _gitattributes(root: Path, rev: str) -> Iterator[GitAttributesFile]:
-    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", rev).decode("utf-8", errors="replace")
-    paths = [p for p in listing.split("\0") if p == ".gitattributes" or p.endswith("/.gitattributes")]
-    for path, blob in read_blobs(root, rev, paths).items():
-        yield GitAttributesFile(path.rpartition("/")[0], blob.decode("utf-8", errors="replace"))
-
-
-def _show(root: Path, rev: str, path: str) -> str | None:
-    result = _run(root, "show", f"{rev}:{path}")
-    return result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else None
-
-
-def _commit(root: Path, ref: str) -> str:
-    found = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", error=f"unknown ref {ref!r}")
-    return found.decode().strip()
+def _resolve(root: Path, *refs: str) -> list[str]:
+    """The commit sha of each ref, in one git process."""
+    request = "".join(f"{ref}^{{commit}}\n" for ref in refs).encode()
+    out = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch-check"], input=request, capture_output=True, check=True
+    ).stdout.decode(errors="replace")
+    shas = []
+    for ref, line in zip(refs, out.splitlines(), strict=True):
+        sha, _, kind = line.partition(" ")
+        if not kind.startswith("commit "):
+            raise GitError(f"{root}: unknown ref {ref!r}")
+        shas.append(sha)
+    return shas
 
 
 def _git(root: Path, *args: str, error: str | None = None) -> bytes:
@@ -146,6 +162,19 @@ def _git(root: Path, *args: str, error: str | None = None) -> bytes:
         stderr = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(f"{root}: {error or (stderr[-1] if stderr else 'git ' + args[0] + ' failed')}")
     return result.stdout
+
+
+def _spawn(root: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(process: subprocess.Popen[bytes]) -> bytes:
+    """The rest of a spawned git's output, once it has exited successfully."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        raise GitError(lines[-1] if lines else f"git exited {process.returncode}")
+    return out
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

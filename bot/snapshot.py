@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,14 +19,17 @@ class FileStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Hunk:
-    """One hunk of a file's diff, with the line numbers it adds (head) and removes (base)."""
+    """One hunk of a file's diff, with the line numbers it adds (head) and removes (base).
+
+    Line numbers are a `range` when the diff had no context lines (the hunk is one contiguous block).
+    """
 
     source_start: int
     source_length: int
     target_start: int
     target_length: int
-    added: tuple[int, ...]
-    removed: tuple[int, ...]
+    added: Sequence[int]
+    removed: Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,8 @@ def _group(units: Sequence[_Unit], depth: int, max_lines: int, max_files: int) -
     children: list[list[_Unit]] = []
     for _, members in groupby(units, key=lambda u: u.area[:depth]):
         children.extend(_group(list(members), depth + 1, max_lines, max_files))
-    return _pack(children, max_lines, max_files)
+    # Top-level areas (src/, docs/, …) stay apart; smaller neighbours below one area are joined.
+    return children if depth == 1 else _pack(children, max_lines, max_files)
 
 
 def _pack(groups: Sequence[list[_Unit]], max_lines: int, max_files: int) -> list[list[_Unit]]:

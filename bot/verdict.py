@@ -38,8 +38,6 @@ class Verdict:
 
 def config_layers(snapshot: PullRequestSnapshot) -> tuple[ConfigSource, ...]:
     """The rules-file layers a snapshot carries, lowest precedence first."""
-    if snapshot.rules_text is None:
-        return ()
     return (ConfigSource(snapshot.rules_path, snapshot.rules_text),)
 
 

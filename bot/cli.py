@@ -1,0 +1,135 @@
+"""The `scopegate` command: gate a local branch, and tools for maintainers of the rules file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.localgit import GitError, gather
+from bot.report.contract import to_contract
+from bot.report.markdown import to_markdown
+from bot.report.sarif import to_sarif
+from bot.report.terminal import print_verdict
+from bot.rulesdoc import render_explain, render_rule_table, render_rules_init
+from bot.verdict import Conclusion, config_layers, evaluate
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake the user can fix; printed as one line, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `scopegate` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (GitError, UsageError) as error:
+        print(f"scopegate: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def check(args: argparse.Namespace) -> int:
+    """Evaluate the branch and print the verdict; exit 0 when the gate passes, 1 when it fails."""
+    snapshot = gather(args.repo, args.base, args.head, _rules_override(args.config))
+    verdict = evaluate(snapshot)
+    if verdict.config_problems:
+        for problem in verdict.config_problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "text":
+        print_verdict(verdict, Console(highlight=False))
+    elif args.format == "markdown":
+        print(to_markdown(verdict))
+    elif args.format == "json":
+        print(json.dumps(to_contract(verdict), indent=2, ensure_ascii=False))
+    else:
+        print(json.dumps(to_sarif(verdict), indent=2, ensure_ascii=False))
+    return EXIT_PASS if verdict.conclusion is not Conclusion.FAILURE else EXIT_FAIL
+
+
+def rules_validate(args: argparse.Namespace) -> int:
+    """Print `FILE:LINE:COL: message` for each problem; exit 2 when there is one."""
+    problems = [p for path in args.files for p in validate_text(str(path), _read(path))]
+    for problem in problems:
+        print(problem)
+    return EXIT_USAGE if problems else EXIT_PASS
+
+
+def rules_schema(_: argparse.Namespace) -> int:
+    """Print the rules file's JSON Schema."""
+    print(json.dumps(RulesFile.model_json_schema(), indent=2))
+    return EXIT_PASS
+
+
+def rules_init(_: argparse.Namespace) -> int:
+    """Print a commented rules file holding every default."""
+    print(render_rules_init(), end="")
+    return EXIT_PASS
+
+
+def rules_table(_: argparse.Namespace) -> int:
+    """Print the README's rule table."""
+    print(render_rule_table())
+    return EXIT_PASS
+
+
+def rules_explain(args: argparse.Namespace) -> int:
+    """Print the effective config of a branch and where each value came from."""
+    override = _rules_override(args.config)
+    layers = (override,) if override else config_layers(gather(args.repo, args.base, "HEAD"))
+    loaded = load_config(*layers)
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+    print(render_explain(loaded), end="")
+    return EXIT_USAGE if loaded.problems else EXIT_PASS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scopegate", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    check_parser = commands.add_parser("check", help="gate the current branch of a local git repository")
+    _repo_options(check_parser)
+    check_parser.add_argument("--head", default="HEAD", help="the branch to gate (default: HEAD)")
+    check_parser.add_argument("--format", choices=("text", "markdown", "json", "sarif"), default="text")
+    check_parser.set_defaults(handler=check)
+
+    rules = commands.add_parser("rules", help="validate, explain and generate the rules file")
+    rules_commands = rules.add_subparsers(required=True, metavar="ACTION")
+    validate = rules_commands.add_parser("validate", help="check rules files; exit 2 on a problem")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.set_defaults(handler=rules_validate)
+    rules_commands.add_parser("schema", help="print the JSON Schema").set_defaults(handler=rules_schema)
+    rules_commands.add_parser("init", help="print a commented default file").set_defaults(handler=rules_init)
+    rules_commands.add_parser("table", help="print the README rule table").set_defaults(handler=rules_table)
+    explain = rules_commands.add_parser("explain", help="effective config and where each value came from")
+    _repo_options(explain)
+    explain.set_defaults(handler=rules_explain)
+    return parser
+
+
+def _repo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="repository (default: current folder)")
+    parser.add_argument("--base", help="base ref (default: the remote's default branch, else main)")
+    parser.add_argument("--config", type=Path, help="rules file to use instead of the base's")
+
+
+def _rules_override(path: Path | None) -> ConfigSource | None:
+    return ConfigSource(str(path), _read(path)) if path else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read: {error}") from error

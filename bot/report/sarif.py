@@ -1,0 +1,47 @@
+"""The verdict as SARIF 2.1.0, for code-scanning uploads and editors."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from bot.findings import Finding, Severity
+from bot.verdict import Verdict
+from rules import RULES
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def to_sarif(verdict: Verdict) -> dict[str, Any]:
+    """One run whose driver lists every rule and whose results are the findings."""
+    rules = [
+        {
+            "id": rule.ID,
+            "shortDescription": {"text": rule.SUMMARY},
+            "help": {"text": rule.HELP},
+        }
+        for rule in RULES
+    ]
+    rules.append({"id": "config", "shortDescription": {"text": "The rules file is valid."}})
+    driver = {"name": "scopegate", "version": version("scopegate"), "rules": rules}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": [_result(f) for f in verdict.findings]}],
+    }
+
+
+def _result(finding: Finding) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": finding.message},
+    }
+    if finding.path:
+        region = {"startLine": finding.line or 1}
+        if finding.column:
+            region["startColumn"] = finding.column
+        location = {"artifactLocation": {"uri": finding.path}, "region": region}
+        result["locations"] = [{"physicalLocation": location}]
+    return result

@@ -1,0 +1,38 @@
+"""The rule catalogue: every rule documents itself, and its examples hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import RulesFile
+from bot.rulesdoc import render_rule_table
+from bot.verdict import Conclusion, evaluate
+from rules import RULES
+from rules.base import Example, RuleModule
+
+EXAMPLES = [(rule.ID, example) for rule in RULES for example in rule.EXAMPLES]
+
+
+@pytest.mark.parametrize(("rule_id", "example"), EXAMPLES, ids=[f"{r}: {e.title}" for r, e in EXAMPLES])
+def test_examples(rule_id: str, example: Example) -> None:
+    """Each documented example passes or fails as its rule says."""
+    verdict = evaluate(example.snapshot)
+    assert (verdict.conclusion is Conclusion.SUCCESS) is example.passes
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.ID for r in RULES])
+def test_rule_documents_itself(rule: RuleModule) -> None:
+    """Every rule has an id, a summary, help, a config section with defaults, and examples of both kinds."""
+    assert rule.ID
+    assert rule.SUMMARY
+    assert rule.HELP
+    assert isinstance(getattr(RulesFile(), rule.SECTION), rule.Config)
+    assert {e.passes for e in rule.EXAMPLES} == {True, False}
+
+
+def test_readme_rule_table_is_generated() -> None:
+    """The README's rule table is exactly what `scopegate rules table` prints."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert render_rule_table() in readme
