@@ -98,12 +98,27 @@ class GitAttributesFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """Someone asked to pass the gate, by label or by a `/scopegate override <reason>` comment.
+
+    The gatherer checks the person's permission: a refused override is shown and changes nothing.
+    """
+
+    login: str
+    at: str
+    via: str
+    reason: str = ""
+    accepted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequestSnapshot:
     """Everything evaluation reads. Gatherers fill it; rules never fetch anything else.
 
     `head_contents` maps a changed path to its bytes at the head; gatherers may load it lazily.
     `rules_text` and `codeowners_text` are read at the base, so a PR cannot loosen its own gate.
     `partial` names what could not be gathered (GitHub's 3000-file and 250-commit caps).
+    `override` is set by the gatherer only after it checked the person's permission.
     """
 
     pull_request: PullRequestInfo
@@ -115,3 +130,4 @@ class PullRequestSnapshot:
     rules_path: str = ".github/scopegate.yml"
     codeowners_text: str | None = None
     partial: tuple[str, ...] = ()
+    override: Override | None = None

@@ -60,7 +60,9 @@ def evaluate(snapshot: PullRequestSnapshot) -> Verdict:
         labels.extend(result.labels)
         plan = plan or result.split_plan
     failed = any(f.severity is Severity.ERROR for f in findings)
-    conclusion = Conclusion.FAILURE if failed else Conclusion.SUCCESS
+    # An override passes the gate but hides nothing: the findings stay, with who, when and why.
+    overridden = snapshot.override is not None and snapshot.override.accepted
+    conclusion = Conclusion.FAILURE if failed and not overridden else Conclusion.SUCCESS
     return Verdict(
         conclusion=conclusion,
         snapshot=snapshot,

@@ -12,6 +12,19 @@ from bot.verdict import Verdict
 VERSION = 1
 
 
+def _override(verdict: Verdict) -> dict[str, Any] | None:
+    override = verdict.snapshot.override
+    if override is None:
+        return None
+    return {
+        "login": override.login,
+        "at": override.at,
+        "via": override.via,
+        "reason": override.reason,
+        "accepted": override.accepted,
+    }
+
+
 def to_contract(verdict: Verdict) -> dict[str, Any]:
     """The verdict as plain JSON-ready data."""
     measure, pr, limits = verdict.measure, verdict.snapshot.pull_request, verdict.config.size
@@ -51,4 +64,5 @@ def to_contract(verdict: Verdict) -> dict[str, Any]:
             for part in verdict.split_plan
         ],
         "partial": list(verdict.snapshot.partial),
+        "override": _override(verdict),
     }

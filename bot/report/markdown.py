@@ -19,6 +19,9 @@ def title(verdict: Verdict) -> str:
     lines = verdict.measure.effective_lines
     label = next((label for label in verdict.labels if label.startswith("size/")), "")
     errors = sum(f.severity is Severity.ERROR for f in verdict.findings)
+    override = verdict.snapshot.override
+    if override and override.accepted and errors:
+        return f"{lines:,} effective lines ({label}): overridden by @{override.login}"
     if verdict.conclusion is Conclusion.SUCCESS:
         return f"{lines:,} effective lines ({label}): within limits"
     return f"{lines:,} effective lines ({label}): {errors} blocking finding{'s' * (errors != 1)}"
@@ -37,6 +40,11 @@ def to_markdown(verdict: Verdict, max_chars: int = GITHUB_TEXT_LIMIT) -> str:
 def _sections(verdict: Verdict, limit: int | None) -> Iterator[str]:
     icon = "✅" if verdict.conclusion is Conclusion.SUCCESS else "❌"
     yield f"### {icon} scopegate: {title(verdict)}\n"
+    override = verdict.snapshot.override
+    if override:
+        reason = f": {override.reason}" if override.reason else ""
+        state = "Overridden" if override.accepted else "Override refused"
+        yield f"> **{state}** by @{override.login} ({override.via}) at {override.at}{reason}\n"
     measure = verdict.measure
     yield "| | added | deleted | files |"
     yield "|---|---:|---:|---:|"

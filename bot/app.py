@@ -1,0 +1,101 @@
+"""The web app: webhook intake, health and readiness probes, Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from arq.connections import ArqRedis
+from arq.constants import default_queue_name
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
+
+from bot.metrics import CONTENT_TYPE, Metrics, create_metrics, render
+from bot.settings import Settings
+from bot.webhooks import webhook_router
+
+log = logging.getLogger(__name__)
+
+# A webhook must be answered within 10 s; a Redis that hangs should cost a 503, not the deadline.
+_REDIS_TIMEOUT_SECONDS = 2.0
+
+DatabasePing = Callable[[], Awaitable[bool]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    redis: ArqRedis | None = None,
+    database_ping: DatabasePing | None = None,
+    metrics: Metrics | None = None,
+) -> FastAPI:
+    """The FastAPI app; `redis` (used on the serving loop), `database_ping` and `metrics` may be injected."""
+    queue = redis if redis is not None else connect_queue(settings.redis_url)
+    metrics = metrics if metrics is not None else create_metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Close the queue's connections on shutdown when this app opened them."""
+        yield
+        if redis is None:
+            await queue.aclose(close_connection_pool=True)
+
+    app = FastAPI(title="scopegate", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(webhook_router(settings, queue, metrics))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up and serving."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready when Redis answers PING and the database (if one is wired in) answers too."""
+        checks = {"redis": await _check_redis(queue), "database": await _check_database(database_ping)}
+        ready = all(state in ("ok", "not configured") for state in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        """Prometheus metrics; the queue depth is read from Redis at scrape time."""
+        try:
+            metrics.queue_depth.set(await queue.zcard(default_queue_name))
+        except RedisError as error:
+            log.warning("queue depth unavailable: %s", error)
+        return Response(render(metrics), media_type=CONTENT_TYPE)
+
+    return app
+
+
+def connect_queue(redis_url: str) -> ArqRedis:
+    """An arq client for `redis_url`; it connects on first use."""
+    # Not arq.create_pool: it PINGs Redis, retrying for seconds, and raises when Redis is down, so the
+    # intake could not start during a Redis outage. Started anyway, it answers 503 (GitHub marks the
+    # delivery failed, to be redelivered) and /readyz says why.
+    pool = ConnectionPool.from_url(
+        redis_url, socket_connect_timeout=_REDIS_TIMEOUT_SECONDS, socket_timeout=_REDIS_TIMEOUT_SECONDS
+    )
+    return ArqRedis(pool)
+
+
+async def _check_redis(queue: ArqRedis) -> str:
+    """`ok`, or why Redis is not reachable."""
+    try:
+        await queue.ping()
+    except RedisError as error:
+        return f"error: {error}"
+    return "ok"
+
+
+async def _check_database(database_ping: DatabasePing | None) -> str:
+    """`ok`, `not configured`, or why the database check failed."""
+    if database_ping is None:
+        return "not configured"
+    try:
+        answered = await database_ping()
+    except Exception as error:  # a probe reports every failure; it must not turn one into a 500
+        return f"error: {error!r}"
+    return "ok" if answered else "error: no answer"

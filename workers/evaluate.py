@@ -1,0 +1,201 @@
+"""The evaluation job: re-fetch the PR, gather, evaluate, publish, record. Thin on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+from arq import Retry
+from githubkit.exception import GitHubException
+
+from bot.config import ConfigSource, OverrideConfig, load_config
+from bot.events import check_run_external_id
+from bot.github.client import Client
+from bot.github.gather import PullFacts, fetch_pull, gather
+from bot.github.permissions import allows, permission_of
+from bot.github.publish import (
+    MARKER,
+    comment_text,
+    complete_check_run,
+    fail_check_run,
+    find_check_run,
+    start_check_run,
+    sync_size_label,
+    upsert_comment,
+)
+from bot.jobs import EvaluatePullRequest
+from bot.ledger.evaluations import EvaluationRecord, record_evaluation
+from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
+from bot.snapshot import Override
+from bot.verdict import Conclusion, Verdict, evaluate
+from workers.context import WorkerContext, context
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 120
+CHECK_MEMORY_SECONDS = 30 * 24 * 3600
+
+
+async def evaluate_pull_request(
+    ctx: dict[str, Any],
+    *,
+    installation_id: int,
+    owner: str,
+    repo: str,
+    number: int,
+    head_sha: str,
+    delivery_id: str,
+) -> str:
+    """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on does nothing.
+
+    One evaluation per PR at a time (a Redis lock shared by every worker process); a second job for the
+    same PR waits its turn by retrying later.
+    """
+    job = EvaluatePullRequest(installation_id, owner, repo, number, head_sha, delivery_id)
+    worker = context(ctx)
+    lock = worker.redis.lock(f"scopegate:lock:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
+    if not await lock.acquire(blocking=False):
+        raise Retry(defer=2)
+    try:
+        return await _evaluate(
+            worker, job, try_number=ctx.get("job_try", 1), max_tries=ctx.get("max_tries", 1)
+        )
+    finally:
+        await lock.release()
+
+
+async def _evaluate(
+    worker: WorkerContext, job: EvaluatePullRequest, *, try_number: int, max_tries: int
+) -> str:
+    started = time.perf_counter()
+    gh = worker.github(job.installation_id)
+    facts = await fetch_pull(gh, job.owner, job.repo, job.number)
+    if facts is None or facts.info.head_sha != job.head_sha:
+        return "stale: the head moved on"
+    if facts.state != "OPEN":
+        return f"skipped: the pull request is {facts.state.lower()}"
+    check_id: int | None = None
+    try:
+        snapshot = await gather(gh, job.owner, job.repo, facts)
+        config = load_config(ConfigSource(snapshot.rules_path, snapshot.rules_text)).config
+        check_id = await _start_check(worker, gh, job, config.report.check_name)
+        override = await _override(worker, gh, job, facts, config.override)
+        verdict = evaluate(replace(snapshot, override=override))
+        await complete_check_run(gh, job.owner, job.repo, check_id, verdict)
+        await _comment(gh, job, facts, verdict)
+        wanted = next((label for label in verdict.labels if label.startswith("size/")), None)
+        await sync_size_label(
+            gh, job.owner, job.repo, number=job.number, current=facts.info.labels, wanted=wanted
+        )
+        await asyncio.to_thread(_record, worker, job, verdict, check_id)
+    except Exception as error:
+        transient = isinstance(error, GitHubException | OSError)
+        if transient and try_number < max_tries:
+            raise Retry(defer=5 * try_number) from error
+        # Never left in progress: the check completes saying what went wrong, and the job fails loudly.
+        if check_id is not None:
+            await fail_check_run(gh, job.owner, job.repo, check_id, f"{type(error).__name__}: {error}")
+        raise
+    elapsed = time.perf_counter() - started
+    log.info("evaluated %s/%s#%s@%s in %.3fs", job.owner, job.repo, job.number, job.head_sha, elapsed)
+    return verdict.conclusion.value
+
+
+async def _start_check(worker: WorkerContext, gh: Client, job: EvaluatePullRequest, name: str) -> int:
+    """Our check run for this head in progress: the one remembered in Redis, else found by name and SHA,
+    else a new one. A re-run after a crash so reuses it: one check run per head."""
+    memory = f"scopegate:check:{job.owner}/{job.repo}@{job.head_sha}:{name}"
+    remembered = await worker.redis.get(memory)
+    existing = (
+        int(remembered) if remembered else await find_check_run(gh, job.owner, job.repo, job.head_sha, name)
+    )
+    check_id = await start_check_run(
+        gh,
+        job.owner,
+        job.repo,
+        head_sha=job.head_sha,
+        name=name,
+        existing=existing,
+        external_id=check_run_external_id(job.number),
+    )
+    await worker.redis.set(memory, check_id, ex=CHECK_MEMORY_SECONDS)
+    return check_id
+
+
+async def _override(
+    worker: WorkerContext, gh: Client, job: EvaluatePullRequest, facts: PullFacts, config: OverrideConfig
+) -> Override | None:
+    """An accepted comment override for this head (from the ledger), else the override label's latest adder,
+    whose permission is checked now."""
+    repo = f"{job.owner}/{job.repo}"
+    rows = await asyncio.to_thread(_overrides, worker, repo, job.number)
+    for row in reversed(rows):
+        if row.accepted and row.source == "comment" and row.head_sha == job.head_sha:
+            return Override(row.actor_login, row.created_at.isoformat(), "comment", row.reason or "")
+    if config.label not in facts.info.labels:
+        return None
+    added = [e for e in facts.label_events if e.label == config.label and e.login]
+    if not added:
+        return None
+    login, at = added[-1].login or "", added[-1].at
+    permission = await permission_of(gh, job.owner, job.repo, login)
+    accepted = allows(permission, config.min_permission)
+    record = OverrideRecord(
+        repo_full_name=repo,
+        pr_number=job.number,
+        head_sha=job.head_sha,
+        actor_login=login,
+        source="label",
+        accepted=accepted,
+        permission=permission,
+        delivery_id=f"label:{repo}#{job.number}@{job.head_sha}:{login}:{at}",
+        installation_id=job.installation_id,
+    )
+    await asyncio.to_thread(_audit, worker, record)
+    reason = "" if accepted else f"needs {config.min_permission} permission; @{login} has {permission}"
+    return Override(login, at, f"label {config.label}", reason, accepted)
+
+
+async def _comment(gh: Client, job: EvaluatePullRequest, facts: PullFacts, verdict: Verdict) -> None:
+    mode = verdict.config.report.comment
+    has_comment = any(c.body.startswith(MARKER) for c in facts.comments)
+    failing = verdict.conclusion is Conclusion.FAILURE
+    # on-failure: post while failing, and keep an existing comment truthful once the PR passes.
+    if mode == "sticky" or (mode == "on-failure" and (failing or has_comment)):
+        text = comment_text(verdict)
+        await upsert_comment(
+            gh, job.owner, job.repo, number=job.number, comments=facts.comments, markdown=text
+        )
+
+
+def _overrides(worker: WorkerContext, repo: str, number: int) -> list[Any]:
+    with worker.sessions() as session:
+        return list(pull_request_overrides(session, repo, number))
+
+
+def _audit(worker: WorkerContext, record: OverrideRecord) -> None:
+    with worker.sessions.begin() as session:
+        record_override(session, record)
+
+
+def _record(worker: WorkerContext, job: EvaluatePullRequest, verdict: Verdict, check_id: int) -> None:
+    measure, pr = verdict.measure, verdict.snapshot.pull_request
+    record = EvaluationRecord(
+        repo_full_name=f"{job.owner}/{job.repo}",
+        pr_number=pr.number or 0,
+        head_sha=pr.head_sha,
+        conclusion=verdict.conclusion.value,
+        effective_lines=measure.effective_lines,
+        added=measure.added,
+        deleted=measure.deleted,
+        files=len(measure.counted),
+        excluded_files=len(measure.excluded),
+        size_label=next((label for label in verdict.labels if label.startswith("size/")), None),
+        check_run_id=check_id,
+        delivery_id=job.delivery_id,
+        installation_id=job.installation_id,
+    )
+    with worker.sessions.begin() as session:
+        record_evaluation(session, record)
