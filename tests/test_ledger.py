@@ -34,6 +34,7 @@ from bot.ledger import (
     session_factory,
     upgrade,
 )
+from bot.ledger.closures import find_closure, record_closure
 from bot.ledger.migrate import alembic_config
 from bot.ledger.models import Base, Evaluation, Installation, InstallationRepository
 
@@ -424,3 +425,18 @@ def test_other_databases_are_refused() -> None:
     """Only SQLite and PostgreSQL are supported, and the error says so."""
     with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
         create_engine_for("mysql://u@h/db")
+
+
+def test_closure_is_one_row_per_pull_request(sql_url: str) -> None:
+    """Closing, reopening and closing again (merged this time) keeps one row with the latest closing."""
+    upgrade(sql_url)
+    sessions = session_factory(create_engine_for(sql_url))
+    first, second = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    with sessions.begin() as session:
+        record_closure(session, "o/r", 7, merged=False, at=first)
+    with sessions.begin() as session:
+        record_closure(session, "o/r", 7, merged=True, installation_id=3, at=second)
+    with sessions() as session:
+        closure = find_closure(session, "o/r", 7)
+        assert closure is not None
+        assert (closure.merged, closure.closed_at, closure.installation_id) == (True, second, 3)

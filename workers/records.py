@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
+from bot.ledger.closures import record_closure
 from bot.ledger.installations import record_installation as record
 from workers.context import WorkerContext, context
-
-log = logging.getLogger(__name__)
 
 
 async def record_installation(
@@ -22,12 +20,15 @@ async def record_installation(
 
 async def record_pull_request_closed(
     ctx: dict[str, Any], *, installation_id: int, owner: str, repo: str, number: int, merged: bool
-) -> str:
-    """Forget the per-PR memory in Redis (check-run ids) once a PR is closed."""
+) -> None:
+    """Record that the PR was closed, merged or not (the start of time-to-merge reports)."""
     worker = context(ctx)
-    keys = [key async for key in worker.redis.scan_iter(match=f"scopegate:check:{owner}/{repo}@*")]
-    log.info("%s/%s#%s closed (merged: %s)", owner, repo, number, merged)
-    return f"closed, merged: {merged}; {len(keys)} remembered check runs kept for re-runs"
+    await asyncio.to_thread(_closed, worker, f"{owner}/{repo}", number, merged, installation_id)
+
+
+def _closed(worker: WorkerContext, repo: str, number: int, merged: bool, installation_id: int) -> None:
+    with worker.sessions.begin() as session:
+        record_closure(session, repo, number, merged=merged, installation_id=installation_id)
 
 
 def _record(worker: WorkerContext, payload: dict[str, Any], job_id: str) -> int | None:

@@ -80,6 +80,21 @@ class Evaluation(Base):
     updated_at: Mapped[datetime]
 
 
+class PullRequestClosure(Base):
+    """A pull request's latest closing, merged or not (time to merge starts from here); reopening and
+    closing again updates the row."""
+
+    __tablename__ = "pull_request_closures"
+    __table_args__ = (UniqueConstraint("repo_full_name", "pr_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    repo_full_name: Mapped[str]
+    pr_number: Mapped[int]
+    merged: Mapped[bool]
+    closed_at: Mapped[datetime]
+
+
 class Override(Base):
     """An attempt to override a failing gate, kept whether or not it was accepted (the audit trail)."""
 
