@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +101,8 @@ async def sync_size_label(
 ) -> None:
     """Add the wanted `size/*` label and remove stale ones; nothing when already right."""
     for stale in (label for label in current if label.startswith("size/") and label != wanted):
-        await gh.rest.issues.async_remove_label(owner, repo, number, stale)
+        # githubkit puts path parameters in the URL as they are; `size/XS` must travel as `size%2FXS`.
+        await gh.rest.issues.async_remove_label(owner, repo, number, quote(stale, safe=""))
     if wanted and wanted not in current:
         await gh.rest.issues.async_add_labels(owner, repo, number, data=[wanted])
 

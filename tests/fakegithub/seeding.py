@@ -1,0 +1,157 @@
+"""Seeding pull requests: contents at base and head, computed file rows, commits, reviews, comments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from .diffs import file_changes
+from .models import Commit, FileChange, IssueComment, PullRequest, Repo, Review, Signature
+from .state import GitHubState
+
+
+class PullRequestSeeding(GitHubState):
+    """`GitHubState` plus the helpers a test uses to open pull requests and move their heads."""
+
+    def add_collaborator(self, owner: str, name: str, login: str, role: str = "write") -> None:
+        """Give `login` a role (read, triage, write, maintain, admin) on the repository."""
+        with self.lock:
+            self.user(login)
+            self._repo(owner, name).collaborators[login] = role
+
+    def add_pull(
+        self,
+        owner: str,
+        name: str,
+        number: int | None = None,
+        *,
+        title: str = "Change things",
+        body: str | None = None,
+        author: str = "octocat",
+        draft: bool = False,
+        base_ref: str = "main",
+        head_ref: str = "feature",
+        base_files: Mapping[str, bytes] | None = None,
+        head_files: Mapping[str, bytes | None] | None = None,
+        files: Sequence[FileChange] | None = None,
+        commits: Sequence[Commit] | None = None,
+        base_sha: str | None = None,
+        head_sha: str | None = None,
+        labels: Sequence[str] = (),
+    ) -> PullRequest:
+        """Open a pull request.
+
+        `base_files` seeds the base branch; `head_files` maps the paths the PR changes to their new bytes
+        (None deletes). `files` is computed from the two unless given (use it for rows without contents,
+        e.g. 3000 files). `commits` defaults to one commit at `head_sha`.
+        """
+        with self.lock:
+            repo = self.repo(owner, name) or self.add_repo(owner, name, default_branch=base_ref)
+            self.user(author)
+            if base_files is not None or base_ref not in repo.branches:
+                base_sha = base_sha or self.new_sha()
+                repo.trees[base_sha] = dict(base_files or {})
+                repo.commits.setdefault(base_sha, Commit(base_sha, "Base"))
+                repo.branches[base_ref] = base_sha
+            base_sha = base_sha or repo.branches[base_ref]
+            head_sha = head_sha or (commits[-1].sha if commits else self.new_sha())
+            now = self.now()
+            pull = PullRequest(
+                self.next_id(),
+                number or max(repo.pulls, default=0) + 1,
+                title,
+                author,
+                base_ref,
+                base_sha,
+                head_ref,
+                base_sha,
+                now,
+                now,
+                body=body,
+                draft=draft,
+            )
+            for label in labels:
+                self.ensure_label(repo, label)
+                pull.labels.append(label)
+            repo.pulls[pull.number] = pull
+            default_commit = Commit(head_sha, title, Signature(login=author), Signature(login=author))
+            self._advance(
+                repo, pull, head_sha, head_files=head_files, files=files, commits=commits or [default_commit]
+            )
+            return pull
+
+    def push(
+        self,
+        owner: str,
+        name: str,
+        number: int,
+        head_sha: str,
+        *,
+        head_files: Mapping[str, bytes | None] | None = None,
+        files: Sequence[FileChange] | None = None,
+        commits: Sequence[Commit] | None = None,
+    ) -> PullRequest:
+        """Move the PR's head to `head_sha`: new contents, recomputed (or given) files, appended commits."""
+        with self.lock:
+            repo = self._repo(owner, name)
+            pull = repo.pulls[number]
+            default = Commit(head_sha, "Push", Signature(login=pull.author), Signature(login=pull.author))
+            self._advance(
+                repo, pull, head_sha, head_files=head_files, files=files, commits=commits or [default]
+            )
+            pull.updated_at = self.now()
+            return pull
+
+    def _advance(
+        self,
+        repo: Repo,
+        pull: PullRequest,
+        head_sha: str,
+        *,
+        head_files: Mapping[str, bytes | None] | None,
+        files: Sequence[FileChange] | None,
+        commits: Sequence[Commit],
+    ) -> None:
+        """Store the head tree and commits of `pull` at `head_sha`, and its changed files."""
+        tree = dict(repo.trees[pull.head_sha])
+        for path, content in (head_files or {}).items():
+            if content is None:
+                tree.pop(path, None)
+            else:
+                tree[path] = content
+        repo.trees[head_sha] = tree
+        parent = pull.head_sha
+        for commit in commits:
+            commit.parents = commit.parents or [parent]
+            commit.author = replace(commit.author, date=commit.author.date or self.now())
+            commit.committer = replace(commit.committer, date=commit.committer.date or self.now())
+            repo.commits[commit.sha] = commit
+            parent = commit.sha
+        pull.commits.extend(commits)
+        pull.head_sha = head_sha
+        repo.branches[pull.head_ref] = head_sha
+        base = repo.trees[pull.base_sha]
+        if files is not None:
+            pull.files = list(files)
+        elif head_files is not None:
+            pull.files = file_changes(base, tree, set(base) | set(tree))
+
+    def add_review(
+        self, owner: str, name: str, number: int, user: str, *, state: str = "APPROVED", body: str = ""
+    ) -> Review:
+        """Submit a review on the PR's current head."""
+        with self.lock:
+            pull = self._repo(owner, name).pulls[number]
+            self.user(user)
+            review = Review(self.next_id(), user, state, body, pull.head_sha, self.now())
+            pull.reviews.append(review)
+            return review
+
+    def add_comment(self, owner: str, name: str, number: int, user: str, body: str) -> IssueComment:
+        """A comment on the pull request by `user` (the bot's own comments come through the API)."""
+        with self.lock:
+            now = self.now()
+            self.user(user)
+            comment = IssueComment(self.next_id(), number, user, body, now, now)
+            self._repo(owner, name).comments[comment.id] = comment
+            return comment
