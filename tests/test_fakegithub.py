@@ -24,7 +24,6 @@ from tests.fakegithub.auth import generate_key_pair
 if TYPE_CHECKING:
     from tests.fakegithub.fixtures import FakeInstallation
 
-pytest_plugins = ["tests.fakegithub.fixtures"]
 
 OWNER, REPO = "octo-org", "hello-world"
 PULL_QUERY = (

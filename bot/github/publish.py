@@ -104,7 +104,7 @@ async def sync_size_label(
         # githubkit puts path parameters in the URL as they are; `size/XS` must travel as `size%2FXS`.
         await gh.rest.issues.async_remove_label(owner, repo, number, quote(stale, safe=""))
     if wanted and wanted not in current:
-        await gh.rest.issues.async_add_labels(owner, repo, number, data=[wanted])
+        await gh.rest.issues.async_add_labels(owner, repo, number, labels=[wanted])
 
 
 def _annotation(finding: Finding) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from .shapes import WEB, node_id, timestamp
 from .trees import Entry, entries, is_directory, tree_sha
 
 if TYPE_CHECKING:
-    from .models import FileChange, Label, PullRequest, Repo, Signature, Token, User
+    from .models import FileChange, IssueComment, Label, LabelEvent, PullRequest, Repo, Signature, Token, User
     from .state import GitHubState
 
 Node = dict[str, Any]
@@ -256,6 +256,44 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
             "commits", lambda: [_pull_commit(ctx, repo, c) for c in item.commits[:MAX_LISTED_COMMITS]]
         ),
         "files": paged("files", lambda: [_changed_file(row) for row in item.files[:MAX_LISTED_FILES]]),
+        "comments": paged(
+            "comments",
+            lambda: [
+                _comment(ctx, repo, c)
+                for c in sorted(repo.comments.values(), key=lambda c: c.id)
+                if c.number == item.number
+            ],
+        ),
+        "timelineItems": lambda _info, itemTypes=None, **page: connection(  # noqa: N803 - GraphQL's name
+            "timelineItems",
+            [_labeled(ctx, repo, e) for e in item.label_events]
+            if "LABELED_EVENT" in (itemTypes or ["LABELED_EVENT"])
+            else [],
+            page,
+        ),
+    }
+
+
+def _comment(ctx: Context, repo: Repo, item: IssueComment) -> Node:
+    """An `IssueComment`."""
+    return {
+        "id": node_id("IssueComment", item.id),
+        "databaseId": item.id,
+        "body": item.body,
+        "createdAt": timestamp(item.created_at),
+        "url": f"{WEB}/{repo.full_name}/pull/{item.number}#issuecomment-{item.id}",
+        "author": account(ctx, ctx.state.user(item.user)),
+    }
+
+
+def _labeled(ctx: Context, repo: Repo, event: LabelEvent) -> Node:
+    """A `LabeledEvent`."""
+    return {
+        "__typename": "LabeledEvent",
+        "id": node_id("LabeledEvent", hash((event.label, event.actor, event.at)) & 0xFFFFFF),
+        "createdAt": timestamp(event.at),
+        "actor": account(ctx, ctx.state.user(event.actor)),
+        "label": _label(repo.labels[event.label.lower()]),
     }
 
 

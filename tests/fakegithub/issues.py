@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .models import LabelEvent
+
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +143,7 @@ def add_labels(state: GitHubState, call: Call) -> Reply:
         state.ensure_label(call.repo, name)
         if name.lower() not in {existing.lower() for existing in item.labels}:
             item.labels.append(call.repo.labels[name.lower()].name)
+            item.label_events.append(LabelEvent(name, f"{call.caller_app.slug}[bot]", state.now()))
     return _issue_labels(call, item)
 
 

@@ -113,6 +113,15 @@ class Review:
     submitted_at: datetime
 
 
+@dataclass(frozen=True)
+class LabelEvent:
+    """Someone added a label to a pull request (GraphQL `LabeledEvent`)."""
+
+    label: str
+    actor: str
+    at: datetime
+
+
 @dataclass
 class PullRequest:
     """A pull request and everything hung on it."""
@@ -137,6 +146,7 @@ class PullRequest:
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    label_events: list[LabelEvent] = field(default_factory=list)
 
 
 @dataclass

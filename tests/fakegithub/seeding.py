@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .diffs import file_changes
-from .models import Commit, FileChange, IssueComment, PullRequest, Repo, Review, Signature
+from .models import Commit, FileChange, IssueComment, LabelEvent, PullRequest, Repo, Review, Signature
 from .state import GitHubState
 
 
@@ -146,6 +146,17 @@ class PullRequestSeeding(GitHubState):
             review = Review(self.next_id(), user, state, body, pull.head_sha, self.now())
             pull.reviews.append(review)
             return review
+
+    def add_label(self, owner: str, name: str, number: int, label: str, actor: str) -> None:
+        """`actor` adds `label` to the pull request, as in GitHub's web interface."""
+        with self.lock:
+            self.user(actor)
+            repo = self._repo(owner, name)
+            self.ensure_label(repo, label)
+            item = repo.pulls[number]
+            if label.lower() not in {existing.lower() for existing in item.labels}:
+                item.labels.append(repo.labels[label.lower()].name)
+                item.label_events.append(LabelEvent(label, actor, self.now()))
 
     def add_comment(self, owner: str, name: str, number: int, user: str, body: str) -> IssueComment:
         """A comment on the pull request by `user` (the bot's own comments come through the API)."""
