@@ -17,7 +17,6 @@ import pytest
 from bot.ledger.engine import normalize_url
 from tests.servers import flush_redis, private_postgres, private_redis, scratch_database
 
-
 pytest_plugins = ["tests.fakegithub.fixtures"]
 
 @pytest.fixture(scope="session")

@@ -264,7 +264,7 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
                 if c.number == item.number
             ],
         ),
-        "timelineItems": lambda _info, itemTypes=None, **page: connection(  # noqa: N803 - GraphQL's name
+        "timelineItems": lambda _info, itemTypes=None, **page: connection(
             "timelineItems",
             [_labeled(ctx, repo, e) for e in item.label_events]
             if "LABELED_EVENT" in (itemTypes or ["LABELED_EVENT"])

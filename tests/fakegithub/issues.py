@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from .models import LabelEvent
-
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .calls import Call, Reply, error, not_found, paged, validation_failed
-from .models import IssueComment, Label
+from .models import IssueComment, Label, LabelEvent
 from .pull_shapes import association
 from .routing import Router
 from .shapes import WEB, app, label, login, node_id, timestamp
