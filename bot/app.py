@@ -1,4 +1,4 @@
-"""The web app: webhook intake, health and readiness probes, Prometheus metrics."""
+"""The web app: webhook intake, App setup page, health and readiness probes, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from fastapi.responses import JSONResponse, Response
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
+from bot.identity import IdentitySource
 from bot.metrics import CONTENT_TYPE, Metrics, create_metrics, render
 from bot.settings import Settings
+from bot.setup import setup_router
 from bot.webhooks import webhook_router
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,13 @@ def create_app(
     redis: ArqRedis | None = None,
     database_ping: DatabasePing | None = None,
     metrics: Metrics | None = None,
+    identity: IdentitySource | None = None,
 ) -> FastAPI:
-    """The FastAPI app; `redis` (used on the serving loop), `database_ping` and `metrics` may be injected."""
+    """The FastAPI app; `redis` (used on the serving loop), `database_ping`, `metrics` and `identity` may
+    be injected. Without `identity`, the App's credentials come from the environment only."""
     queue = redis if redis is not None else connect_queue(settings.redis_url)
     metrics = metrics if metrics is not None else create_metrics()
+    identity = identity if identity is not None else IdentitySource(settings, None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +49,13 @@ def create_app(
             await queue.aclose(close_connection_pool=True)
 
     app = FastAPI(title="scopegate", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(webhook_router(settings, queue, metrics))
+
+    async def readiness() -> dict[str, str]:
+        """`ok`, `not configured` or the problem, for Redis and the database."""
+        return {"redis": await _check_redis(queue), "database": await _check_database(database_ping)}
+
+    app.include_router(webhook_router(settings, identity, queue, metrics))
+    app.include_router(setup_router(settings, identity, queue, readiness))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -54,7 +65,7 @@ def create_app(
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         """Ready when Redis answers PING and the database (if one is wired in) answers too."""
-        checks = {"redis": await _check_redis(queue), "database": await _check_database(database_ping)}
+        checks = await readiness()
         ready = all(state in ("ok", "not configured") for state in checks.values())
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 

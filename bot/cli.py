@@ -1,9 +1,10 @@
-"""The `scopegate` command: gate a local branch, and tools for maintainers of the rules file."""
+"""The `scopegate` command: gate a local branch, tools for maintainers of the rules file, and the App."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,9 +18,11 @@ from bot.report.markdown import to_markdown
 from bot.report.sarif import to_sarif
 from bot.report.terminal import print_verdict
 from bot.rulesdoc import render_explain, render_rule_table, render_rules_init
+from bot.settings import Settings, SettingsError, load_settings
 from bot.verdict import Conclusion, config_layers, evaluate
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class UsageError(Exception):
@@ -33,9 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (GitError, UsageError) as error:
+    except (GitError, UsageError, SettingsError) as error:
         print(f"scopegate: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
 
 
 def check(args: argparse.Namespace) -> int:
@@ -94,6 +99,51 @@ def rules_explain(args: argparse.Namespace) -> int:
     return EXIT_USAGE if loaded.problems else EXIT_PASS
 
 
+def serve(args: argparse.Namespace) -> int:
+    """Run the web app and the worker in one process, with embedded Redis and SQLite unless configured."""
+    # The App's stack (uvicorn, arq, SQLAlchemy) is imported only by the commands that run it.
+    from bot.embedded import RedisStartError
+    from bot.serve import StartError, serve_all
+
+    settings = _app_settings(args)
+    try:
+        serve_all(settings)
+    except (StartError, RedisStartError) as error:
+        print(f"scopegate: {error}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_PASS
+
+
+def web(args: argparse.Namespace) -> int:
+    """Run the web app: webhook intake, setup page, health, metrics."""
+    from bot.serve import serve_web
+
+    serve_web(_app_settings(args))
+    return EXIT_PASS
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run a worker: it evaluates the queued pull requests."""
+    from bot.serve import serve_worker
+
+    serve_worker(_app_settings(args))
+    return EXIT_PASS
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema."""
+    from bot.serve import StartError
+    from bot.serve import migrate as migrate_database
+
+    try:
+        revision = migrate_database(_app_settings(args))
+    except StartError as error:
+        print(f"scopegate: {error}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"the database is at revision {revision}")
+    return EXIT_PASS
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scopegate", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -115,7 +165,49 @@ def _parser() -> argparse.ArgumentParser:
     explain = rules_commands.add_parser("explain", help="effective config and where each value came from")
     _repo_options(explain)
     explain.set_defaults(handler=rules_explain)
+    _app_commands(commands)
     return parser
+
+
+def _app_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`serve`, `web`, `worker` and `migrate`; settings come from SCOPEGATE_* variables (see README)."""
+    serve_parser = commands.add_parser("serve", help="run the App in one process (web app and worker)")
+    _listen_options(serve_parser)
+    serve_parser.add_argument(
+        "--data-dir", type=Path, help="embedded Redis and SQLite live here (default: SCOPEGATE_DATA_DIR)"
+    )
+    serve_parser.set_defaults(handler=serve)
+    web_parser = commands.add_parser("web", help="run the web app (production: several behind a proxy)")
+    _listen_options(web_parser)
+    web_parser.set_defaults(handler=web)
+    commands.add_parser("worker", help="run a worker (production: as many as needed)").set_defaults(
+        handler=worker
+    )
+    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
+        handler=migrate
+    )
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    """`--host` and `--port`."""
+    parser.add_argument("--host", help="interface to listen on (default: SCOPEGATE_HOST, else 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="port to listen on (default: SCOPEGATE_PORT, else 8000)")
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse."""
+    port = int(text) if text.isdecimal() else 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return port
+
+
+def _app_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment and `.env`, the command line's options winning; logging set up."""
+    given = {name: getattr(args, name, None) for name in ("host", "port", "data_dir")}
+    settings = load_settings(**{name: value for name, value in given.items() if value is not None})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
 
 
 def _repo_options(parser: argparse.ArgumentParser) -> None:

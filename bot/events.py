@@ -292,3 +292,6 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], _Context], Plan]] = {
     "issue_comment": _issue_comment,
     "ping": _ping,
 }
+
+# The events a delivery can be mapped for; app-manifest.yml subscribes to these (tests/test_manifest.py).
+HANDLED_EVENTS = frozenset(_HANDLERS)

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
-    webhook_secret: SecretStr = Field(min_length=1, description="Secret GitHub signs deliveries with.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret GitHub signs deliveries with; unset, the one the setup page stored."
+    )
     webhook_secret_previous: SecretStr | None = Field(
         None, description="The secret being rotated out; accepted until the rotation is over."
     )
@@ -32,7 +34,12 @@ class Settings(BaseSettings):
     private_key: SecretStr | None = Field(None, description="The App's private key, PEM (workers).")
     private_key_path: Path | None = Field(None, description="A file holding the App's private key (workers).")
     redis_url: str = Field("redis://localhost:6379/0", description="Queue, delivery de-duplication, budgets.")
-    data_dir: Path = Field(Path(".scopegate"), description="Where the embedded database lives.")
+    public_url: str | None = Field(
+        None, description="The address GitHub reaches this App at; unset, the setup page's own address."
+    )
+    host: str = Field("127.0.0.1", min_length=1, description="Interface `serve` and `web` listen on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` and `web` listen on.")
+    data_dir: Path = Field(Path(".scopegate"), description="SQLite's folder, and `serve`'s embedded Redis.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite under data_dir.")
     github_api_url: str = Field(
         "https://api.github.com", description="REST API root; GitHub Enterprise Server: https://HOST/api/v3."
@@ -52,14 +59,23 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with one of {', '.join(_REDIS_SCHEMES)}")
         return value
 
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        """An empty `SCOPEGATE_WEBHOOK_SECRET=` means no secret, never the empty secret."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("github_api_url")
     @classmethod
     def _api_root(cls, value: str) -> str:
         """An http(s) URL without a trailing slash, so paths can be appended."""
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL such as https://api.github.com")
-        return value.rstrip("/")
+        return _http_url(value, "https://api.github.com")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """An http(s) URL without a trailing slash, or None."""
+        return _http_url(value, "https://scopegate.example.com") if value and value.strip() else None
 
     @field_validator("bot_login")
     @classmethod
@@ -78,7 +94,10 @@ class Settings(BaseSettings):
         return self
 
     def webhook_secrets(self) -> tuple[str, ...]:
-        """The secrets a delivery may be signed with: the current one, then the previous one."""
+        """The secrets a delivery may be signed with: the current one, then the previous one; empty when
+        the environment names none (the setup page's then applies, see bot/identity.py)."""
+        if self.webhook_secret is None:
+            return ()
         previous = (self.webhook_secret_previous.get_secret_value(),) if self.webhook_secret_previous else ()
         return (self.webhook_secret.get_secret_value(), *previous)
 
@@ -116,6 +135,14 @@ def app_credentials(settings: Settings) -> AppCredentials:
         raise SettingsError(
             f"{ENV_PREFIX}PRIVATE_KEY_PATH: cannot read {error.filename}: {error.strerror}"
         ) from None
+
+
+def _http_url(value: str, example: str) -> str:
+    """`value` without a trailing slash, so paths can be appended; ValueError unless it is an http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL such as {example}")
+    return value.rstrip("/")
 
 
 def _describe(error: ErrorDetails) -> str:

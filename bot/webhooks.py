@@ -14,8 +14,10 @@ from arq.connections import ArqRedis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import events, signature
+from bot.identity import AppIdentity, IdentitySource
 from bot.jobs import enqueue
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -31,16 +33,19 @@ DELIVERY_TTL_SECONDS = 3 * 24 * 60 * 60
 DELIVERY_KEY = "scopegate:delivery:{}"
 # The event header is only trusted (and used as a metric label) once the signature checks out.
 _UNVERIFIED = "unverified"
+NOT_SET_UP = "the App is not set up yet: open /"
 
 
-def webhook_router(settings: Settings, redis: ArqRedis, metrics: Metrics) -> APIRouter:
-    """The webhook route, bound to its settings, queue and metrics."""
+def webhook_router(
+    settings: Settings, identity: IdentitySource, redis: ArqRedis, metrics: Metrics
+) -> APIRouter:
+    """The webhook route, bound to its settings, the App's identity, the queue and metrics."""
     router = APIRouter()
 
     @router.post("/webhooks")
     async def receive(request: Request) -> JSONResponse:
         """Verify, de-duplicate and enqueue one delivery."""
-        event, outcome, response = await _receive(request, settings, redis)
+        event, outcome, response = await _receive(request, settings, identity, redis)
         metrics.deliveries.labels(event=event, outcome=outcome).inc()
         delivery = request.headers.get("x-github-delivery")
         log.info("delivery %s (%s): %s %s", delivery, event, outcome, response.status_code)
@@ -49,13 +54,24 @@ def webhook_router(settings: Settings, redis: ArqRedis, metrics: Metrics) -> API
     return router
 
 
-async def _receive(request: Request, settings: Settings, redis: ArqRedis) -> tuple[str, str, JSONResponse]:
+async def _receive(
+    request: Request, settings: Settings, source: IdentitySource, redis: ArqRedis
+) -> tuple[str, str, JSONResponse]:
     """The delivery's event (for metrics), its outcome and the response."""
+    try:
+        identity = await source.current()
+    except SQLAlchemyError as error:
+        log.warning("ledger unavailable while reading the webhook secret: %s", error)
+        return _UNVERIFIED, "unavailable", _error(503, "ledger unavailable")
+    if not identity.webhook_secrets:
+        # Also the fate of the `ping` GitHub sends as it creates the App, before the setup page has stored
+        # the secret: a failed delivery, which the workers ask GitHub to redeliver once they run as the App.
+        return _UNVERIFIED, "not_set_up", JSONResponse({"reason": NOT_SET_UP}, status_code=503)
     body = await _read_body(request, MAX_PAYLOAD_BYTES)
     if body is None:
         return _UNVERIFIED, "too_large", _error(413, "payload larger than GitHub's 25 MB cap")
     header = request.headers.get("x-hub-signature-256")
-    if not signature.verify(body, header, settings.webhook_secrets()):
+    if not signature.verify(body, header, identity.webhook_secrets):
         return _UNVERIFIED, "unauthorized", _error(401, "missing or wrong X-Hub-Signature-256")
     event = request.headers.get("x-github-event")
     delivery = request.headers.get("x-github-delivery")
@@ -65,7 +81,9 @@ async def _receive(request: Request, settings: Settings, redis: ArqRedis) -> tup
     if payload is None:
         return event, "bad_request", _error(400, "body is not a JSON object")
     try:
-        outcome, response = await _enqueue(settings, redis, event, delivery, payload)
+        outcome, response = await _enqueue(
+            settings, identity, redis, event=event, delivery=delivery, payload=payload
+        )
     except RedisError as error:
         # 503 makes GitHub mark the delivery failed, so it can be redelivered once Redis is back.
         log.warning("delivery %s: Redis unavailable: %s", delivery, error)
@@ -74,7 +92,13 @@ async def _receive(request: Request, settings: Settings, redis: ArqRedis) -> tup
 
 
 async def _enqueue(
-    settings: Settings, redis: ArqRedis, event: str, delivery: str, payload: dict[str, Any]
+    settings: Settings,
+    identity: AppIdentity,
+    redis: ArqRedis,
+    *,
+    event: str,
+    delivery: str,
+    payload: dict[str, Any],
 ) -> tuple[str, JSONResponse]:
     """Enqueue the delivery's jobs unless it was queued before, then remember it as queued."""
     key = DELIVERY_KEY.format(delivery)
@@ -83,7 +107,7 @@ async def _enqueue(
         body = {"queued": [], "reason": "delivery already queued", "already_queued": json.loads(earlier)}
         return "duplicate", JSONResponse(body, status_code=200)
     plan = events.plan(
-        event, payload, delivery_id=delivery, app_id=settings.app_id, bot_login=settings.bot_login
+        event, payload, delivery_id=delivery, app_id=identity.app_id, bot_login=identity.bot_login
     )
     if not plan.jobs:
         return "ignored", JSONResponse({"queued": [], "reason": plan.reason}, status_code=200)

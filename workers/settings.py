@@ -8,8 +8,9 @@ from arq import cron
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
+from bot.identity import IdentitySource, wait_for_credentials
 from bot.ledger.engine import create_engine_for, session_factory
-from bot.settings import Settings, app_credentials, load_settings
+from bot.settings import Settings, load_settings
 from workers.context import WorkerContext
 from workers.evaluate import evaluate_pull_request
 from workers.override import override_by_comment
@@ -33,13 +34,17 @@ CRON_JOBS = (cron(redeliver_failed_deliveries, minute=set(range(0, 60, 5)), run_
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    """Build the worker context once per process; settings come injected, or from the environment."""
+    """Build the worker context once per process; settings come injected, or from the environment.
+
+    Until the App is set up (its credentials in the environment or stored by the setup page) this waits,
+    and no job starts: they stay queued in Redis.
+    """
     settings: Settings = ctx.get("settings") or load_settings()
     engine = create_engine_for(settings.database_url)
     ctx["engine"] = engine
-    ctx["scopegate"] = WorkerContext(
-        settings, app_credentials(settings), ctx["redis"], session_factory(engine)
-    )
+    sessions = session_factory(engine)
+    credentials = await wait_for_credentials(IdentitySource(settings, sessions))
+    ctx["scopegate"] = WorkerContext(settings, credentials, ctx["redis"], sessions)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
