@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import events, signature
 from bot.identity import AppIdentity, IdentitySource
-from bot.jobs import enqueue
+from bot.intake_queue import enqueue_delivery
 from bot.metrics import Metrics
 from bot.settings import Settings
 
@@ -100,28 +100,24 @@ async def _enqueue(
     delivery: str,
     payload: dict[str, Any],
 ) -> tuple[str, JSONResponse]:
-    """Enqueue the delivery's jobs unless it was queued before, then remember it as queued."""
-    key = DELIVERY_KEY.format(delivery)
-    earlier = await redis.get(key)
-    if earlier is not None:
-        body = {"queued": [], "reason": "delivery already queued", "already_queued": json.loads(earlier)}
-        return "duplicate", JSONResponse(body, status_code=200)
+    """Enqueue the delivery's jobs unless it was queued before, and remember it as queued: one atomic
+    Redis script, so a delivery is never half-queued and its redelivery is refused only once it is in."""
     plan = events.plan(
         event, payload, delivery_id=delivery, app_id=identity.app_id, bot_login=identity.bot_login
     )
     if not plan.jobs:
         return "ignored", JSONResponse({"queued": [], "reason": plan.reason}, status_code=200)
-    queued: list[str] = []
-    held: list[str] = []
-    for job in plan.jobs:
-        added = await enqueue(redis, job, debounce_seconds=settings.debounce_seconds)
-        (queued if added else held).append(job.job_id)
-    # Marked only once every job is in: a delivery that failed half-way is not marked, so its redelivery
-    # is processed again, and arq refuses the jobs it still holds by their ids (a job that already ran
-    # may run again, which idempotent workers allow). Two copies racing each other end the same way, so
-    # the mark needs no SET NX, lock or rollback, only to come last.
-    await redis.set(key, json.dumps([job.job_id for job in plan.jobs]), ex=DELIVERY_TTL_SECONDS)
-    body = {"queued": queued, "already_queued": held, "reason": plan.reason}
+    done = await enqueue_delivery(
+        redis,
+        DELIVERY_KEY.format(delivery),
+        plan.jobs,
+        debounce_seconds=settings.debounce_seconds,
+        mark_ttl=DELIVERY_TTL_SECONDS,
+    )
+    if done.earlier is not None:
+        body = {"queued": [], "reason": "delivery already queued", "already_queued": list(done.earlier)}
+        return "duplicate", JSONResponse(body, status_code=200)
+    body = {"queued": list(done.queued), "already_queued": list(done.held), "reason": plan.reason}
     return "queued", JSONResponse(body, status_code=202)
 
 
