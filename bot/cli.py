@@ -8,25 +8,29 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from bot.config import ConfigSource, RulesFile, load_config, validate_text
-from bot.localgit import GitError, gather
+from bot.errors import UserError
+from bot.localgit import gather
 from bot.report.contract import to_contract
 from bot.report.markdown import to_markdown
 from bot.report.sarif import to_sarif
 from bot.report.terminal import print_verdict
 from bot.rulesdoc import render_explain, render_rule_table, render_rules_init
-from bot.settings import Settings, SettingsError, load_settings
 from bot.verdict import Conclusion, config_layers, evaluate
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
-class UsageError(Exception):
-    """A mistake the user can fix; printed as one line, exit 2."""
+class UsageError(UserError):
+    """A mistake in the command's arguments."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (GitError, UsageError, SettingsError) as error:
+    except UserError as error:
         print(f"scopegate: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -204,6 +208,8 @@ def _port(text: str) -> int:
 
 def _app_settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment and `.env`, the command line's options winning; logging set up."""
+    from bot.settings import load_settings  # the App's settings stack; `check` does without it
+
     given = {name: getattr(args, name, None) for name in ("host", "port", "data_dir")}
     settings = load_settings(**{name: value for name, value in given.items() if value is not None})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import RULES_PATH, ConfigSource
 from bot.diff import parse_diff
+from bot.errors import UserError
 from bot.snapshot import (
     Commit,
     FileStatus,
@@ -32,7 +33,7 @@ DIFF_ARGS = (
 )
 
 
-class GitError(Exception):
+class GitError(UserError):
     """A git command failed for a reason the user can fix; the message is one line."""
 
 

@@ -11,11 +11,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import UserError
+
 ENV_PREFIX = "SCOPEGATE_"
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """A missing or invalid setting; its message is one line naming the variable."""
 
 
