@@ -19,6 +19,7 @@ from tests.servers import flush_redis, private_postgres, private_redis, scratch_
 
 pytest_plugins = ["tests.fakegithub.fixtures"]
 
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a Redis server for this session: the configured one, or a private redis-server."""

@@ -230,6 +230,44 @@ def test_push_moves_the_head(fake_installation: FakeInstallation) -> None:
     assert base64.b64decode(content.content) == b"new\n"  # type: ignore[union-attr]
 
 
+def test_push_to_a_branch_leaves_base_sha_and_moves_base_ref(fake_installation: FakeInstallation) -> None:
+    """`push_branch` moves the branch: a PR on it keeps `baseRefOid`, as on GitHub, while `baseRef` names the
+    new tip, whose tree holds the pushed file."""
+    fake = fake_installation.fake
+    pull = fake.add_pull(OWNER, REPO, 1, base_files={"a.py": b"1\n"}, head_files={"a.py": b"2\n"})
+    tip = fake.push_branch(OWNER, REPO, "main", {"rules.yml": b"x: 1\n"})
+    client = fake_installation.client()
+    found = client.graphql(PULL_QUERY.format(fields="baseRefOid baseRef { target { oid } }"))
+    blob = (
+        '{ repository(owner: "octo-org", name: "hello-world") '
+        '{ object(expression: "main:rules.yml") { ... on Blob { text } } } }'
+    )
+    assert found["repository"]["pullRequest"] == {
+        "baseRefOid": pull.base_sha,
+        "baseRef": {"target": {"oid": tip}},
+    }
+    assert client.graphql(blob)["repository"]["object"] == {"text": "x: 1\n"}
+    assert not fake.invalid_requests
+
+
+def test_delayed_request_is_held_without_holding_up_others(fake_installation: FakeInstallation) -> None:
+    """`delay_next` holds the matching request back (marking it arrived), while other requests are answered
+    at once."""
+    fake = fake_installation.fake
+    fake.add_pull(OWNER, REPO, 1, files=rows(1))
+    delay = fake.delay_next("GET", r"/pulls/1/files$", 1.0)
+    client = fake_installation.client()
+    answered: list[str] = []
+    slow = threading.Thread(
+        target=lambda: answered.append(client.rest.pulls.list_files(OWNER, REPO, 1).url.path)
+    )
+    slow.start()
+    assert delay.arrived.wait(10)
+    answered.append(client.rest.pulls.get(OWNER, REPO, 1).url.path)
+    slow.join(10)
+    assert answered == [f"/repos/{OWNER}/{REPO}/pulls/1", f"/repos/{OWNER}/{REPO}/pulls/1/files"]
+
+
 @pytest.mark.parametrize(
     ("path", "ref", "status"),
     [("src/app.py", None, 200), ("src", None, 200), ("missing.py", None, 404), ("src/app.py", "nope", 404)],

@@ -9,7 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 from arq import Retry
-from githubkit.exception import GitHubException
+from githubkit.exception import GitHubException, GraphQLFailed, RequestFailed
+from redis.asyncio.lock import Lock
 
 from bot.config import ConfigSource, OverrideConfig, load_config
 from bot.events import check_run_external_id
@@ -34,7 +35,11 @@ from bot.verdict import Conclusion, Verdict, evaluate
 from workers.context import WorkerContext, context
 
 log = logging.getLogger(__name__)
-LOCK_SECONDS = 120
+# Renewed while the evaluation runs, so the lock of a worker that died frees this soon after: well before
+# arq runs its job again (job timeout + 10 s), and within the wait of the jobs queued behind it.
+LOCK_SECONDS = 10.0
+# How long a job waits for the PR's lock before trying again later (well inside the job timeout).
+LOCK_WAIT_SECONDS = 60.0
 CHECK_MEMORY_SECONDS = 30 * 24 * 3600
 
 
@@ -51,19 +56,31 @@ async def evaluate_pull_request(
     """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on does nothing.
 
     One evaluation per PR at a time (a Redis lock shared by every worker process); a second job for the
-    same PR waits its turn by retrying later.
+    same PR waits its turn, and after a minute of waiting tries again later.
     """
     job = EvaluatePullRequest(installation_id, owner, repo, number, head_sha, delivery_id)
     worker = context(ctx)
     lock = worker.redis.lock(f"scopegate:lock:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
-    if not await lock.acquire(blocking=False):
-        raise Retry(defer=2)
+    # Waiting here, not retrying later: a burst of pushes queues several jobs, most of them stale and quick,
+    # and retries on one schedule would collide round after round, each round costing every loser a try.
+    if not await lock.acquire(blocking_timeout=LOCK_WAIT_SECONDS):
+        raise Retry(defer=LOCK_SECONDS)
+    renewal = asyncio.create_task(_renew(lock))
     try:
         return await _evaluate(
             worker, job, try_number=ctx.get("job_try", 1), max_tries=ctx.get("max_tries", 1)
         )
     finally:
+        renewal.cancel()
+        await asyncio.gather(renewal, return_exceptions=True)
         await lock.release()
+
+
+async def _renew(lock: Lock) -> None:
+    """Keep `lock` for as long as this task runs; a worker that dies stops renewing it and it expires."""
+    while True:
+        await asyncio.sleep(LOCK_SECONDS / 3)
+        await lock.reacquire()
 
 
 async def _evaluate(
@@ -96,11 +113,27 @@ async def _evaluate(
             raise Retry(defer=5 * try_number) from error
         # Never left in progress: the check completes saying what went wrong, and the job fails loudly.
         if check_id is not None:
-            await fail_check_run(gh, job.owner, job.repo, check_id, f"{type(error).__name__}: {error}")
+            await fail_check_run(gh, job.owner, job.repo, check_id, _reason(error))
         raise
     elapsed = time.perf_counter() - started
     log.info("evaluated %s/%s#%s@%s in %.3fs", job.owner, job.repo, job.number, job.head_sha, elapsed)
     return verdict.conclusion.value
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, for the check's summary; githubkit's errors print nothing useful by themselves."""
+    if isinstance(error, RequestFailed):
+        response = error.response
+        try:
+            answer: Any = response.json()
+        except ValueError:
+            answer = None
+        message = answer.get("message") if isinstance(answer, dict) else response.text[:500]
+        request = error.request
+        return f"GitHub answered {response.status_code} to {request.method} {request.url.path}: {message}"
+    if isinstance(error, GraphQLFailed):
+        return "GitHub's GraphQL API answered: " + "; ".join(e.message for e in error.response.errors or ())
+    return f"{type(error).__name__}: {error}"
 
 
 async def _start_check(worker: WorkerContext, gh: Client, job: EvaluatePullRequest, name: str) -> int:

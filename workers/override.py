@@ -34,7 +34,7 @@ async def override_by_comment(
     if facts is None:
         return "no such pull request"
     head = facts.info.head_sha
-    rules = await read_blobs(gh, owner, repo, [f"{facts.info.base_sha}:.github/scopegate.yml"])
+    rules = await read_blobs(gh, owner, repo, [f"{facts.base_tip}:.github/scopegate.yml"])
     text = next(iter(rules.values())).text if rules else None
     config = load_config(
         ConfigSource(".github/scopegate.yml", text.decode() if text else None)

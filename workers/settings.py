@@ -6,6 +6,7 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 from arq.worker import Worker, func
 
 from bot.identity import IdentitySource, wait_for_credentials
@@ -29,8 +30,13 @@ FUNCTIONS = (
 )
 
 FUNCTION_SPECS = tuple(func(f, max_tries=MAX_TRIES) for f in FUNCTIONS)
-# GitHub keeps failed deliveries three days; looking every five minutes loses none of them.
-CRON_JOBS = (cron(redeliver_failed_deliveries, minute=set(range(0, 60, 5)), run_at_startup=True),)
+
+
+def periodic_jobs() -> list[CronJob]:
+    """The periodic jobs, new for each worker: arq keeps a job's next run time on the object, so a shared one
+    would run at start-up for the first worker of a process only."""
+    # GitHub keeps failed deliveries three days; looking every five minutes loses none of them.
+    return [cron(redeliver_failed_deliveries, minute=set(range(0, 60, 5)), run_at_startup=True)]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -58,7 +64,7 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
     """An arq worker for `settings`; `overrides` reach arq's Worker (tests use `burst`, `job_timeout`, …)."""
     options: dict[str, Any] = {
         "functions": FUNCTION_SPECS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": periodic_jobs(),
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "on_startup": startup,
         "on_shutdown": shutdown,
@@ -74,7 +80,7 @@ class WorkerSettings:
     """For `arq workers.settings.WorkerSettings`: settings are read from the environment at start-up."""
 
     functions = FUNCTION_SPECS
-    cron_jobs = CRON_JOBS
+    cron_jobs = periodic_jobs()
     on_startup = startup
     on_shutdown = shutdown
     job_timeout = JOB_TIMEOUT

@@ -57,6 +57,7 @@ class PullFacts:
     """What one GraphQL query tells about the PR before anything else is fetched."""
 
     info: PullRequestInfo
+    base_tip: str  # the base branch's tip now: rules, CODEOWNERS and .gitattributes are read there
     state: str
     changed_files: int
     commits: tuple[Commit, ...]
@@ -85,6 +86,7 @@ async def fetch_pull(gh: Client, owner: str, repo: str, number: int) -> PullFact
             draft=bool(pull.get("isDraft")),
             labels=tuple(n["name"] for n in _nodes(pull.get("labels")) if n.get("name")),
         ),
+        base_tip=_base_tip(pull),
         state=str(pull.get("state") or "OPEN"),
         changed_files=int(pull.get("changedFiles") or 0),
         commits=tuple(_commits(commits)),
@@ -109,10 +111,11 @@ async def gather(gh: Client, owner: str, repo: str, facts: PullFacts) -> PullReq
     commits = facts.commits + await _more_commits(gh, owner, repo, facts)
     heads = [f["filename"] for f in listed if f.get("status") != "removed"]
     base_paths = [RULES_PATH, *CODEOWNERS_PATHS, *_attribute_paths(f["filename"] for f in listed)]
-    expressions = [f"{info.head_sha}:{p}" for p in heads] + [f"{info.base_sha}:{p}" for p in base_paths]
+    tip = facts.base_tip
+    expressions = [f"{info.head_sha}:{p}" for p in heads] + [f"{tip}:{p}" for p in base_paths]
     blobs = await read_blobs(gh, owner, repo, expressions)
     head = {p: blobs[f"{info.head_sha}:{p}"] for p in heads if f"{info.head_sha}:{p}" in blobs}
-    base = {p: blobs[f"{info.base_sha}:{p}"] for p in base_paths if f"{info.base_sha}:{p}" in blobs}
+    base = {p: blobs[f"{tip}:{p}"] for p in base_paths if f"{tip}:{p}" in blobs}
     partial = []
     if facts.changed_files > len(listed):
         partial.append(f"GitHub lists {len(listed):,} of the {facts.changed_files:,} changed files")
@@ -182,6 +185,14 @@ async def _more_commits(gh: Client, owner: str, repo: str, facts: PullFacts) -> 
         more.extend(_commits(page))
         cursor = _next_cursor(page)
     return tuple(more[: MAX_COMMITS - len(facts.commits)])
+
+
+def _base_tip(pull: Mapping[str, Any]) -> str:
+    """The base branch's tip. Not `baseRefOid`: GitHub leaves that where the base branch was when the PR was
+    opened or last pushed (https://github.com/github/docs/issues/431), so a rules file changed on the base
+    branch since would go unseen. `baseRefOid` only once the branch is deleted."""
+    tip = ((pull.get("baseRef") or {}).get("target") or {}).get("oid")
+    return str(tip or pull.get("baseRefOid") or "")
 
 
 def _changed_file(listed: Mapping[str, Any], head: Blob | None) -> ChangedFile:

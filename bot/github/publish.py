@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from bot.findings import Finding, Severity
 from bot.github.client import Client

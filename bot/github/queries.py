@@ -29,6 +29,7 @@ query PullRequest($owner: String!, $name: String!, $number: Int!) {{
       headRefOid
       baseRefName
       baseRefOid
+      baseRef {{ target {{ oid }} }}
       changedFiles
       author {{ login }}
       labels(first: 100) {{ nodes {{ name }} }}

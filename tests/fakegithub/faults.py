@@ -1,4 +1,5 @@
-"""Failures a test asks for: the next matching requests get a 5xx, a 403/429 rate limit, or any status."""
+"""Failures a test asks for: the next matching requests get a 5xx, a 403/429 rate limit, any status, or a
+pause before their answer (a slow GitHub, so a test can act while a request is in flight)."""
 
 from __future__ import annotations
 
@@ -21,19 +22,35 @@ SECONDARY_DOCS = (
 
 
 @dataclass
-class Fault:
-    """A failure waiting for `times` more requests whose method and path match."""
+class Matcher:
+    """Which requests a fault or delay applies to: a method (None: any) and a path regex (searched)."""
 
     method: str | None
     pattern: re.Pattern[str]
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this applies to the request."""
+        return (self.method is None or self.method == method) and self.pattern.search(path) is not None
+
+
+@dataclass
+class Fault(Matcher):
+    """A failure waiting for `times` more requests whose method and path match."""
+
     status: int
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to the request."""
-        return (self.method is None or self.method == method) and self.pattern.search(path) is not None
+
+@dataclass
+class Delay(Matcher):
+    """A pause of `seconds` before answering `times` more matching requests; `arrived` is set as the first
+    of them comes in, so a test can act while it is in flight."""
+
+    seconds: float
+    times: int
+    arrived: threading.Event = field(default_factory=threading.Event)
 
 
 def default_body(status: int) -> dict[str, Any]:
@@ -44,12 +61,13 @@ def default_body(status: int) -> dict[str, Any]:
 
 
 class Faults:
-    """The pending faults, first added first used."""
+    """The pending faults and delays, first added first used."""
 
     def __init__(self) -> None:
         """None pending."""
         self._lock = threading.Lock()
         self.pending: list[Fault] = []
+        self.delays: list[Delay] = []
 
     def add(
         self,
@@ -83,4 +101,23 @@ class Faults:
                     if fault.times <= 0:
                         self.pending.remove(fault)
                     return fault
+        return None
+
+    def add_delay(self, method: str | None, path_regex: str, seconds: float, *, times: int = 1) -> Delay:
+        """Pause `seconds` before answering the next `times` requests matching `method` and `path_regex`."""
+        delay = Delay(method.upper() if method else None, re.compile(path_regex), seconds, times)
+        with self._lock:
+            self.delays.append(delay)
+        return delay
+
+    def take_delay(self, method: str, path: str) -> Delay | None:
+        """The delay for this request, if any, counting it as used and marking it arrived."""
+        with self._lock:
+            for delay in self.delays:
+                if delay.matches(method, path):
+                    delay.times -= 1
+                    if delay.times <= 0:
+                        self.delays.remove(delay)
+                    delay.arrived.set()
+                    return delay
         return None

@@ -242,6 +242,7 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
         "state": "MERGED" if item.merged else item.state.upper(),
         "isDraft": item.draft,
         "author": account(ctx, ctx.state.user(item.author)),
+        "baseRef": lambda _info: branch_ref(ctx, repo, item.base_ref),
         "baseRefName": item.base_ref,
         "baseRefOid": item.base_sha,
         "headRefName": item.head_ref,
@@ -271,6 +272,19 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
             else [],
             page,
         ),
+    }
+
+
+def branch_ref(ctx: Context, repo: Repo, branch: str) -> Node | None:
+    """A `Ref` to a branch as it is now (null once deleted); its `target` is the branch's tip commit."""
+    sha = repo.branches.get(branch)
+    if sha is None:
+        return None
+    return {
+        "id": node_id("Ref", int(sha[:8], 16)),
+        "name": branch,
+        "prefix": "refs/heads/",
+        "target": lambda _info: git_object(ctx, repo, sha, None),
     }
 
 

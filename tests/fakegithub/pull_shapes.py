@@ -120,7 +120,10 @@ def pull(api: str, state: GitHubState, repo: Repo, item: PullRequest) -> dict[st
 def pull_simple(api: str, state: GitHubState, repo: Repo, item: PullRequest) -> dict[str, Any]:
     """A `pull-request-simple`, as the list endpoint returns it."""
     full = pull(api, state, repo, item)
-    return {key: value for key, value in full.items() if key not in FULL_ONLY}
+    simple = {key: value for key, value in full.items() if key not in FULL_ONLY}
+    # Unlike `pull-request`, this description's labels carry a string description, never null.
+    simple["labels"] = [{**entry, "description": entry["description"] or ""} for entry in full["labels"]]
+    return simple
 
 
 def pull_minimal(api: str, repo: Repo, item: PullRequest) -> dict[str, Any]:

@@ -102,6 +102,30 @@ class PullRequestSeeding(GitHubState):
             pull.updated_at = self.now()
             return pull
 
+    def push_branch(
+        self, owner: str, name: str, branch: str, files: Mapping[str, bytes | None], *, message: str = "Push"
+    ) -> str:
+        """Commit `files` (None deletes) on top of `branch`, which moves to the new commit; returns its sha.
+
+        Open pull requests on that branch keep their `base.sha`: GitHub does not move it when the base
+        branch moves (https://github.com/github/docs/issues/431), only the branch's ref shows the new tip.
+        """
+        with self.lock:
+            repo = self._repo(owner, name)
+            parent = repo.branches[branch]
+            tree = dict(repo.trees[parent])
+            for path, content in files.items():
+                if content is None:
+                    tree.pop(path, None)
+                else:
+                    tree[path] = content
+            sha = self.new_sha()
+            signature = Signature(date=self.now())
+            repo.trees[sha] = tree
+            repo.commits[sha] = Commit(sha, message, signature, signature, [parent])
+            repo.branches[branch] = sha
+            return sha
+
     def _advance(
         self,
         repo: Repo,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .faults import Fault, Faults
+from .faults import Delay, Fault, Faults
 from .gate import Incoming, answer
 from .openapi import default_validator
 from .recording import InvalidRequest, RequestLog, RequestRecord
@@ -94,6 +95,11 @@ class FakeGitHub(PullRequestSeeding):
         headers = {"retry-after": str(retry_after)}
         return self.faults.add(method, path_regex, status, times=times, headers=headers)
 
+    def delay_next(self, method: str | None, path_regex: str, seconds: float, *, times: int = 1) -> Delay:
+        """Answer the next `times` matching requests only after `seconds` (other requests are not held up);
+        wait on the returned delay's `arrived` to act while such a request is in flight."""
+        return self.faults.add_delay(method, path_regex, seconds, times=times)
+
     def asgi(self) -> Starlette:
         """The ASGI app answering for this fake."""
 
@@ -106,6 +112,11 @@ class FakeGitHub(PullRequestSeeding):
                 await request.body(),
                 str(request.base_url).rstrip("/"),
             )
+            delay = self.faults.take_delay(incoming.method, incoming.raw_path)
+            if delay is not None:
+                # Received, then held before it is handled: a client that dies meanwhile has still reached
+                # GitHub, and its request takes effect.
+                await asyncio.sleep(delay.seconds)
             out = answer(self, incoming)
             task = BackgroundTask(out.background) if out.background else None
             return Response(out.content, out.status, out.headers, out.media_type, background=task)
