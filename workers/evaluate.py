@@ -8,8 +8,9 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import httpx
 from arq import Retry
-from githubkit.exception import GitHubException, GraphQLFailed, RequestFailed
+from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
 from redis.asyncio.lock import Lock
 
 from bot.config import ConfigSource, OverrideConfig, load_config
@@ -41,6 +42,7 @@ LOCK_SECONDS = 10.0
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).
 LOCK_WAIT_SECONDS = 60.0
 CHECK_MEMORY_SECONDS = 30 * 24 * 3600
+MAX_TRIES = 5
 
 
 async def evaluate_pull_request(
@@ -67,9 +69,8 @@ async def evaluate_pull_request(
         raise Retry(defer=LOCK_SECONDS)
     renewal = asyncio.create_task(_renew(lock))
     try:
-        return await _evaluate(
-            worker, job, try_number=ctx.get("job_try", 1), max_tries=ctx.get("max_tries", 1)
-        )
+        async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
+            return await _evaluate(worker, gh, job, try_number=ctx.get("job_try", 1))
     finally:
         renewal.cancel()
         await asyncio.gather(renewal, return_exceptions=True)
@@ -83,11 +84,8 @@ async def _renew(lock: Lock) -> None:
         await lock.reacquire()
 
 
-async def _evaluate(
-    worker: WorkerContext, job: EvaluatePullRequest, *, try_number: int, max_tries: int
-) -> str:
+async def _evaluate(worker: WorkerContext, gh: Client, job: EvaluatePullRequest, *, try_number: int) -> str:
     started = time.perf_counter()
-    gh = worker.github(job.installation_id)
     facts = await fetch_pull(gh, job.owner, job.repo, job.number)
     if facts is None or facts.info.head_sha != job.head_sha:
         return "stale: the head moved on"
@@ -108,16 +106,29 @@ async def _evaluate(
         )
         await asyncio.to_thread(_record, worker, job, verdict, check_id)
     except Exception as error:
-        transient = isinstance(error, GitHubException | OSError)
-        if transient and try_number < max_tries:
+        if _transient(error) and try_number < MAX_TRIES:
             raise Retry(defer=5 * try_number) from error
         # Never left in progress: the check completes saying what went wrong, and the job fails loudly.
         if check_id is not None:
             await fail_check_run(gh, job.owner, job.repo, check_id, _reason(error))
         raise
+    except asyncio.CancelledError:
+        # arq's job timeout (or a worker stopping) cancels the job: say so rather than stay in progress.
+        # A stopped worker's job runs again later and puts the check back in progress.
+        if check_id is not None:
+            await fail_check_run(gh, job.owner, job.repo, check_id, "the evaluation was stopped (time limit)")
+        raise
     elapsed = time.perf_counter() - started
     log.info("evaluated %s/%s#%s@%s in %.3fs", job.owner, job.repo, job.number, job.head_sha, elapsed)
     return verdict.conclusion.value
+
+
+def _transient(error: Exception) -> bool:
+    """Worth another try later: GitHub's 5xx and rate limits (after githubkit's own retries), network errors.
+    A 4xx is a fact about the request or the installation's permissions; trying again changes nothing."""
+    if isinstance(error, RateLimitExceeded | httpx.TransportError | OSError):
+        return True
+    return isinstance(error, RequestFailed) and error.response.status_code >= 500
 
 
 def _reason(error: Exception) -> str:

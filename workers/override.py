@@ -29,44 +29,44 @@ async def override_by_comment(
     """Check the commenter's permission against the base branch's rules; record the attempt; on success
     re-evaluate the head (the check passes, showing who, when and why), else answer and change nothing."""
     worker = context(ctx)
-    gh = worker.github(installation_id)
-    facts = await fetch_pull(gh, owner, repo, number)
-    if facts is None:
-        return "no such pull request"
-    head = facts.info.head_sha
-    rules = await read_blobs(gh, owner, repo, [f"{facts.base_tip}:.github/scopegate.yml"])
-    text = next(iter(rules.values())).text if rules else None
-    config = load_config(
-        ConfigSource(".github/scopegate.yml", text.decode() if text else None)
-    ).config.override
-    reason = body.strip().removeprefix(COMMAND).strip().splitlines()[0] if body.strip() != COMMAND else ""
-    permission = await permission_of(gh, owner, repo, login)
-    accepted = allows(permission, config.min_permission)
-    record = OverrideRecord(
-        repo_full_name=f"{owner}/{repo}",
-        pr_number=number,
-        head_sha=head,
-        actor_login=login,
-        source="comment",
-        accepted=accepted,
-        reason=reason,
-        permission=permission,
-        delivery_id=f"comment:{comment_id}",
-        installation_id=installation_id,
-    )
-    await asyncio.to_thread(_audit, worker, record)
-    if not accepted:
-        answer = (
-            f"@{login} `{COMMAND}` needs **{config.min_permission}** permission on this repository "
-            f"(you have {permission}). Nothing changed."
+    async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
+        facts = await fetch_pull(gh, owner, repo, number)
+        if facts is None:
+            return "no such pull request"
+        head = facts.info.head_sha
+        rules = await read_blobs(gh, owner, repo, [f"{facts.base_tip}:.github/scopegate.yml"])
+        text = next(iter(rules.values())).text if rules else None
+        config = load_config(
+            ConfigSource(".github/scopegate.yml", text.decode() if text else None)
+        ).config.override
+        reason = body.strip().removeprefix(COMMAND).strip().splitlines()[0] if body.strip() != COMMAND else ""
+        permission = await permission_of(gh, owner, repo, login)
+        accepted = allows(permission, config.min_permission)
+        record = OverrideRecord(
+            repo_full_name=f"{owner}/{repo}",
+            pr_number=number,
+            head_sha=head,
+            actor_login=login,
+            source="comment",
+            accepted=accepted,
+            reason=reason,
+            permission=permission,
+            delivery_id=f"comment:{comment_id}",
+            installation_id=installation_id,
         )
-        await gh.rest.issues.async_create_comment(owner, repo, number, body=answer)
-        return "refused"
-    job = EvaluatePullRequest(
-        installation_id, owner, repo, number, head, f"override:{comment_id}", refresh=True
-    )
-    await enqueue(worker.redis, job, debounce_seconds=0)
-    return "accepted"
+        await asyncio.to_thread(_audit, worker, record)
+        if not accepted:
+            answer = (
+                f"@{login} `{COMMAND}` needs **{config.min_permission}** permission on this repository "
+                f"(you have {permission}). Nothing changed."
+            )
+            await gh.rest.issues.async_create_comment(owner, repo, number, body=answer)
+            return "refused"
+        job = EvaluatePullRequest(
+            installation_id, owner, repo, number, head, f"override:{comment_id}", refresh=True
+        )
+        await enqueue(worker.redis, job, debounce_seconds=0)
+        return "accepted"
 
 
 def _audit(worker: WorkerContext, record: OverrideRecord) -> None:

@@ -13,14 +13,13 @@ from bot.identity import IdentitySource, wait_for_credentials
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.settings import Settings, load_settings
 from workers.context import WorkerContext
-from workers.evaluate import evaluate_pull_request
+from workers.evaluate import MAX_TRIES, evaluate_pull_request
 from workers.override import override_by_comment
 from workers.records import record_installation, record_pull_request_closed
 from workers.redeliver import redeliver_failed_deliveries
 from workers.repository import reevaluate_repository
 
 JOB_TIMEOUT = 300
-MAX_TRIES = 5
 FUNCTIONS = (
     evaluate_pull_request,
     reevaluate_repository,
