@@ -74,6 +74,7 @@ def create_app(
         """Prometheus metrics; the queue depth is read from Redis at scrape time."""
         try:
             metrics.queue_depth.set(await queue.zcard(default_queue_name))
+            await metrics.workers.refresh(queue)
         except RedisError as error:
             log.warning("queue depth unavailable: %s", error)
         return Response(render(metrics), media_type=CONTENT_TYPE)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+from bot.worker_metrics import WorkerMetrics
 
-# An evaluation gathers from GitHub and runs every rule: seconds to a couple of minutes.
-_EVALUATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +19,14 @@ class Metrics:
     registry: CollectorRegistry
     deliveries: Counter
     queue_depth: Gauge
-    evaluation_seconds: Histogram
-    github_requests: Counter
-    github_rate_limit_remaining: Gauge
+    workers: WorkerMetrics
 
 
 def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
     """Metrics registered in `registry`, a fresh one by default."""
     registry = registry if registry is not None else CollectorRegistry()
+    workers = WorkerMetrics()
+    registry.register(workers)
     return Metrics(
         registry=registry,
         deliveries=Counter(
@@ -39,24 +38,7 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         queue_depth=Gauge(
             "scopegate_queue_depth", "Jobs in the arq queue, deferred ones included.", registry=registry
         ),
-        evaluation_seconds=Histogram(
-            "scopegate_evaluation_seconds",
-            "Time to evaluate a pull request, gathering included.",
-            buckets=_EVALUATION_BUCKETS,
-            registry=registry,
-        ),
-        github_requests=Counter(
-            "scopegate_github_requests",
-            "Requests made to the GitHub API, by method and status code.",
-            ("method", "status"),
-            registry=registry,
-        ),
-        github_rate_limit_remaining=Gauge(
-            "scopegate_github_rate_limit_remaining",
-            "The last `x-ratelimit-remaining` GitHub reported, by installation and resource.",
-            ("installation", "resource"),
-            registry=registry,
-        ),
+        workers=workers,
     )
 
 

@@ -33,6 +33,7 @@ from bot.ledger.evaluations import EvaluationRecord, record_evaluation
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
 from bot.snapshot import Override
 from bot.verdict import Conclusion, Verdict, evaluate
+from bot.worker_metrics import record_duration
 from workers.context import WorkerContext, context
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ async def _evaluate(worker: WorkerContext, gh: Client, job: EvaluatePullRequest,
             await fail_check_run(gh, job.owner, job.repo, check_id, "the evaluation was stopped (time limit)")
         raise
     elapsed = time.perf_counter() - started
+    await record_duration(worker.redis, elapsed)
     log.info("evaluated %s/%s#%s@%s in %.3fs", job.owner, job.repo, job.number, job.head_sha, elapsed)
     return verdict.conclusion.value
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from githubkit import AppInstallationAuthStrategy, GitHub
 from githubkit.cache.redis import AsyncRedisCacheStrategy
 from githubkit.retry import RetryChainDecision, RetryRateLimit, RetryServerError
 from redis.asyncio import Redis
+
+from bot.worker_metrics import record_response
 
 Client = GitHub[AppInstallationAuthStrategy]
 
@@ -27,4 +31,5 @@ def installation_client(
         auto_retry=RETRY,
         timeout=30.0,
         user_agent="scopegate",
+        async_event_hooks={"response": [partial(record_response, redis, installation_id)]},
     )
