@@ -6,10 +6,10 @@ calls GitHub: the workers do. https://docs.github.com/en/webhooks/using-webhooks
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+import orjson
 from arq.connections import ArqRedis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -134,8 +134,9 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 def _parse(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None. App webhooks are always JSON, never form-encoded."""
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
+        # orjson: parsing the payload was a quarter of a delivery's CPU with the standard library's json.
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
     return payload if isinstance(payload, dict) else None
 
