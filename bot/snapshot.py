@@ -116,7 +116,8 @@ class PullRequestSnapshot:
     """Everything evaluation reads. Gatherers fill it; rules never fetch anything else.
 
     `head_contents` maps a changed path to its bytes at the head; gatherers may load it lazily.
-    `rules_text` and `codeowners_text` are read at the base, so a PR cannot loosen its own gate.
+    `rules_text` and `codeowners_text` are read at the base, so a PR cannot loosen its own gate;
+    `org_rules_text` is the organisation's defaults (its `.github` repository), which the repo's override.
     `partial` names what could not be gathered (GitHub's 3000-file and 250-commit caps).
     `override` is set by the gatherer only after it checked the person's permission.
     """
@@ -128,6 +129,8 @@ class PullRequestSnapshot:
     gitattributes: tuple[GitAttributesFile, ...] = ()
     rules_text: str | None = None
     rules_path: str = ".github/scopegate.yml"
+    org_rules_text: str | None = None
+    org_rules_path: str = ".github:.github/scopegate.yml"
     codeowners_text: str | None = None
     partial: tuple[str, ...] = ()
     override: Override | None = None

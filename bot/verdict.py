@@ -38,7 +38,10 @@ class Verdict:
 
 def config_layers(snapshot: PullRequestSnapshot) -> tuple[ConfigSource, ...]:
     """The rules-file layers a snapshot carries, lowest precedence first."""
-    return (ConfigSource(snapshot.rules_path, snapshot.rules_text),)
+    return (
+        ConfigSource(snapshot.org_rules_path, snapshot.org_rules_text),
+        ConfigSource(snapshot.rules_path, snapshot.rules_text),
+    )
 
 
 def evaluate(snapshot: PullRequestSnapshot) -> Verdict:

@@ -84,3 +84,34 @@ async def test_more_files_than_github_lists_is_partial(
         snapshot = await gather(gh, owner, repo, facts)
     assert len(snapshot.files) == 3000
     assert snapshot.partial == ("GitHub lists 3,000 of the 3,500 changed files",)
+
+
+async def test_org_defaults_merge_under_the_repo_rules(fake_installation: FakeInstallation) -> None:
+    """The organisation's `.github` repository supplies defaults that the repository's own rules file
+    overrides key by key, read in the same query as the other blobs (no extra request)."""
+    fake, owner, repo = fake_installation.fake, fake_installation.owner, fake_installation.repo
+    fake.add_repo(
+        owner,
+        ".github",
+        files={".github/scopegate.yml": b"size:\n  max_lines: 300\n  warn_lines: 200\n  max_files: 5\n"},
+    )
+    # As with Probot's org defaults, the installation must include the `.github` repository to read it.
+    assert fake_installation.installation.repositories is not None
+    fake_installation.installation.repositories.add(f"{owner}/.github")
+    fake.add_pull(
+        owner,
+        repo,
+        4,
+        base_files={".github/scopegate.yml": b"size:\n  max_files: 50\n"},
+        head_files={".github/scopegate.yml": b"size:\n  max_files: 50\n", "src/a.py": _lines(350)},
+    )
+    async with fake_installation.client() as gh:
+        facts = await fetch_pull(gh, owner, repo, 4)
+        assert facts is not None
+        fake.reset_counts()
+        snapshot = await gather(gh, owner, repo, facts)
+    assert fake.count(path_prefix="/graphql") == 1
+    verdict = evaluate(snapshot)
+    assert (verdict.config.size.max_lines, verdict.config.size.max_files) == (300, 50)
+    assert verdict.conclusion.value == "failure"
+    assert not fake.invalid_requests

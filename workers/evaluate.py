@@ -13,7 +13,7 @@ from arq import Retry
 from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
 from redis.asyncio.lock import Lock
 
-from bot.config import ConfigSource, OverrideConfig, load_config
+from bot.config import OverrideConfig, load_config
 from bot.events import check_run_external_id
 from bot.github.client import Client
 from bot.github.gather import PullFacts, fetch_pull, gather
@@ -32,7 +32,7 @@ from bot.jobs import EvaluatePullRequest
 from bot.ledger.evaluations import EvaluationRecord, record_evaluation
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
 from bot.snapshot import Override
-from bot.verdict import Conclusion, Verdict, evaluate
+from bot.verdict import Conclusion, Verdict, config_layers, evaluate
 from bot.worker_metrics import record_duration
 from workers.context import WorkerContext, context
 
@@ -95,7 +95,7 @@ async def _evaluate(worker: WorkerContext, gh: Client, job: EvaluatePullRequest,
     check_id: int | None = None
     try:
         snapshot = await gather(gh, job.owner, job.repo, facts)
-        config = load_config(ConfigSource(snapshot.rules_path, snapshot.rules_text)).config
+        config = load_config(*config_layers(snapshot)).config
         check_id = await _start_check(worker, gh, job, config.report.check_name)
         override = await _override(worker, gh, job, facts, config.override)
         verdict = evaluate(replace(snapshot, override=override))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.config import ConfigSource, load_config
-from bot.github.gather import fetch_pull, read_blobs
+from bot.config import RULES_PATH, ConfigSource, load_config
+from bot.github.gather import ORG_RULES_KEY, fetch_pull, read_blobs
 from bot.github.permissions import allows, permission_of
 from bot.jobs import EvaluatePullRequest, enqueue
 from bot.ledger.overrides import OverrideRecord, record_override
@@ -34,11 +34,15 @@ async def override_by_comment(
         if facts is None:
             return "no such pull request"
         head = facts.info.head_sha
-        rules = await read_blobs(gh, owner, repo, [f"{facts.base_tip}:.github/scopegate.yml"])
-        text = next(iter(rules.values())).text if rules else None
-        config = load_config(
-            ConfigSource(".github/scopegate.yml", text.decode() if text else None)
-        ).config.override
+        repo_rules = f"{facts.base_tip}:{RULES_PATH}"
+        blobs = await read_blobs(gh, owner, repo, [repo_rules], org_rules=True)
+        layers = [
+            ConfigSource(
+                name, (blobs[key].text or b"").decode("utf-8", errors="replace") if key in blobs else None
+            )
+            for name, key in ((f"{owner}/.github:{RULES_PATH}", ORG_RULES_KEY), (RULES_PATH, repo_rules))
+        ]
+        config = load_config(*layers).config.override
         reason = body.strip().removeprefix(COMMAND).strip().splitlines()[0] if body.strip() != COMMAND else ""
         permission = await permission_of(gh, owner, repo, login)
         accepted = allows(permission, config.min_permission)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from githubkit.exception import GraphQLFailed
+
 from bot.config import RULES_PATH
 from bot.diff import parse_file_patch
 from bot.github.client import Client
@@ -32,6 +34,7 @@ from bot.snapshot import (
 # https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files
 MAX_FILES, MAX_COMMITS, PAGE = 3000, 250, 100
 BLOBS_PER_QUERY = 100
+ORG_RULES_KEY = ".github:HEAD:.github/scopegate.yml"  # where read_blobs puts the organisation's rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ async def gather(gh: Client, owner: str, repo: str, facts: PullFacts) -> PullReq
     base_paths = [RULES_PATH, *CODEOWNERS_PATHS, *_attribute_paths(f["filename"] for f in listed)]
     tip = facts.base_tip
     expressions = [f"{info.head_sha}:{p}" for p in heads] + [f"{tip}:{p}" for p in base_paths]
-    blobs = await read_blobs(gh, owner, repo, expressions)
+    blobs = await read_blobs(gh, owner, repo, expressions, org_rules=True)
     head = {p: blobs[f"{info.head_sha}:{p}"] for p in heads if f"{info.head_sha}:{p}" in blobs}
     base = {p: blobs[f"{tip}:{p}"] for p in base_paths if f"{tip}:{p}" in blobs}
     partial = []
@@ -132,6 +135,8 @@ async def gather(gh: Client, owner: str, repo: str, facts: PullFacts) -> PullReq
             if p.endswith(".gitattributes")
         ),
         rules_text=_text(base[RULES_PATH]) if RULES_PATH in base else None,
+        org_rules_text=_text(blobs[ORG_RULES_KEY]) if ORG_RULES_KEY in blobs else None,
+        org_rules_path=f"{owner}/.github:{RULES_PATH}",
         codeowners_text=next((_text(base[p]) for p in CODEOWNERS_PATHS if p in base), None),
         partial=tuple(partial),
     )
@@ -145,22 +150,41 @@ class Blob:
     binary: bool
 
 
-async def read_blobs(gh: Client, owner: str, repo: str, expressions: Sequence[str]) -> dict[str, Blob]:
-    """Blobs by `REV:PATH` expression, batched into GraphQL queries; absent paths are left out."""
+async def read_blobs(
+    gh: Client, owner: str, repo: str, expressions: Sequence[str], *, org_rules: bool = False
+) -> dict[str, Blob]:
+    """Blobs by `REV:PATH` expression, batched into GraphQL queries; absent paths are left out. With
+    `org_rules`, the first query also reads the organisation's rules file, found under `ORG_RULES_KEY`."""
     found: dict[str, Blob] = {}
-    for start in range(0, len(expressions), BLOBS_PER_QUERY):
+    for start in range(0, max(len(expressions), 1), BLOBS_PER_QUERY):
         batch = expressions[start : start + BLOBS_PER_QUERY]
+        with_org = org_rules and start == 0
         variables: dict[str, Any] = {"owner": owner, "name": repo, **blob_variables(batch)}
-        data = await gh.async_graphql(blobs_query(len(batch)), variables)
+        data = await _graphql_allowing_missing_org(gh, blobs_query(len(batch), org_rules=with_org), variables)
         objects = data.get("repository") or {}
-        for i, expression in enumerate(batch):
-            blob = objects.get(f"b{i}")
-            if blob and "isBinary" in blob:
-                text = None if blob["isBinary"] else blob.get("text")
-                found[expression] = Blob(
-                    text.encode() if isinstance(text, str) else None, bool(blob["isBinary"])
-                )
+        found |= {e: b for i, e in enumerate(batch) if (b := _blob(objects.get(f"b{i}")))}
+        if with_org and (org := _blob((data.get("org") or {}).get("object"))):
+            found[ORG_RULES_KEY] = org
     return found
+
+
+async def _graphql_allowing_missing_org(gh: Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """The query's data; an organisation without a `.github` repository (or one the installation cannot
+    see) is an error GitHub reports beside the data, and only means there are no org defaults."""
+    try:
+        return await gh.async_graphql(query, variables)
+    except GraphQLFailed as failure:
+        data, errors = failure.response.data, failure.response.errors or []
+        if data is not None and all(e.type == "NOT_FOUND" and (e.path or [""])[0] == "org" for e in errors):
+            return data
+        raise
+
+
+def _blob(node: Any) -> Blob | None:
+    if not node or "isBinary" not in node:
+        return None
+    text = None if node["isBinary"] else node.get("text")
+    return Blob(text.encode() if isinstance(text, str) else None, bool(node["isBinary"]))
 
 
 async def _list_files(gh: Client, owner: str, repo: str, number: int) -> list[Mapping[str, Any]]:

@@ -56,15 +56,24 @@ query MoreCommits($owner: String!, $name: String!, $number: Int!, $after: String
 """
 
 
-def blobs_query(count: int) -> str:
-    """A query reading `count` blobs by expression (`REV:PATH`), passed as variables `$e0…`."""
-    params = ", ".join(f"$e{i}: String!" for i in range(count))
+# The organisation's defaults, Probot's convention: the rules file in the owner's `.github` repository.
+ORG_RULES = """
+  org: repository(owner: $owner, name: ".github") {
+    object(expression: "HEAD:.github/scopegate.yml") { ... on Blob { text isBinary byteSize } }
+  }"""
+
+
+def blobs_query(count: int, *, org_rules: bool = False) -> str:
+    """A query reading `count` blobs by expression (`REV:PATH`), passed as variables `$e0…`; with
+    `org_rules`, also the organisation's rules file (as `org`)."""
+    params = "".join(f", $e{i}: String!" for i in range(count))
     fields = "\n".join(
         f"    b{i}: object(expression: $e{i}) {{ ... on Blob {{ text isBinary byteSize }} }}"
         for i in range(count)
     )
-    head = f"query Blobs($owner: String!, $name: String!, {params}) {{"
-    return f"{head}\n  repository(owner: $owner, name: $name) {{\n{fields}\n  }}\n}}\n"
+    head = f"query Blobs($owner: String!, $name: String!{params}) {{"
+    org = ORG_RULES if org_rules else ""
+    return f"{head}\n  repository(owner: $owner, name: $name) {{\n{fields}\n  }}{org}\n}}\n"
 
 
 def blob_variables(expressions: Sequence[str]) -> dict[str, str]:
