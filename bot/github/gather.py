@@ -8,7 +8,7 @@ leniently: payloads in the wild drift from the schema, so only the fields used a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -234,7 +234,7 @@ def _changed_file(listed: Mapping[str, Any], head: Blob | None) -> ChangedFile:
     )
 
 
-def _attribute_paths(paths: Sequence[str] | Any) -> list[str]:
+def _attribute_paths(paths: Iterable[str]) -> list[str]:
     """`.gitattributes` of the root and of every folder above a changed file: the only ones that apply."""
     folders = {str(parent) for path in paths for parent in PurePosixPath(path).parents}
     return sorted(".gitattributes" if f == "." else f"{f}/.gitattributes" for f in folders)
