@@ -19,12 +19,12 @@ from bot.github.client import Client
 from bot.github.gather import PullFacts, fetch_pull, gather
 from bot.github.permissions import allows, permission_of
 from bot.github.publish import (
-    MARKER,
     comment_text,
     complete_check_run,
     fail_check_run,
     find_check_run,
     start_check_run,
+    sticky_comment,
     sync_size_label,
     upsert_comment,
 )
@@ -206,7 +206,7 @@ async def _override(
 
 async def _comment(gh: Client, job: EvaluatePullRequest, facts: PullFacts, verdict: Verdict) -> None:
     mode = verdict.config.report.comment
-    has_comment = any(c.body.startswith(MARKER) for c in facts.comments)
+    has_comment = sticky_comment(facts.comments) is not None
     failing = verdict.conclusion is Conclusion.FAILURE
     # on-failure: post while failing, and keep an existing comment truthful once the PR passes.
     if mode == "sticky" or (mode == "on-failure" and (failing or has_comment)):

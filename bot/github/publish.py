@@ -82,13 +82,18 @@ async def upsert_comment(
 ) -> int:
     """Edit our one comment in place (found by its hidden marker), or post it."""
     body = f"{MARKER}\n{markdown}"[: GITHUB_TEXT_LIMIT + 1]
-    ours = next((c for c in comments if c.body.startswith(MARKER)), None)
+    ours = sticky_comment(comments)
     if ours is not None:
         await gh.rest.issues.async_update_comment(owner, repo, ours.id, body=body)
         return ours.id
     response = await gh.rest.issues.async_create_comment(owner, repo, number, body=body)
     payload: Any = response.json()
     return int(payload["id"])
+
+
+def sticky_comment(comments: Sequence[Comment]) -> Comment | None:
+    """Our one comment among the PR's, found by its hidden marker."""
+    return next((c for c in comments if c.body.startswith(MARKER)), None)
 
 
 def comment_text(verdict: Verdict) -> str:
