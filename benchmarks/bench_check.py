@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import figure, median_seconds, run_child
-from bot.localgit import gather
-from bot.verdict import evaluate
+from bot.core.verdict import evaluate
+from bot.gather.localgit import gather
 from tests.gitrepo import GitRepo
 
 

@@ -1,5 +1,5 @@
 """GitHub requests per evaluation of a typical PR (20 files, 300 changed lines), and its wall time against
-the pure `bot.verdict.evaluate` on the same snapshot.
+the pure `bot.core.verdict.evaluate` on the same snapshot.
 
 The real job, `evaluate_pull_request`, runs in a worker context as arq builds it (real Redis for the lock
 and the token cache, a SQLite ledger) against the fake GitHub served in this process over loopback, so no
@@ -30,12 +30,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from benchmarks.common import figure, median_seconds
+from bot.core.snapshot import PullRequestSnapshot
+from bot.core.verdict import evaluate
 from bot.embedded import embedded_redis
-from bot.github.gather import fetch_pull, gather
+from bot.gather.github import fetch_pull, gather
 from bot.ledger.migrate import upgrade
 from bot.settings import load_settings
-from bot.snapshot import PullRequestSnapshot
-from bot.verdict import evaluate
 from tests.fakegithub import FakeGitHub, RequestRecord
 from tests.fakegithub.models import PullRequest
 from workers.context import context
@@ -43,7 +43,7 @@ from workers.evaluate import evaluate_pull_request
 from workers.settings import shutdown, startup
 
 OWNER, REPO = "octo-org", "orders"
-BASELINE = "pure bot.verdict.evaluate on the same snapshot"
+BASELINE = "pure bot.core.verdict.evaluate on the same snapshot"
 RULES = b"""\
 # scopegate rules for the orders service
 size:

@@ -45,12 +45,12 @@ from benchmarks.httpload import (
     serve_canned,
     serving,
 )
-from bot.app import create_app
 from bot.embedded import embedded_redis
-from bot.jobs import EvaluatePullRequest
+from bot.intake.jobs import EvaluatePullRequest
+from bot.intake.signature import sign
+from bot.intake.webhooks import DELIVERY_KEY
 from bot.settings import load_settings
-from bot.signature import sign
-from bot.webhooks import DELIVERY_KEY
+from bot.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "webhooks" / "pull_request" / "22-synchronize.json"

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from bot.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.core.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.core.report.contract import to_contract
+from bot.core.report.markdown import to_markdown
+from bot.core.report.rulesdoc import render_explain, render_rule_table, render_rules_init
+from bot.core.report.sarif import to_sarif
+from bot.core.report.terminal import print_verdict
+from bot.core.verdict import Conclusion, config_layers, evaluate
 from bot.errors import UserError
-from bot.localgit import gather
-from bot.report.contract import to_contract
-from bot.report.markdown import to_markdown
-from bot.report.sarif import to_sarif
-from bot.report.terminal import print_verdict
-from bot.rulesdoc import render_explain, render_rule_table, render_rules_init
-from bot.verdict import Conclusion, config_layers, evaluate
+from bot.gather.localgit import gather
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -18,12 +18,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_app
 from bot.embedded import embedded_redis
 from bot.identity import IdentitySource, environment_credentials
 from bot.ledger.engine import create_engine_for, ping, session_factory
 from bot.ledger.migrate import head_revision, upgrade
 from bot.settings import Settings
+from bot.web.app import create_app
 from workers.settings import create_worker
 
 # Open connections get this long to finish on shutdown; a webhook is answered in milliseconds.

@@ -7,10 +7,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bot.findings import Finding
-from bot.measure import SizeMeasure
-from bot.snapshot import PullRequestSnapshot
-from bot.split import SplitPart
+from bot.core.findings import Finding
+from bot.core.snapshot import PullRequestSnapshot
+from rules.size.measure import SizeMeasure
+from rules.size.split import SplitPart
 
 
 @dataclass(frozen=True, slots=True)

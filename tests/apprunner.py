@@ -32,9 +32,9 @@ import uvicorn
 from arq.worker import Worker
 from pydantic import SecretStr
 
-from bot.app import create_app
+from bot.intake.signature import sign
 from bot.settings import ENV_PREFIX, Settings, load_settings
-from bot.signature import sign
+from bot.web.app import create_app
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.fakegithub.models import Delivery, Repo
 from workers.settings import create_worker

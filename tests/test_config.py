@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.config import ConfigSource, RulesFile, load_config, validate_text
-from bot.rulesdoc import render_explain, render_rules_init
+from bot.core.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.core.report.rulesdoc import render_explain, render_rules_init
 
 
 @pytest.mark.parametrize(

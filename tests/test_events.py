@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.events import check_run_external_id, plan
-from bot.jobs import (
+from bot.intake.events import check_run_external_id, plan
+from bot.intake.jobs import (
     EvaluatePullRequest,
     Job,
     OverrideByComment,

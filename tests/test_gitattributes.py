@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gitattributes import GitAttributes
-from bot.snapshot import GitAttributesFile
+from bot.core.gitattributes import GitAttributes
+from bot.core.snapshot import GitAttributesFile
 
 CASES = [
     ("*.pb.go linguist-generated", "", "api/v1/x.pb.go", True),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.github.gather import fetch_pull, gather
+from bot.core.verdict import evaluate
+from bot.gather.github import fetch_pull, gather
 from bot.github.publish import MARKER, sync_size_label, upsert_comment
-from bot.verdict import evaluate
 from tests.fakegithub.fixtures import FakeInstallation
 
 

@@ -18,10 +18,10 @@ from arq.jobs import JobDef
 from fastapi import FastAPI
 from redis.asyncio import ConnectionPool
 
-from bot.app import create_app
+from bot.intake.signature import sign
+from bot.intake.webhooks import DELIVERY_KEY, DELIVERY_TTL_SECONDS, MAX_PAYLOAD_BYTES
 from bot.settings import Settings, load_settings
-from bot.signature import sign
-from bot.webhooks import DELIVERY_KEY, DELIVERY_TTL_SECONDS, MAX_PAYLOAD_BYTES
+from bot.web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
 SECRET = "intake test secret"

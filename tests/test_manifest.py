@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from bot.events import HANDLED_EVENTS
-from bot.manifest import build_manifest, creation_url, github_web_url, load_manifest
+from bot.intake.events import HANDLED_EVENTS
+from bot.web.manifest import build_manifest, creation_url, github_web_url, load_manifest
 
 TOP_LEVEL = Path(__file__).parents[1] / "app-manifest.yml"
 # GitHub delivers these to every App, subscribed or not (`ping` when a webhook is created).

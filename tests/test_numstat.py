@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.localgit import gather
-from bot.measure import measure_size
+from bot.gather.localgit import gather
+from rules.size.measure import measure_size
 from tests.gitrepo import GitRepo, lines
 
 

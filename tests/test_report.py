@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.report.contract import to_contract
-from bot.report.markdown import GITHUB_TEXT_LIMIT, to_markdown
-from bot.report.sarif import to_sarif
-from bot.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
-from bot.verdict import Conclusion, evaluate
+from bot.core.report.contract import to_contract
+from bot.core.report.markdown import GITHUB_TEXT_LIMIT, to_markdown
+from bot.core.report.sarif import to_sarif
+from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
+from bot.core.verdict import Conclusion, evaluate
 
 INFO = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="a" * 40, head_sha="b" * 40)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import RulesFile
-from bot.rulesdoc import render_rule_table
-from bot.verdict import Conclusion, evaluate
+from bot.core.config import RulesFile
+from bot.core.report.rulesdoc import render_rule_table
+from bot.core.verdict import Conclusion, evaluate
 from rules import RULES
 from rules.base import Example, RuleModule
 

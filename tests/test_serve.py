@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from bot.signature import sign
+from bot.intake.signature import sign
 from tests.manifest_server import GOOD_CODE, WEBHOOK_SECRET, conversion_server, form
 
 START_SECONDS = 30

@@ -14,12 +14,12 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
 from bot.identity import IdentitySource
+from bot.intake.signature import sign
 from bot.ledger import create_engine_for, current_app_credentials, session_factory, upgrade
 from bot.settings import load_settings
-from bot.setup import STATE_KEY, STATE_TTL_SECONDS
-from bot.signature import sign
+from bot.web.app import create_app
+from bot.web.setup import STATE_KEY, STATE_TTL_SECONDS
 from tests.manifest_server import GOOD_CODE, PEM, WEBHOOK_SECRET, ConversionServer, conversion_server, form
 
 APP_URL = "http://scopegate.test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.signature import sign, verify
+from bot.intake.signature import sign, verify
 
 # GitHub's own test vector.
 # https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.classify import Kind, counted_kind
-from bot.measure import FileMeasure
-from bot.split import plan_split
+from bot.core.files import Kind, counted_kind
+from rules.size.measure import FileMeasure
+from rules.size.split import plan_split
 
 
 def _file(path: str, lines: int) -> FileMeasure:

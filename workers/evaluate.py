@@ -13,10 +13,11 @@ from arq import Retry
 from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
 from redis.asyncio.lock import Lock
 
-from bot.config import OverrideConfig, load_config
-from bot.events import check_run_external_id
+from bot.core.config import OverrideConfig, load_config
+from bot.core.snapshot import Override
+from bot.core.verdict import Conclusion, Verdict, config_layers, evaluate
+from bot.gather.github import PullFacts, fetch_pull, gather
 from bot.github.client import Client
-from bot.github.gather import PullFacts, fetch_pull, gather
 from bot.github.permissions import allows, permission_of
 from bot.github.publish import (
     comment_text,
@@ -28,11 +29,10 @@ from bot.github.publish import (
     sync_size_label,
     upsert_comment,
 )
-from bot.jobs import EvaluatePullRequest
+from bot.intake.events import check_run_external_id
+from bot.intake.jobs import EvaluatePullRequest
 from bot.ledger.evaluations import EvaluationRecord, record_evaluation
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
-from bot.snapshot import Override
-from bot.verdict import Conclusion, Verdict, config_layers, evaluate
 from bot.worker_metrics import record_duration
 from workers.context import WorkerContext, context
 

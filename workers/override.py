@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.config import RULES_PATH, ConfigSource, load_config
-from bot.github.gather import ORG_RULES_KEY, fetch_pull, read_blobs
+from bot.core.config import RULES_PATH, ConfigSource, load_config
+from bot.gather.github import ORG_RULES_KEY, fetch_pull, read_blobs
 from bot.github.permissions import allows, permission_of
-from bot.jobs import EvaluatePullRequest, enqueue
+from bot.intake.jobs import EvaluatePullRequest, enqueue
 from bot.ledger.overrides import OverrideRecord, record_override
 from workers.context import WorkerContext, context
 

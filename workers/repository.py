@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.jobs import EvaluatePullRequest, enqueue
+from bot.intake.jobs import EvaluatePullRequest, enqueue
 from workers.context import context
 
 MAX_PAGES = 10

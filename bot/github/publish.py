@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.findings import Finding, Severity
+from bot.core.findings import Finding, Severity
+from bot.core.report.markdown import GITHUB_TEXT_LIMIT, title, to_markdown
+from bot.core.verdict import Verdict
+from bot.gather.github import Comment
 from bot.github.client import Client
-from bot.github.gather import Comment
-from bot.report.markdown import GITHUB_TEXT_LIMIT, title, to_markdown
-from bot.verdict import Verdict
 
 # The hidden marker that finds our one comment again, so it is edited in place rather than repeated.
 MARKER = "<!-- scopegate:sticky -->"

@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import events, signature
 from bot.identity import AppIdentity, IdentitySource
-from bot.intake_queue import enqueue_delivery
-from bot.metrics import Metrics
+from bot.intake import events, signature
+from bot.intake.queue import enqueue_delivery
 from bot.settings import Settings
+from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import PurePosixPath
 
-from bot.classify import Kind
-from bot.measure import FileMeasure
+from bot.core.files import Kind
+from rules.size.measure import FileMeasure
 
 _TEST_MARKS = re.compile(r"^test_|_test$|_spec$|\.test$|\.spec$|Tests?$")
 

@@ -21,9 +21,16 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.identity import AppIdentity, IdentitySource
-from bot.manifest import CALLBACK_PATH, build_manifest, creation_url, github_web_url, is_login, load_manifest
 from bot.settings import Settings
-from bot.setup_pages import configured_page, created_page, message_page, setup_form
+from bot.web.manifest import (
+    CALLBACK_PATH,
+    build_manifest,
+    creation_url,
+    github_web_url,
+    is_login,
+    load_manifest,
+)
+from bot.web.setup_pages import configured_page, created_page, message_page, setup_form
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from unidiff.patch import Hunk as UnidiffHunk
 from unidiff.patch import PatchedFile, PatchSet
 
-from bot.snapshot import ChangedFile, FileStatus, Hunk
+from bot.core.snapshot import ChangedFile, FileStatus, Hunk
 
 
 def parse_diff(text: str | Iterable[str]) -> tuple[ChangedFile, ...]:

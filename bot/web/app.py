@@ -14,10 +14,10 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from bot.identity import IdentitySource
-from bot.metrics import CONTENT_TYPE, Metrics, create_metrics, render
+from bot.intake.webhooks import webhook_router
 from bot.settings import Settings
-from bot.setup import setup_router
-from bot.webhooks import webhook_router
+from bot.web.metrics import CONTENT_TYPE, Metrics, create_metrics, render
+from bot.web.setup import setup_router
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.verdict import Verdict
+from bot.core.verdict import Verdict
 
 VERSION = 1
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from bot.findings import Finding, Severity
-from bot.verdict import Conclusion, Verdict
+from bot.core.findings import Finding, Severity
+from bot.core.verdict import Conclusion, Verdict
 
 # Check-run `output.summary` and issue comments both stop at 65535 characters:
 # https://docs.github.com/en/rest/checks/runs#create-a-check-run

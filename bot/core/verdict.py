@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.config import ConfigProblem, ConfigSource, LoadedConfig, RulesFile, load_config
-from bot.findings import Finding, Severity
-from bot.measure import SizeMeasure, measure_size
-from bot.snapshot import PullRequestSnapshot
-from bot.split import SplitPart
+from bot.core.config import ConfigProblem, ConfigSource, LoadedConfig, RulesFile, load_config
+from bot.core.findings import Finding, Severity
+from bot.core.snapshot import PullRequestSnapshot
 from rules import RULES
 from rules.base import Context
+from rules.size.measure import SizeMeasure, measure_size
+from rules.size.split import SplitPart
 
 
 class Conclusion(StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from bot.findings import Severity
-from bot.report.markdown import title
-from bot.verdict import Conclusion, Verdict
+from bot.core.findings import Severity
+from bot.core.report.markdown import title
+from bot.core.verdict import Conclusion, Verdict
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

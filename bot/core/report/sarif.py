@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from bot.findings import Finding, Severity
-from bot.verdict import Verdict
+from bot.core.findings import Finding, Severity
+from bot.core.verdict import Verdict
 from rules import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

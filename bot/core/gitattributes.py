@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.snapshot import GitAttributesFile
+from bot.core.snapshot import GitAttributesFile
 
 ATTRIBUTES = ("linguist-generated", "linguist-vendored")
 

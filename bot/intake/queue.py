@@ -17,7 +17,7 @@ from arq.connections import ArqRedis
 from arq.constants import default_queue_name, expires_extra_ms, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 
-from bot.jobs import Job
+from bot.intake.jobs import Job
 
 # KEYS: the delivery's mark, the queue, then each job's key and result key.
 # ARGV: the mark's TTL (s), the mark, then each job's id, score (ms), job-key TTL (ms) and data.

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.config import RULES_PATH
-from bot.jobs import (
+from bot.core.config import RULES_PATH
+from bot.intake.jobs import (
     EvaluatePullRequest,
     Job,
     OverrideByComment,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pathspec import GitIgnoreSpec
 
-from bot.classify import (
+from bot.core.files import (
     EXCLUDED,
     Kind,
     counted_kind,
@@ -15,8 +15,8 @@ from bot.classify import (
     is_lockfile,
     is_vendored_path,
 )
-from bot.gitattributes import GitAttributes
-from bot.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
+from bot.core.gitattributes import GitAttributes
+from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,9 @@ from typing import Any
 
 from githubkit.exception import GraphQLFailed
 
-from bot.config import RULES_PATH
-from bot.diff import parse_file_patch
-from bot.github.client import Client
-from bot.github.queries import MORE_COMMITS, PULL_REQUEST, blob_variables, blobs_query
-from bot.localgit import CODEOWNERS_PATHS
-from bot.snapshot import (
+from bot.core.config import RULES_PATH
+from bot.core.diff import parse_file_patch
+from bot.core.snapshot import (
     ChangedFile,
     Commit,
     FileStatus,
@@ -29,6 +26,9 @@ from bot.snapshot import (
     PullRequestInfo,
     PullRequestSnapshot,
 )
+from bot.gather.localgit import CODEOWNERS_PATHS
+from bot.gather.queries import MORE_COMMITS, PULL_REQUEST, blob_variables, blobs_query
+from bot.github.client import Client
 
 # GitHub lists at most 3000 files and 250 commits of a pull request:
 # https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files

@@ -6,10 +6,10 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.findings import Finding, Severity
-from bot.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
-from bot.split import plan_split
+from bot.core.findings import Finding, Severity
+from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
 from rules.base import Context, Example, RuleResult
+from rules.size.split import plan_split
 
 ID = "size"
 SECTION = "size"

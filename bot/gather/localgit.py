@@ -7,10 +7,9 @@ import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from bot.config import RULES_PATH, ConfigSource
-from bot.diff import parse_diff
-from bot.errors import UserError
-from bot.snapshot import (
+from bot.core.config import RULES_PATH, ConfigSource
+from bot.core.diff import parse_diff
+from bot.core.snapshot import (
     Commit,
     FileStatus,
     GitAttributesFile,
@@ -18,6 +17,7 @@ from bot.snapshot import (
     PullRequestInfo,
     PullRequestSnapshot,
 )
+from bot.errors import UserError
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The same diff for every user: no external diff drivers, textconv, colour or custom prefixes.
