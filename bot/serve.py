@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.embedded import embedded_redis
 from bot.identity import IdentitySource, environment_credentials
 from bot.ledger.engine import create_engine_for, ping, session_factory
-from bot.ledger.migrate import head_revision, upgrade
+from bot.ledger.migrate import head_revision, require_head, upgrade
 from bot.settings import Settings
 from bot.web.app import create_app
 from workers.settings import create_worker
@@ -50,14 +50,17 @@ def serve_all(settings: Settings) -> None:
 
 
 def serve_web(settings: Settings) -> None:
-    """The web app alone (webhook intake, setup page, probes, metrics)."""
+    """The web app alone (webhook intake, setup page, probes, metrics); refused on an unmigrated database."""
     environment_credentials(settings)
+    require_migrated(settings)
     asyncio.run(_run(settings, web=True, work=False))
 
 
 def serve_worker(settings: Settings) -> None:
-    """The worker alone; it waits for the App's credentials when there are none yet."""
+    """The worker alone; it waits for the App's credentials when there are none yet. Refused on an
+    unmigrated database."""
     environment_credentials(settings)
+    require_migrated(settings)
     asyncio.run(_run(settings, web=False, work=True))
 
 
@@ -71,6 +74,16 @@ def migrate(settings: Settings) -> str | None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise StartError(f"cannot migrate the database at {where}: {reason}") from error
     return head_revision()
+
+
+def require_migrated(settings: Settings) -> None:
+    """Stop start-up with a SchemaError (one line naming the fix) when the database answers but is not at
+    the newest revision: `web` and `worker` leave migrating to `scopegate migrate`, once per deployment."""
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_head(engine)
+    finally:
+        engine.dispose()
 
 
 def web_app(settings: Settings, engine: Engine) -> FastAPI:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from bot.identity import IdentitySource, resolve_identity, wait_for_credentials
-from bot.ledger import create_engine_for, session_factory, upgrade
+from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.migrate import upgrade
 from bot.ledger.models import AppCredentials as StoredApp
 from bot.settings import AppCredentials, Settings, SettingsError, load_settings
 from tests.manifest_server import conversion

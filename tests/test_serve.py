@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from bot.intake.signature import sign
+from bot.ledger.migrate import head_revision, upgrade
 from tests.manifest_server import GOOD_CODE, WEBHOOK_SECRET, conversion_server, form
 
 START_SECONDS = 30
@@ -53,12 +54,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(tmp_path: Path, **settings: str) -> Iterator[Running]:
-    """Run `scopegate serve` on a free port with a fresh data folder; yield once /healthz answers."""
+def serve(tmp_path: Path, command: str = "serve", **settings: str) -> Iterator[Running]:
+    """Run `scopegate serve` (or `web`) on a free port with a fresh data folder; yield once /healthz
+    answers."""
     port = free_port()
     data_dir = tmp_path / "data"
     log = tmp_path / "serve.log"
-    argv = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    argv = [sys.executable, "-m", "bot", command, "--port", str(port)]
+    argv += ["--data-dir", str(data_dir)] if command == "serve" else []
     # cwd: a folder without a .env; output to a file, so a full pipe can never stall the server
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -76,6 +79,19 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[Running]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def run_command(tmp_path: Path, command: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """Run `scopegate <command>` to its end with only `settings` in the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", command],
+        cwd=tmp_path,
+        env=clean_environment(**settings),
+        capture_output=True,
+        text=True,
+        timeout=START_SECONDS,
+        check=False,
+    )
 
 
 def wait_until_up(running: Running) -> None:
@@ -187,15 +203,40 @@ def test_bad_setting_stops_start_up_with_one_line(
     tmp_path: Path, command: str, settings: dict[str, str], message: str
 ) -> None:
     """A missing or invalid setting: exit 2 and one line naming the variable, before anything starts."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", command],
-        cwd=tmp_path,
-        env=clean_environment(**settings),
-        capture_output=True,
-        text=True,
-        timeout=START_SECONDS,
-        check=False,
-    )
+    result = run_command(tmp_path, command, **settings)
     assert result.returncode == 2
     assert result.stderr == f"scopegate: {message}\n"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["web", "worker"])
+@pytest.mark.parametrize(
+    ("revision", "state"),
+    [(None, "has no ledger schema, not revision {head}"), ("0002", "is at revision 0002, not {head}")],
+    ids=["empty", "at-0002"],
+)
+def test_unmigrated_database_stops_start_up_with_one_line(
+    tmp_path: Path, command: str, revision: str | None, state: str
+) -> None:
+    """`web` and `worker` on a database that answers but is not migrated: exit 2 and one line naming the
+    fix, instead of serving 503s while the log fills with SQL errors."""
+    database = tmp_path / "ledger.db"
+    database.touch()  # an empty file is an empty SQLite database
+    url = f"sqlite:///{database}"
+    if revision is not None:
+        upgrade(url, revision)
+    result = run_command(tmp_path, command, SCOPEGATE_DATABASE_URL=url)
+    expected = f"the database at {url} {state.format(head=head_revision())}: run scopegate migrate"
+    assert (result.returncode, result.stderr, result.stdout) == (2, f"scopegate: {expected}\n", "")
+
+
+def test_database_that_does_not_answer_is_no_start_up_error(tmp_path: Path) -> None:
+    """A database that does not answer is an outage, not a configuration error: `web` warns and starts
+    (its /readyz says the database is down)."""
+    url = "postgresql+psycopg://scopegate:secret@127.0.0.1:1/ledger"
+    with serve(tmp_path, "web", SCOPEGATE_DATABASE_URL=url) as running:
+        ready = httpx.get(f"{running.url}/readyz", timeout=5)
+    assert (ready.status_code, ready.json()["database"]) == (503, "error: no answer")
+    warning = "the database at postgresql+psycopg://scopegate:***@127.0.0.1:1/ledger does not answer"
+    assert warning in running.output()
+    assert "secret" not in running.output()

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.identity import IdentitySource
 from bot.intake.signature import sign
-from bot.ledger import create_engine_for, current_app_credentials, session_factory, upgrade
+from bot.ledger.credentials import current_app_credentials
+from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.migrate import upgrade
 from bot.settings import load_settings
 from bot.web.app import create_app
 from bot.web.setup import STATE_KEY, STATE_TTL_SECONDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from arq import cron
@@ -11,6 +12,7 @@ from arq.worker import Worker, func
 
 from bot.identity import IdentitySource, wait_for_credentials
 from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.migrate import require_head
 from bot.settings import Settings, load_settings
 from workers.context import WorkerContext
 from workers.evaluate import MAX_TRIES, evaluate_pull_request
@@ -41,12 +43,14 @@ def periodic_jobs() -> list[CronJob]:
 async def startup(ctx: dict[str, Any]) -> None:
     """Build the worker context once per process; settings come injected, or from the environment.
 
+    A database that answers but is not migrated stops the worker here (SchemaError), before any job runs.
     Until the App is set up (its credentials in the environment or stored by the setup page) this waits,
     and no job starts: they stay queued in Redis.
     """
     settings: Settings = ctx.get("settings") or load_settings()
     engine = create_engine_for(settings.database_url)
     ctx["engine"] = engine
+    await asyncio.to_thread(require_head, engine)
     sessions = session_factory(engine)
     credentials = await wait_for_credentials(IdentitySource(settings, sessions))
     ctx["scopegate"] = WorkerContext(settings, credentials, ctx["redis"], sessions)

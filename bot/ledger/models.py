@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, ForeignKey, MetaData, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, MetaData, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
@@ -56,43 +56,80 @@ class InstallationRepository(Base):
     removed_at: Mapped[datetime | None]
 
 
+class Repository(Base):
+    """A repository the ledger has records about, keyed by GitHub's id: a rename updates `full_name`."""
+
+    __tablename__ = "repositories"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # NULL only for repositories carried over from revision 0002 whose id the ledger never learned;
+    # the first write that names the repository's id adopts the row (see repositories.upsert_repository).
+    github_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str]  # the latest name
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PullRequest(Base):
+    """A pull request of a repository: what is known of its author, opening and latest closing."""
+
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("repository_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(Repository.id))
+    number: Mapped[int]
+    author: Mapped[str | None]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # the latest closing: reopening and closing again moves it
+    merged_at: Mapped[datetime | None]
+    merged: Mapped[bool | None]  # None while the PR has not been seen closed
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Evaluation(Base):
     """One published verdict on a pull request at one head commit; a re-run updates it in place."""
 
     __tablename__ = "evaluations"
-    __table_args__ = (UniqueConstraint("repo_full_name", "pr_number", "head_sha"),)
+    __table_args__ = (UniqueConstraint("pull_request_id", "head_sha"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pull_request_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(PullRequest.id))
     installation_id: Mapped[int | None] = mapped_column(BigInteger)
-    repo_full_name: Mapped[str]
-    pr_number: Mapped[int]
     head_sha: Mapped[str]
     conclusion: Mapped[str]  # "success", "failure" or "neutral"
-    effective_lines: Mapped[int]
-    added: Mapped[int]
-    deleted: Mapped[int]
-    files: Mapped[int]
-    excluded_files: Mapped[int]
-    size_label: Mapped[str | None]
+    # Filled from the rules' metrics when they report them; NULL where no rule measured it.
+    effective_lines: Mapped[int | None]
+    added: Mapped[int | None]
+    deleted: Mapped[int | None]
+    files: Mapped[int | None]
+    excluded_files: Mapped[int | None]
+    ai_lines: Mapped[int | None]
+    ai_share: Mapped[float | None]
+    labels: Mapped[list[str]] = mapped_column(JSON)  # the labels the verdict set
+    results: Mapped[dict[str, Any]] = mapped_column(JSON)  # per rule id, as the rules reported them
     check_run_id: Mapped[int | None] = mapped_column(BigInteger)
     delivery_id: Mapped[str | None]  # the X-GitHub-Delivery that caused the latest run
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
-class PullRequestClosure(Base):
-    """A pull request's latest closing, merged or not (time to merge starts from here); reopening and
-    closing again updates the row."""
+class Finding(Base):
+    """One finding of an evaluation; a re-run of the same head replaces the evaluation's findings."""
 
-    __tablename__ = "pull_request_closures"
-    __table_args__ = (UniqueConstraint("repo_full_name", "pr_number"),)
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("evaluation_id", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    installation_id: Mapped[int | None] = mapped_column(BigInteger)
-    repo_full_name: Mapped[str]
-    pr_number: Mapped[int]
-    merged: Mapped[bool]
-    closed_at: Mapped[datetime]
+    evaluation_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(Evaluation.id, ondelete="CASCADE"))
+    rule: Mapped[str]
+    fingerprint: Mapped[str]  # stable across runs, so a finding can be followed from head to head
+    severity: Mapped[str]
+    path: Mapped[str | None]
+    line: Mapped[int | None]
+    message: Mapped[str] = mapped_column(Text)
 
 
 class Override(Base):
@@ -101,16 +138,15 @@ class Override(Base):
     __tablename__ = "overrides"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pull_request_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(PullRequest.id), index=True)
     installation_id: Mapped[int | None] = mapped_column(BigInteger)
-    repo_full_name: Mapped[str]
-    pr_number: Mapped[int]
     head_sha: Mapped[str]
     actor_login: Mapped[str]
     source: Mapped[str]  # "label" or "comment"
     reason: Mapped[str | None] = mapped_column(Text)  # the label name or the comment's text
     permission: Mapped[str | None]  # the actor's repository permission when it was checked
     accepted: Mapped[bool]
-    delivery_id: Mapped[str | None] = mapped_column(unique=True)  # a redelivery must not add a second row
+    idempotency_key: Mapped[str] = mapped_column(unique=True)  # a redelivery must not add a second row
     created_at: Mapped[datetime]
 
 
