@@ -14,8 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import figure, median_seconds, run_child
+from bot.core.report.contract import to_contract
 from bot.core.verdict import evaluate
 from bot.gather.localgit import gather
+from rules import RULES
 from tests.gitrepo import GitRepo
 
 
@@ -55,8 +57,8 @@ def main() -> None:
         base = repo.git("merge-base", "main", "topic").strip()
         diff = ["git", "diff", "--no-color", "-M", base, "topic"]
         check = [sys.executable, "-m", "bot", "check", "--base", "main", "--format", "json"]
-        measured = evaluate(gather(repo.root, "main", "HEAD")).measure
-        figure("effective changed lines (counted files)", measured.effective_lines, "lines")
+        measured = to_contract(evaluate(gather(repo.root, "main", "HEAD", needs=RULES.needs)))["size"]
+        figure("effective changed lines (counted files)", measured["effective_lines"], "lines")
 
         git_runs = [run_child(diff, repo.root) for _ in range(repeat)]
         check_runs = [run_child(check, repo.root) for _ in range(repeat)]
@@ -68,7 +70,9 @@ def main() -> None:
             "git diff producing the same patch",
             git_time * 1000,
         )
-        in_process = median_seconds(lambda: evaluate(gather(repo.root, "main", "HEAD")), repeat)
+        in_process = median_seconds(
+            lambda: evaluate(gather(repo.root, "main", "HEAD", needs=RULES.needs)), repeat
+        )
         figure(
             "gather + evaluate in process",
             in_process * 1000,

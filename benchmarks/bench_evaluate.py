@@ -30,10 +30,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from benchmarks.common import figure, median_seconds
+from bot.core.report.contract import to_contract
 from bot.core.snapshot import PullRequestSnapshot
 from bot.core.verdict import evaluate
 from bot.embedded import embedded_redis
 from bot.gather.github import fetch_pull, gather
+from bot.github.gateway import PullRequestGateway
 from bot.ledger.migrate import upgrade
 from bot.settings import load_settings
 from tests.fakegithub import FakeGitHub, RequestRecord
@@ -330,8 +332,9 @@ async def measure(
 
     snapshot = await snapshot_of(ctx, installation, first_pull)
     verdict = evaluate(snapshot)
+    size = to_contract(verdict)["size"]
     print(
-        f"verdict: {verdict.conclusion.value}, {verdict.measure.effective_lines} effective lines, "
+        f"verdict: {verdict.conclusion.value}, {size['effective_lines']} effective lines, "
         f"labels {list(verdict.labels)}, {len(verdict.findings)} finding(s)",
         file=sys.stderr,
     )
@@ -350,11 +353,13 @@ async def measure(
 
 async def snapshot_of(ctx: dict[str, Any], installation: int, pull: PullRequest) -> PullRequestSnapshot:
     """The snapshot the job evaluates, gathered the way it does."""
-    gh = context(ctx).github(installation)
-    facts = await fetch_pull(gh, OWNER, REPO, pull.number)
-    if facts is None:
-        raise RuntimeError(f"the fake has no pull request #{pull.number}")
-    return await gather(gh, OWNER, REPO, facts)
+    worker = context(ctx)
+    async with worker.github(installation) as gh:
+        gateway = PullRequestGateway(gh, OWNER, REPO, pull.number)
+        facts = await fetch_pull(gateway)
+        if facts is None:
+            raise RuntimeError(f"the fake has no pull request #{pull.number}")
+        return await gather(gateway, facts, worker.rules.needs)
 
 
 def main() -> None:

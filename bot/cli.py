@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from bot.core.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.core.config import load_config, rules_file_model, validate_text
 from bot.core.report.contract import to_contract
 from bot.core.report.markdown import to_markdown
 from bot.core.report.rulesdoc import render_explain, render_rule_table, render_rules_init
 from bot.core.report.sarif import to_sarif
 from bot.core.report.terminal import print_verdict
-from bot.core.verdict import Conclusion, config_layers, evaluate
+from bot.core.snapshot import ConfigSource
+from bot.core.verdict import Conclusion, evaluate
 from bot.errors import UserError
 from bot.gather.localgit import gather
+from rules import RULES
+from rules.base import Catalogue
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -33,10 +36,11 @@ class UsageError(UserError):
     """A mistake in the command's arguments."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `scopegate` console script."""
+def main(argv: Sequence[str] | None = None, rules: Catalogue = RULES) -> int:
+    """Entry point of the `scopegate` console script; `rules` is the catalogue to run."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.catalogue = rules
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -49,10 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check(args: argparse.Namespace) -> int:
     """Evaluate the branch and print the verdict; exit 0 when the gate passes, 1 when it fails."""
-    snapshot = gather(args.repo, args.base, args.head, _rules_override(args.config))
-    verdict = evaluate(snapshot)
-    if verdict.config_problems:
-        for problem in verdict.config_problems:
+    catalogue: Catalogue = args.catalogue
+    rules = _rules_override(args.config)
+    snapshot = gather(args.repo, args.base, args.head, needs=catalogue.needs, rules=rules)
+    verdict = evaluate(snapshot, catalogue)
+    if verdict.problems:
+        for problem in verdict.problems:
             print(problem, file=sys.stderr)
         return EXIT_USAGE
     if args.format == "text":
@@ -68,35 +74,38 @@ def check(args: argparse.Namespace) -> int:
 
 def rules_validate(args: argparse.Namespace) -> int:
     """Print `FILE:LINE:COL: message` for each problem; exit 2 when there is one."""
-    problems = [p for path in args.files for p in validate_text(str(path), _read(path))]
+    problems = [p for path in args.files for p in validate_text(args.catalogue, str(path), _read(path))]
     for problem in problems:
         print(problem)
     return EXIT_USAGE if problems else EXIT_PASS
 
 
-def rules_schema(_: argparse.Namespace) -> int:
+def rules_schema(args: argparse.Namespace) -> int:
     """Print the rules file's JSON Schema."""
-    print(json.dumps(RulesFile.model_json_schema(), indent=2))
+    print(json.dumps(rules_file_model(args.catalogue).model_json_schema(), indent=2))
     return EXIT_PASS
 
 
-def rules_init(_: argparse.Namespace) -> int:
+def rules_init(args: argparse.Namespace) -> int:
     """Print a commented rules file holding every default."""
-    print(render_rules_init(), end="")
+    print(render_rules_init(args.catalogue), end="")
     return EXIT_PASS
 
 
-def rules_table(_: argparse.Namespace) -> int:
+def rules_table(args: argparse.Namespace) -> int:
     """Print the README's rule table."""
-    print(render_rule_table())
+    print(render_rule_table(args.catalogue))
     return EXIT_PASS
 
 
 def rules_explain(args: argparse.Namespace) -> int:
     """Print the effective config of a branch and where each value came from."""
     override = _rules_override(args.config)
-    layers = (override,) if override else config_layers(gather(args.repo, args.base, "HEAD"))
-    loaded = load_config(*layers)
+    if override:
+        layers: tuple[ConfigSource, ...] = (override,)
+    else:
+        layers = gather(args.repo, args.base, "HEAD", needs=frozenset()).repository.rules
+    loaded = load_config(args.catalogue, layers)
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
     print(render_explain(loaded), end="")

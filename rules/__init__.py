@@ -1,6 +1,7 @@
-"""The rule catalogue, in the order rules run and are documented."""
+"""The rule catalogue, in the order rules run and are documented. A rule is a module (or folder) here
+exposing `RULE`; adding one is adding its files and its line below."""
 
-from rules import size
-from rules.base import RuleModule
+from rules.base import Catalogue
+from rules.size import RULE as SIZE
 
-RULES: tuple[RuleModule, ...] = (size,)
+RULES = Catalogue((SIZE,))

@@ -1,33 +1,45 @@
-"""What every rule module provides, and what it is given and returns."""
+"""The rule interface: what every rule declares, what it is given, and what it returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
+from bot.core.files import FileFacts
 from bot.core.findings import Finding
+from bot.core.sections import Section
 from bot.core.snapshot import PullRequestSnapshot
-from rules.size.measure import SizeMeasure
-from rules.size.split import SplitPart
+
+C = TypeVar("C", bound=BaseModel)
+
+
+class Need(StrEnum):
+    """What a rule reads beyond the changed files' names and counts; gatherers fetch only what is needed."""
+
+    FILE_KINDS = "file kinds"  # the start of each changed file at the head (generated headers)
+    HEAD_TEXT = "head text"  # the whole text of each changed file at the head
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What rules read: the snapshot, and the size measured once for all of them."""
+    """What rules read: the snapshot, and the facts derived from it once for all of them."""
 
     snapshot: PullRequestSnapshot
-    measure: SizeMeasure
+    files: tuple[FileFacts, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """A rule's findings, the labels it wants on the PR, and for the size rule a split plan."""
+    """A rule's findings, the labels it wants (all under its `label_prefix`) and its summary section."""
 
     findings: tuple[Finding, ...] = ()
     labels: tuple[str, ...] = ()
-    split_plan: tuple[SplitPart, ...] = ()
+    section: Section | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +51,41 @@ class Example:
     passes: bool
 
 
-class RuleModule(Protocol):
-    """A rule is a module with these names (see `rules/size.py`)."""
+@dataclass(frozen=True, eq=False)
+class Rule(Generic[C]):
+    """One rule of the catalogue.
+
+    `section` is where its config sits in the rules file (dotted, e.g. `checks.debug-output`; default its
+    id); `label_prefix` names the labels it owns: the publisher removes those it no longer wants.
+    """
+
+    id: str
+    summary: str
+    help: str
+    config: type[C]
+    evaluate: Callable[[Context, C], RuleResult]
+    examples: tuple[Example, ...]
+    section: str = ""
+    needs: frozenset[Need] = frozenset()
+    label_prefix: str | None = None
 
     @property
-    def ID(self) -> str: ...
-    @property
-    def SECTION(self) -> str: ...
-    @property
-    def SUMMARY(self) -> str: ...
-    @property
-    def HELP(self) -> str: ...
-    @property
-    def Config(self) -> type[BaseModel]: ...
-    @property
-    def EXAMPLES(self) -> tuple[Example, ...]: ...
+    def key(self) -> tuple[str, ...]:
+        """The rules-file keys leading to this rule's config."""
+        return tuple((self.section or self.id).split("."))
 
-    def evaluate(self, context: Context, config: Any) -> RuleResult: ...
+    def run(self, context: Context, config: BaseModel) -> RuleResult:
+        """Evaluate with `config`, which the rules-file schema built from this rule's own model."""
+        return self.evaluate(context, cast(C, config))
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogue:
+    """The rules in the order they run and are documented."""
+
+    rules: tuple[Rule[Any], ...]
+
+    @cached_property
+    def needs(self) -> frozenset[Need]:
+        """What the rules need gathered, together."""
+        return frozenset().union(*(r.needs for r in self.rules))

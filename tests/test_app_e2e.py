@@ -19,13 +19,16 @@ from arq.connections import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix
 from arq.jobs import Job
 from redis.asyncio import ConnectionPool
+from sqlalchemy import select
 
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.evaluations import pull_request_evaluations
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import Evaluation, Override
+from bot.ledger.models import Finding as LedgerFinding
 from bot.ledger.overrides import pull_request_overrides
 from bot.settings import Settings
+from tests import dummy_rule
 from tests.apprunner import (
     Webhook,
     Webhooks,
@@ -160,11 +163,11 @@ class Stack:
     def ledger(self, number: int) -> tuple[list[Evaluation], list[Override]]:
         """The ledger's evaluations and override attempts for PR `number`."""
         engine = create_engine_for(self.settings.database_url)
-        name = f"{self.owner}/{self.repo}"
+        repository_id = self.fake.repo(self.owner, self.repo).id
         try:
             with session_factory(engine)() as session:
-                evaluations = pull_request_evaluations(session, name, number)
-                return evaluations, pull_request_overrides(session, name, number)
+                evaluations = pull_request_evaluations(session, repository_id, number)
+                return evaluations, pull_request_overrides(session, repository_id, number)
         finally:
             engine.dispose()
 
@@ -242,7 +245,31 @@ async def test_opened_pull_request_gets_a_check_a_size_label_and_one_comment(
     assert comment.body.startswith(MARKER)
     assert title in comment.body
     evaluations, _ = app.ledger(1)
-    assert [(e.head_sha, e.conclusion, e.size_label) for e in evaluations] == [(head, conclusion, label)]
+    assert [(e.head_sha, e.conclusion, e.labels) for e in evaluations] == [(head, conclusion, [label])]
+
+
+async def test_a_rule_added_by_files_reaches_annotations_labels_and_the_ledger(stack: Stack) -> None:
+    """The test-only dummy rule (tests/dummy_rule.py, named by no module of the App) run by a worker: its
+    located finding is an annotation, its owned label is set, and the ledger keeps its results, its
+    metric in the column of that name and its findings by fingerprint."""
+    settings = stack.settings
+    async with worker_in_loop(settings, ctx={"settings": settings, "rules": dummy_rule.CATALOGUE}):
+        head = await stack.open_and_deliver(1, {"src/app.py": lines(12)})
+        run = await stack.settled(head)
+    annotations = [(a["path"], a["start_line"], a["title"]) for a in run.annotations]
+    assert annotations == [("src/app.py", 1, "dummy-check")]
+    assert "dummy counted 1" in (run.title or "")
+    assert sorted(stack.labels(1)) == ["dummy/1", "size/S"]
+    [evaluation], _ = stack.ledger(1)
+    assert evaluation.results["dummy-check"] == {"dummy": {"files": 1, "limit": 3}}
+    assert evaluation.ai_lines == 1
+    engine = create_engine_for(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            rows = session.scalars(select(LedgerFinding).where(LedgerFinding.evaluation_id == evaluation.id))
+            assert [(f.rule, f.path, f.line) for f in rows] == [("dummy-check", "src/app.py", 1)]
+    finally:
+        engine.dispose()
 
 
 async def test_the_next_push_edits_the_same_comment_and_replaces_the_size_label(app: Stack) -> None:

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from bot.core.config import ConfigSource, RulesFile, load_config, validate_text
+from bot.core.config import load_config, rules_file_model, validate_text
 from bot.core.report.rulesdoc import render_explain, render_rules_init
+from bot.core.snapshot import ConfigSource
+from rules import RULES
 
 
 @pytest.mark.parametrize(
@@ -37,7 +39,7 @@ from bot.core.report.rulesdoc import render_explain, render_rules_init
 )
 def test_validation_problems_name_file_line_and_column(text: str, expected: list[str]) -> None:
     """Every problem is reported as FILE:LINE:COL: message, pointing at the offending node."""
-    problems = [str(p) for p in validate_text("x.yml", text)]
+    problems = [str(p) for p in validate_text(RULES, "x.yml", text)]
     assert len(problems) == len(expected)
     for problem, prefix in zip(problems, expected, strict=True):
         assert problem.startswith(prefix)
@@ -47,7 +49,7 @@ def test_layers_merge_and_record_origins() -> None:
     """Later layers win key by key; explain says which file and line set each value."""
     org = ConfigSource("org/.github/scopegate.yml", "size:\n  max_lines: 600\n  max_files: 40\n")
     repo = ConfigSource(".github/scopegate.yml", "size:\n  max_lines: 500\n")
-    loaded = load_config(org, repo)
+    loaded = load_config(RULES, (org, repo))
     assert (loaded.config.size.max_lines, loaded.config.size.max_files) == (500, 40)
     explained = render_explain(loaded)
     assert "size.max_lines: 500  # .github/scopegate.yml:2" in explained
@@ -57,21 +59,21 @@ def test_layers_merge_and_record_origins() -> None:
 
 def test_broken_layer_is_reported_and_skipped() -> None:
     """A broken layer never half-applies: its valid keys are ignored too, and the problem is kept."""
-    loaded = load_config(ConfigSource("r.yml", "size:\n  max_lines: 5\n  nope: 1\n"))
+    loaded = load_config(RULES, (ConfigSource("r.yml", "size:\n  max_lines: 5\n  nope: 1\n"),))
     assert loaded.config.size.max_lines == 800
     assert [str(p) for p in loaded.problems] == ["r.yml:3:3: size.nope: unknown key"]
 
 
 def test_rules_init_is_valid_and_holds_the_defaults() -> None:
     """`rules init` output validates and loads to exactly the built-in defaults."""
-    text = render_rules_init()
-    assert validate_text("init.yml", text) == ()
-    assert load_config(ConfigSource("init.yml", text)).config == RulesFile()
+    text = render_rules_init(RULES)
+    assert validate_text(RULES, "init.yml", text) == ()
+    assert load_config(RULES, (ConfigSource("init.yml", text),)).config == rules_file_model(RULES)()
     assert text.count("# ") > 10
 
 
 def test_schema_forbids_unknown_keys() -> None:
     """The JSON Schema editors use rejects unknown keys like the loader does."""
-    schema = RulesFile.model_json_schema()
+    schema = rules_file_model(RULES).model_json_schema()
     assert schema["additionalProperties"] is False
     assert "max_lines" in json.dumps(schema)

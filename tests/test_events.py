@@ -53,7 +53,7 @@ def evaluate(installation_id: int, head: str = HEAD, *, refresh: bool, number: i
 
 def closed(merged: bool) -> Expect:
     """Record the close of Codertocat/Hello-World#2."""
-    args = {"installation_id": 1, **HELLO, "number": 2, "merged": merged}
+    args = {"installation_id": 1, "repository_id": 186853002, **HELLO, "number": 2, "merged": merged}
     return Expect("record_pull_request_closed", f"closed:Codertocat/Hello-World#2:{DELIVERY}", args)
 
 
@@ -485,9 +485,9 @@ def test_unknown_event_maps_to_nothing() -> None:
             id="override",
         ),
         pytest.param(
-            RecordPullRequestClosed(1, "o", "r", 2, True, delivery_id="d"),
+            RecordPullRequestClosed(1, 7, "o", "r", 2, True, delivery_id="d"),
             "record_pull_request_closed",
-            {"installation_id", "owner", "repo", "number", "merged"},
+            {"installation_id", "repository_id", "owner", "repo", "number", "merged"},
             id="closed",
         ),
     ],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.identity import IdentitySource, resolve_identity, wait_for_credentials
+from bot.identity import IdentitySource, environment_credentials, resolve_identity, wait_for_credentials
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import AppCredentials as StoredApp
@@ -69,8 +69,7 @@ def test_resolve_identity(
 ) -> None:
     """Each value comes from the environment when set there, else from the ledger; id and key together."""
     loaded = settings(**values)
-    env = AppCredentials(loaded.app_id, "env pem") if loaded.app_id else None
-    identity = resolve_identity(loaded, env, stored)
+    identity = resolve_identity(loaded, environment_credentials(loaded), stored)
     assert identity.credentials == (AppCredentials(*app) if app else None)
     assert identity.webhook_secrets == secrets
     assert identity.bot_login == login

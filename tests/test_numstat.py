@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.files import classify
 from bot.gather.localgit import gather
+from rules import RULES
 from rules.size.measure import measure_size
 from tests.gitrepo import GitRepo, lines
 
@@ -56,7 +58,7 @@ def test_sizes_equal_numstat(tmp_path: Path, scenario: Callable[[GitRepo], None]
     scenario(repo)
     repo.commit("change")
     numstat = _numstat(repo.git("diff", "--numstat", "-M", "-z", "main...HEAD"))
-    measure = measure_size(gather(repo.root, "main", "HEAD"))
+    measure = measure_size(classify(gather(repo.root, "main", "HEAD", needs=RULES.needs)))
     ours = {f.path: (f.additions, f.deletions) for f in measure.counted}
     assert ours
     assert ours == {path: numstat[path] for path in ours}

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from bot.core.locations import RULES_PATH
 from bot.core.report.contract import to_contract
 from bot.core.report.markdown import GITHUB_TEXT_LIMIT, to_markdown
 from bot.core.report.sarif import to_sarif
-from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
+from bot.core.snapshot import (
+    ChangedFile,
+    ConfigSource,
+    FileStatus,
+    PullRequestInfo,
+    PullRequestSnapshot,
+    RepositoryFiles,
+)
 from bot.core.verdict import Conclusion, evaluate
 
 INFO = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="a" * 40, head_sha="b" * 40)
 
 
 def _snapshot(*files: ChangedFile, rules: str | None = None) -> PullRequestSnapshot:
-    return PullRequestSnapshot(pull_request=INFO, files=files, rules_text=rules)
+    repository = RepositoryFiles(rules=(ConfigSource(RULES_PATH, rules),))
+    return PullRequestSnapshot(pull_request=INFO, files=files, repository=repository)
 
 
 def _file(path: str, added: int) -> ChangedFile:
@@ -20,30 +29,44 @@ def _file(path: str, added: int) -> ChangedFile:
 
 
 def test_contract_fields() -> None:
-    """The JSON contract carries version, conclusion, size (with excluded files and label) and findings."""
+    """The JSON contract carries version, conclusion, size (with excluded files, label and limits) and
+    findings with their scope and fingerprint."""
     verdict = evaluate(_snapshot(_file("src/a.py", 899), _file("yarn.lock", 40)))
     out = to_contract(verdict)
     assert out["version"] == 1
     assert out["conclusion"] == "failure"
-    assert out["size"] | {"limits": None} == {
+    assert out["size"] == {
         "effective_lines": 900,
         "added": 899,
         "deleted": 1,
         "files": 1,
         "excluded_files": [{"path": "yarn.lock", "reason": "lockfile", "added": 40, "deleted": 1}],
         "label": "size/XL",
-        "limits": None,
+        "limits": {"max_lines": 800, "warn_lines": 400, "max_files": 60},
     }
-    assert out["findings"] == [
-        {
-            "rule": "size",
-            "severity": "error",
-            "path": None,
-            "line": None,
-            "message": out["findings"][0]["message"],
-        }
+    (finding,) = out["findings"]
+    assert {k: v for k, v in finding.items() if k != "fingerprint"} == {
+        "rule": "size",
+        "severity": "error",
+        "path": None,
+        "line": None,
+        "message": "900 effective lines; the limit is 800.",
+        "scope": "pull request",
+    }
+    assert out["rules"] == [
+        {"id": "size", "headline": "900 effective lines (size/XL)", "labels": ["size/XL"]}
     ]
-    assert "900 effective lines; the limit is 800" in out["findings"][0]["message"]
+
+
+def test_fingerprint_survives_a_push_that_changes_the_message() -> None:
+    """The same finding on a later push (other numbers in its message) keeps its fingerprint; another
+    limit's finding has another one."""
+    first = to_contract(evaluate(_snapshot(_file("src/a.py", 899))))["findings"]
+    later = to_contract(evaluate(_snapshot(_file("src/a.py", 1999))))["findings"]
+    files = to_contract(evaluate(_snapshot(*(_file(f"f{i}.py", 1) for i in range(61)))))["findings"]
+    assert first[0]["message"] != later[0]["message"]
+    assert first[0]["fingerprint"] == later[0]["fingerprint"]
+    assert files[0]["fingerprint"] != first[0]["fingerprint"]
 
 
 def test_markdown_of_a_huge_pr_fits_github_limit() -> None:

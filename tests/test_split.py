@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.files import Kind, counted_kind
-from rules.size.measure import FileMeasure
+from bot.core.files import FileFacts, Kind, counted_kind
 from rules.size.split import plan_split
 
 
-def _file(path: str, lines: int) -> FileMeasure:
-    return FileMeasure(path, counted_kind(path), lines, 0)
+def _file(path: str, lines: int) -> FileFacts:
+    return FileFacts(path, counted_kind(path), lines, 0)
 
 
 def test_parts_respect_limit_and_keep_areas() -> None:

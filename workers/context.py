@@ -10,16 +10,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.github.client import Client, installation_client
 from bot.settings import AppCredentials, Settings
+from rules.base import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerContext:
-    """Settings, the App's credentials, Redis (queue, locks, token cache) and the ledger's sessions."""
+    """Settings, the App's credentials, Redis (queue, locks, token cache), the ledger's sessions and the
+    rule catalogue the jobs evaluate with."""
 
     settings: Settings
     credentials: AppCredentials
     redis: ArqRedis
     sessions: sessionmaker[Session]
+    rules: Catalogue
 
     def github(self, installation_id: int) -> Client:
         """A client acting as `installation_id`."""

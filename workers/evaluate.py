@@ -13,28 +13,31 @@ from arq import Retry
 from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
 from redis.asyncio.lock import Lock
 
-from bot.core.config import OverrideConfig, load_config
-from bot.core.snapshot import Override
-from bot.core.verdict import Conclusion, Verdict, config_layers, evaluate
+from bot.core.config import load_config
+from bot.core.snapshot import OverrideClaim
+from bot.core.verdict import Conclusion, Verdict, evaluate
 from bot.gather.github import PullFacts, fetch_pull, gather
-from bot.github.client import Client
-from bot.github.permissions import allows, permission_of
+from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
     comment_text,
     complete_check_run,
     fail_check_run,
-    find_check_run,
     start_check_run,
     sticky_comment,
-    sync_size_label,
+    sync_labels,
     upsert_comment,
 )
 from bot.intake.events import check_run_external_id
 from bot.intake.jobs import EvaluatePullRequest
-from bot.ledger.evaluations import EvaluationRecord, record_evaluation
-from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
 from bot.worker_metrics import record_duration
 from workers.context import WorkerContext, context
+from workers.ledger import (
+    comment_claims,
+    evaluation_record,
+    in_transaction,
+    label_override_record,
+    record_verdict,
+)
 
 log = logging.getLogger(__name__)
 # Renewed while the evaluation runs, so the lock of a worker that died frees this soon after: well before
@@ -71,7 +74,8 @@ async def evaluate_pull_request(
     renewal = asyncio.create_task(_renew(lock))
     try:
         async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
-            return await _evaluate(worker, gh, job, try_number=ctx.get("job_try", 1))
+            gateway = PullRequestGateway(gh, owner, repo, number)
+            return await _evaluate(worker, gateway, job, try_number=ctx.get("job_try", 1))
     finally:
         renewal.cancel()
         await asyncio.gather(renewal, return_exceptions=True)
@@ -85,39 +89,41 @@ async def _renew(lock: Lock) -> None:
         await lock.reacquire()
 
 
-async def _evaluate(worker: WorkerContext, gh: Client, job: EvaluatePullRequest, *, try_number: int) -> str:
+async def _evaluate(
+    worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest, *, try_number: int
+) -> str:
+    """Gather → evaluate → publish → record; the check never stays in progress."""
     started = time.perf_counter()
-    facts = await fetch_pull(gh, job.owner, job.repo, job.number)
+    facts = await fetch_pull(gateway)
     if facts is None or facts.info.head_sha != job.head_sha:
         return "stale: the head moved on"
     if facts.state != "OPEN":
         return f"skipped: the pull request is {facts.state.lower()}"
     check_id: int | None = None
     try:
-        snapshot = await gather(gh, job.owner, job.repo, facts)
-        config = load_config(*config_layers(snapshot)).config
-        check_id = await _start_check(worker, gh, job, config.report.check_name)
-        override = await _override(worker, gh, job, facts, config.override)
-        verdict = evaluate(replace(snapshot, override=override))
-        await complete_check_run(gh, job.owner, job.repo, check_id, verdict)
-        await _comment(gh, job, facts, verdict)
-        wanted = next((label for label in verdict.labels if label.startswith("size/")), None)
-        await sync_size_label(
-            gh, job.owner, job.repo, number=job.number, current=facts.info.labels, wanted=wanted
-        )
-        await asyncio.to_thread(_record, worker, job, verdict, check_id)
+        snapshot = await gather(gateway, facts, worker.rules.needs)
+        loaded = load_config(worker.rules, snapshot.repository.rules)
+        check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
+        claims = await _claims(worker, gateway, facts, loaded.config.override.label)
+        verdict = evaluate(replace(snapshot, override_claims=claims), worker.rules, loaded)
+        await complete_check_run(gateway, check_id, verdict)
+        await _comment(gateway, facts, verdict)
+        await sync_labels(gateway, facts.info.labels, verdict)
+        evaluation = evaluation_record(job, facts, verdict, check_id)
+        audit = label_override_record(job, facts, verdict, claims)
+        await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
     except Exception as error:
         if _transient(error) and try_number < MAX_TRIES:
             raise Retry(defer=5 * try_number) from error
         # Never left in progress: the check completes saying what went wrong, and the job fails loudly.
         if check_id is not None:
-            await fail_check_run(gh, job.owner, job.repo, check_id, _reason(error))
+            await fail_check_run(gateway, check_id, _reason(error))
         raise
     except asyncio.CancelledError:
         # arq's job timeout (or a worker stopping) cancels the job: say so rather than stay in progress.
         # A stopped worker's job runs again later and puts the check back in progress.
         if check_id is not None:
-            await fail_check_run(gh, job.owner, job.repo, check_id, "the evaluation was stopped (time limit)")
+            await fail_check_run(gateway, check_id, "the evaluation was stopped (time limit)")
         raise
     elapsed = time.perf_counter() - started
     await record_duration(worker.redis, elapsed)
@@ -149,18 +155,16 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-async def _start_check(worker: WorkerContext, gh: Client, job: EvaluatePullRequest, name: str) -> int:
+async def _start_check(
+    worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest, name: str
+) -> int:
     """Our check run for this head in progress: the one remembered in Redis, else found by name and SHA,
     else a new one. A re-run after a crash so reuses it: one check run per head."""
     memory = f"scopegate:check:{job.owner}/{job.repo}@{job.head_sha}:{name}"
     remembered = await worker.redis.get(memory)
-    existing = (
-        int(remembered) if remembered else await find_check_run(gh, job.owner, job.repo, job.head_sha, name)
-    )
+    existing = int(remembered) if remembered else await gateway.find_check_run(job.head_sha, name)
     check_id = await start_check_run(
-        gh,
-        job.owner,
-        job.repo,
+        gateway,
         head_sha=job.head_sha,
         name=name,
         existing=existing,
@@ -170,78 +174,24 @@ async def _start_check(worker: WorkerContext, gh: Client, job: EvaluatePullReque
     return check_id
 
 
-async def _override(
-    worker: WorkerContext, gh: Client, job: EvaluatePullRequest, facts: PullFacts, config: OverrideConfig
-) -> Override | None:
-    """An accepted comment override for this head (from the ledger), else the override label's latest adder,
-    whose permission is checked now."""
-    repo = f"{job.owner}/{job.repo}"
-    rows = await asyncio.to_thread(_overrides, worker, repo, job.number)
-    for row in reversed(rows):
-        if row.accepted and row.source == "comment" and row.head_sha == job.head_sha:
-            return Override(row.actor_login, row.created_at.isoformat(), "comment", row.reason or "")
-    if config.label not in facts.info.labels:
-        return None
-    added = [e for e in facts.label_events if e.label == config.label and e.login]
-    if not added:
-        return None
+async def _claims(
+    worker: WorkerContext, gateway: PullRequestGateway, facts: PullFacts, label: str
+) -> tuple[OverrideClaim, ...]:
+    """The override claims on this PR: recorded comment commands, and the override label's latest adder
+    (while the label is on), each with the permission GitHub reports; the core decides which counts."""
+    claims = await comment_claims(worker.sessions, facts.repository_id, gateway.number)
+    added = [e for e in facts.label_events if e.label == label and e.login]
+    if label not in facts.info.labels or not added:
+        return claims
     login, at = added[-1].login or "", added[-1].at
-    permission = await permission_of(gh, job.owner, job.repo, login)
-    accepted = allows(permission, config.min_permission)
-    record = OverrideRecord(
-        repo_full_name=repo,
-        pr_number=job.number,
-        head_sha=job.head_sha,
-        actor_login=login,
-        source="label",
-        accepted=accepted,
-        permission=permission,
-        delivery_id=f"label:{repo}#{job.number}@{job.head_sha}:{login}:{at}",
-        installation_id=job.installation_id,
-    )
-    await asyncio.to_thread(_audit, worker, record)
-    reason = "" if accepted else f"needs {config.min_permission} permission; @{login} has {permission}"
-    return Override(login, at, f"label {config.label}", reason, accepted)
+    permission = await gateway.permission(login)
+    return (*claims, OverrideClaim(login, at, f"label {label}", permission))
 
 
-async def _comment(gh: Client, job: EvaluatePullRequest, facts: PullFacts, verdict: Verdict) -> None:
+async def _comment(gateway: PullRequestGateway, facts: PullFacts, verdict: Verdict) -> None:
     mode = verdict.config.report.comment
     has_comment = sticky_comment(facts.comments) is not None
     failing = verdict.conclusion is Conclusion.FAILURE
     # on-failure: post while failing, and keep an existing comment truthful once the PR passes.
     if mode == "sticky" or (mode == "on-failure" and (failing or has_comment)):
-        text = comment_text(verdict)
-        await upsert_comment(
-            gh, job.owner, job.repo, number=job.number, comments=facts.comments, markdown=text
-        )
-
-
-def _overrides(worker: WorkerContext, repo: str, number: int) -> list[Any]:
-    with worker.sessions() as session:
-        return list(pull_request_overrides(session, repo, number))
-
-
-def _audit(worker: WorkerContext, record: OverrideRecord) -> None:
-    with worker.sessions.begin() as session:
-        record_override(session, record)
-
-
-def _record(worker: WorkerContext, job: EvaluatePullRequest, verdict: Verdict, check_id: int) -> None:
-    measure, pr = verdict.measure, verdict.snapshot.pull_request
-    record = EvaluationRecord(
-        repo_full_name=f"{job.owner}/{job.repo}",
-        pr_number=pr.number or 0,
-        head_sha=pr.head_sha,
-        conclusion=verdict.conclusion.value,
-        effective_lines=measure.effective_lines,
-        added=measure.added,
-        deleted=measure.deleted,
-        files=len(measure.counted),
-        excluded_files=len(measure.excluded),
-        size_label=next((label for label in verdict.labels if label.startswith("size/")), None),
-        check_run_id=check_id,
-        delivery_id=job.delivery_id,
-        installation_id=job.installation_id,
-    )
-    with worker.sessions.begin() as session:
-        record_evaluation(session, record)
+        await upsert_comment(gateway, facts.comments, comment_text(verdict))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from bot.core.config import RULES_PATH, ConfigSource, load_config
-from bot.gather.github import ORG_RULES_KEY, fetch_pull, read_blobs
-from bot.github.permissions import allows, permission_of
+from bot.core.config import load_config
+from bot.core.overrides import allows
+from bot.gather.github import base_rules, fetch_pull
+from bot.github.gateway import PullRequestGateway
 from bot.intake.jobs import EvaluatePullRequest, enqueue
 from bot.ledger.overrides import OverrideRecord, record_override
-from workers.context import WorkerContext, context
+from workers.context import context
+from workers.ledger import in_transaction
 
 COMMAND = "/scopegate override"
 
@@ -30,49 +31,38 @@ async def override_by_comment(
     re-evaluate the head (the check passes, showing who, when and why), else answer and change nothing."""
     worker = context(ctx)
     async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
-        facts = await fetch_pull(gh, owner, repo, number)
+        gateway = PullRequestGateway(gh, owner, repo, number)
+        facts = await fetch_pull(gateway)
         if facts is None:
             return "no such pull request"
         head = facts.info.head_sha
-        repo_rules = f"{facts.base_tip}:{RULES_PATH}"
-        blobs = await read_blobs(gh, owner, repo, [repo_rules], org_rules=True)
-        layers = [
-            ConfigSource(
-                name, (blobs[key].text or b"").decode("utf-8", errors="replace") if key in blobs else None
-            )
-            for name, key in ((f"{owner}/.github:{RULES_PATH}", ORG_RULES_KEY), (RULES_PATH, repo_rules))
-        ]
-        config = load_config(*layers).config.override
+        config = load_config(worker.rules, await base_rules(gateway, facts.base_tip)).config.override
         reason = body.strip().removeprefix(COMMAND).strip().splitlines()[0] if body.strip() != COMMAND else ""
-        permission = await permission_of(gh, owner, repo, login)
+        permission = await gateway.permission(login)
         accepted = allows(permission, config.min_permission)
         record = OverrideRecord(
+            repository_id=facts.repository_id,
             repo_full_name=f"{owner}/{repo}",
             pr_number=number,
             head_sha=head,
             actor_login=login,
             source="comment",
             accepted=accepted,
+            idempotency_key=f"comment:{comment_id}",
             reason=reason,
             permission=permission,
-            delivery_id=f"comment:{comment_id}",
             installation_id=installation_id,
         )
-        await asyncio.to_thread(_audit, worker, record)
+        await in_transaction(worker.sessions, lambda session: record_override(session, record))
         if not accepted:
             answer = (
                 f"@{login} `{COMMAND}` needs **{config.min_permission}** permission on this repository "
                 f"(you have {permission}). Nothing changed."
             )
-            await gh.rest.issues.async_create_comment(owner, repo, number, body=answer)
+            await gateway.create_comment(answer)
             return "refused"
         job = EvaluatePullRequest(
             installation_id, owner, repo, number, head, f"override:{comment_id}", refresh=True
         )
         await enqueue(worker.redis, job, debounce_seconds=0)
         return "accepted"
-
-
-def _audit(worker: WorkerContext, record: OverrideRecord) -> None:
-    with worker.sessions.begin() as session:
-        record_override(session, record)

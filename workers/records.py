@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from bot.ledger.closures import record_closure
 from bot.ledger.installations import record_installation as record
-from workers.context import WorkerContext, context
+from bot.ledger.pull_requests import record_closure
+from workers.context import context
+from workers.ledger import in_transaction
 
 
 async def record_installation(
@@ -15,22 +15,30 @@ async def record_installation(
 ) -> int | None:
     """Record an `installation` / `installation_repositories` event in the ledger."""
     worker = context(ctx)
-    return await asyncio.to_thread(_record, worker, payload, str(ctx.get("job_id", "")))
+    job_id = str(ctx.get("job_id", ""))
+    return await in_transaction(worker.sessions, lambda session: record(session, payload, delivery_id=job_id))
 
 
 async def record_pull_request_closed(
-    ctx: dict[str, Any], *, installation_id: int, owner: str, repo: str, number: int, merged: bool
+    ctx: dict[str, Any],
+    *,
+    installation_id: int,
+    repository_id: int,
+    owner: str,
+    repo: str,
+    number: int,
+    merged: bool,
 ) -> None:
     """Record that the PR was closed, merged or not (the start of time-to-merge reports)."""
     worker = context(ctx)
-    await asyncio.to_thread(_closed, worker, f"{owner}/{repo}", number, merged, installation_id)
-
-
-def _closed(worker: WorkerContext, repo: str, number: int, merged: bool, installation_id: int) -> None:
-    with worker.sessions.begin() as session:
-        record_closure(session, repo, number, merged=merged, installation_id=installation_id)
-
-
-def _record(worker: WorkerContext, payload: dict[str, Any], job_id: str) -> int | None:
-    with worker.sessions.begin() as session:
-        return record(session, payload, delivery_id=job_id)
+    await in_transaction(
+        worker.sessions,
+        lambda session: record_closure(
+            session,
+            github_repo_id=repository_id,
+            repo_full_name=f"{owner}/{repo}",
+            pr_number=number,
+            merged=merged,
+            installation_id=installation_id,
+        ),
+    )

@@ -7,19 +7,19 @@ https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliv
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from githubkit import AppAuthStrategy, GitHub
-from githubkit.utils import UNSET
+from githubkit_schemas.latest.models import HookDeliveryItem
 
 from bot.github.client import RETRY
 from workers.context import context
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=3)
-MAX_PAGES = 10
+MAX_DELIVERIES = 1000
 ASKED = "scopegate:redelivered"  # a Redis set of delivery GUIDs already asked for again
 
 
@@ -46,38 +46,26 @@ async def redeliver_failed_deliveries(ctx: dict[str, Any]) -> int:
     return asked
 
 
-def failed(deliveries: Iterable[Mapping[str, Any]]) -> list[tuple[str, int]]:
+def failed(deliveries: Iterable[HookDeliveryItem]) -> list[tuple[str, int]]:
     """`(guid, latest delivery id)` of each GUID none of whose attempts was answered 2xx."""
-    attempts: dict[str, list[Mapping[str, Any]]] = {}
+    attempts: dict[str, list[HookDeliveryItem]] = {}
     for delivery in deliveries:
-        if delivery.get("guid") and delivery.get("id"):
-            attempts.setdefault(str(delivery["guid"]), []).append(delivery)
+        attempts.setdefault(delivery.guid, []).append(delivery)
     return [
-        (guid, int(max(tries, key=lambda d: int(d["id"]))["id"]))
+        (guid, max(d.id for d in tries))
         for guid, tries in attempts.items()
-        if not any(200 <= int(d.get("status_code") or 0) < 300 for d in tries)
+        if not any(200 <= d.status_code < 300 for d in tries)
     ]
 
 
-async def _recent(gh: GitHub[AppAuthStrategy]) -> Any:
+async def _recent(gh: GitHub[AppAuthStrategy]) -> AsyncIterator[HookDeliveryItem]:
     """Deliveries of the last three days, newest first, following GitHub's cursor pagination."""
     since = datetime.now(UTC) - WINDOW
-    cursor: str | None = None
-    for _ in range(MAX_PAGES):
-        response = await gh.rest.apps.async_list_webhook_deliveries(per_page=100, cursor=cursor or UNSET)
-        page: Any = response.json()
-        for delivery in page:
-            delivered = str(delivery.get("delivered_at") or "")
-            if delivered and datetime.fromisoformat(delivered.replace("Z", "+00:00")) < since:
-                return
-            yield delivery
-        cursor = _next_cursor(response.headers.get("link", ""))
-        if cursor is None:
+    list_deliveries = gh.rest.apps.async_list_webhook_deliveries
+    pages: AsyncIterator[HookDeliveryItem] = gh.rest.paginate(list_deliveries, per_page=100)
+    seen = 0
+    async for delivery in pages:
+        seen += 1
+        if delivery.delivered_at < since or seen > MAX_DELIVERIES:
             return
-
-
-def _next_cursor(link: str) -> str | None:
-    for part in link.split(","):
-        if 'rel="next"' in part and "cursor=" in part:
-            return part.split("cursor=", 1)[1].split("&", 1)[0].split(">", 1)[0]
-    return None
+        yield delivery

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.github.client import collect
 from bot.intake.jobs import EvaluatePullRequest, enqueue
 from workers.context import context
 
-MAX_PAGES = 10
+MAX_PULLS = 1000
 
 
 async def reevaluate_repository(ctx: dict[str, Any], *, installation_id: int, owner: str, repo: str) -> int:
     """Queue an evaluation of every open PR at its current head; returns how many were queued."""
     worker = context(ctx)
     async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
+        pulls = gh.rest.paginate(gh.rest.pulls.async_list, owner=owner, repo=repo, state="open", per_page=100)
         queued = 0
-        for page in range(1, MAX_PAGES + 1):
-            response = await gh.rest.pulls.async_list(owner, repo, state="open", per_page=100, page=page)
-            pulls: Any = response.json()
-            for pull in pulls:
-                job = EvaluatePullRequest(
-                    installation_id=installation_id,
-                    owner=owner,
-                    repo=repo,
-                    number=int(pull["number"]),
-                    head_sha=str(pull["head"]["sha"]),
-                    delivery_id=f"reevaluate:{ctx.get('job_id', '')}",
-                    refresh=True,  # these heads may have been evaluated already under the old rules
-                )
-                queued += await enqueue(worker.redis, job, debounce_seconds=worker.settings.debounce_seconds)
-            if 'rel="next"' not in response.headers.get("link", ""):
-                break
+        for pull in await collect(pulls, MAX_PULLS):
+            job = EvaluatePullRequest(
+                installation_id=installation_id,
+                owner=owner,
+                repo=repo,
+                number=pull.number,
+                head_sha=pull.head.sha,
+                delivery_id=f"reevaluate:{ctx.get('job_id', '')}",
+                refresh=True,  # these heads may have been evaluated already under the old rules
+            )
+            queued += await enqueue(worker.redis, job, debounce_seconds=worker.settings.debounce_seconds)
         return queued

@@ -1,20 +1,20 @@
-"""The rules file: schema, safe loading with positions, merging (built-in → org → repo)."""
+"""The rules file: schema assembled from the rule catalogue, safe loading with positions, and layers
+merged key by key (built-in defaults → organisation → repository)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from rules.size import SUMMARY as SIZE_SUMMARY
-from rules.size import Config as SizeConfig
-
-RULES_PATH = ".github/scopegate.yml"
+from bot.core.snapshot import ConfigSource
+from rules.base import Catalogue, Rule
 
 
 class ReportConfig(BaseModel):
@@ -39,22 +39,13 @@ class OverrideConfig(BaseModel):
     )
 
 
-class RulesFile(BaseModel):
-    """The whole `.github/scopegate.yml`; every key is optional."""
+class CoreConfig(BaseModel):
+    """The sections scopegate itself reads; each rule's section is added beside them (`rules_file_model`)."""
 
     model_config = ConfigDict(extra="forbid", title="scopegate rules file")
 
-    size: SizeConfig = Field(default_factory=SizeConfig, description=SIZE_SUMMARY)
     report: ReportConfig = Field(default_factory=ReportConfig, description=ReportConfig.__doc__)
     override: OverrideConfig = Field(default_factory=OverrideConfig, description=OverrideConfig.__doc__)
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigSource:
-    """One layer of configuration: where it came from and its text (None: the file does not exist)."""
-
-    name: str
-    text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,37 +65,87 @@ class ConfigProblem:
 class LoadedConfig:
     """The effective config, the problems found, and which layer set each value (by dotted key)."""
 
-    config: RulesFile
+    config: CoreConfig
     problems: tuple[ConfigProblem, ...]
     origins: Mapping[str, str]
 
 
-def load_config(*layers: ConfigSource) -> LoadedConfig:
-    """Merge `layers` over the built-in defaults, later layers winning; a broken layer is reported
-    and skipped, never half-applied."""
+@cache
+def rules_file_model(catalogue: Catalogue) -> type[CoreConfig]:
+    """The whole `.github/scopegate.yml`: the core sections and each rule's config model under its keys."""
+    tree: dict[str, Any] = {}
+    for rule in catalogue.rules:
+        *groups, last = rule.key
+        node = tree
+        for group in groups:
+            node = node.setdefault(group, {})
+        node[last] = rule
+    return cast(type[CoreConfig], _model("RulesFile", tree, CoreConfig))
+
+
+def section_config(config: CoreConfig, rule: Rule[Any]) -> BaseModel:
+    """`rule`'s config within the effective `config`."""
+    node: Any = config
+    for key in rule.key:
+        node = getattr(node, _field_name(key))
+    section: BaseModel = node
+    return section
+
+
+def load_config(catalogue: Catalogue, layers: Sequence[ConfigSource]) -> LoadedConfig:
+    """Merge `layers` over the built-in defaults, later layers winning; a broken layer, or one that is
+    invalid on top of the layers below it, is reported and skipped whole, never half-applied."""
+    model = rules_file_model(catalogue)
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     problems: list[ConfigProblem] = []
     for layer in layers:
         if layer.text is None:
             continue
-        data, layer_problems = _parse_layer(layer)
+        data, layer_problems = _parse_layer(model, layer, merged)
         problems.extend(layer_problems)
         if data is None:
             continue
         merged = _deep_merge(merged, _plain(data))
         for key, line in _leaves(data):
             origins[key] = f"{layer.name}:{line}"
-    config = RulesFile.model_validate(merged)
-    return LoadedConfig(config, tuple(problems), origins)
+    return LoadedConfig(model.model_validate(merged), tuple(problems), origins)
 
 
-def validate_text(name: str, text: str) -> tuple[ConfigProblem, ...]:
+def validate_text(catalogue: Catalogue, name: str, text: str) -> tuple[ConfigProblem, ...]:
     """Problems of one rules file on its own."""
-    return tuple(_parse_layer(ConfigSource(name, text))[1])
+    return tuple(_parse_layer(rules_file_model(catalogue), ConfigSource(name, text), {})[1])
 
 
-def _parse_layer(layer: ConfigSource) -> tuple[CommentedMap | None, list[ConfigProblem]]:
+def _model(name: str, tree: Mapping[str, Any], base: type[BaseModel]) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for key, node in tree.items():
+        if isinstance(node, Rule):
+            section: type[BaseModel] = node.config
+            description = node.summary
+        else:
+            section = _model(f"{name}.{key}", node, _Group)
+            description = f"The {key} rules."
+        fields[_field_name(key)] = (
+            section,
+            Field(default_factory=section, alias=key, description=description),
+        )
+    return create_model(name, __base__=base, **fields)
+
+
+class _Group(BaseModel):
+    """A section holding rules' sections (e.g. `checks`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _field_name(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def _parse_layer(
+    model: type[CoreConfig], layer: ConfigSource, below: dict[str, Any]
+) -> tuple[CommentedMap | None, list[ConfigProblem]]:
     try:
         document = YAML(typ="rt").load(layer.text or "")
     except MarkedYAMLError as error:
@@ -118,7 +159,7 @@ def _parse_layer(layer: ConfigSource) -> tuple[CommentedMap | None, list[ConfigP
     if not isinstance(document, CommentedMap):
         return None, [ConfigProblem(layer.name, 1, 1, "the rules file must be a mapping of sections")]
     try:
-        RulesFile.model_validate(document)
+        model.model_validate(_deep_merge(below, _plain(document)))
     except ValidationError as error:
         return None, [_problem(layer.name, document, e) for e in error.errors()]
     return document, []

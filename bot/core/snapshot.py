@@ -1,9 +1,12 @@
-"""The single input of evaluation: everything known about a pull request, as plain immutable data."""
+"""The single input of evaluation: everything known about a pull request, as plain, eager, immutable data.
+
+Gatherers fill it completely before evaluation starts; nothing in it reads a file, runs git or calls GitHub.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -36,8 +39,9 @@ class Hunk:
 class ChangedFile:
     """A file the pull request changes.
 
-    `additions`/`deletions` are authoritative even when `hunks` is empty: GitHub omits the
-    patch of binary and very large files but still counts their lines.
+    `additions`/`deletions` are authoritative even when `hunks` is empty: GitHub omits the patch of binary
+    and very large files but still counts their lines. `head` holds the file's bytes at the head as far as
+    the active rules need them (its start, or all of it); None when no rule reads it or the file is gone.
     """
 
     path: str
@@ -48,6 +52,7 @@ class ChangedFile:
     binary: bool = False
     hunks: tuple[Hunk, ...] = ()
     patch_available: bool = True
+    head: bytes | None = None
 
     @property
     def changes(self) -> int:
@@ -90,6 +95,21 @@ class PullRequestInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """The pull request's commits, oldest first."""
+
+    commits: tuple[Commit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """One layer of the rules file: where it came from and its text (None: the file does not exist)."""
+
+    name: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class GitAttributesFile:
     """One `.gitattributes` file of the base tree: the folder it sits in ('' for the root) and its text."""
 
@@ -98,39 +118,43 @@ class GitAttributesFile:
 
 
 @dataclass(frozen=True, slots=True)
-class Override:
-    """Someone asked to pass the gate, by label or by a `/scopegate override <reason>` comment.
+class RepositoryFiles:
+    """Files of the repository read at the base, so a pull request cannot loosen its own gate.
 
-    The gatherer checks the person's permission: a refused override is shown and changes nothing.
+    `rules` are the rules-file layers, lowest precedence first: the organisation's, then the repository's.
+    """
+
+    rules: tuple[ConfigSource, ...] = ()
+    codeowners: str | None = None
+    gitattributes: tuple[GitAttributesFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideClaim:
+    """Someone asked to pass the gate: by the override label, or by `/scopegate override <reason>`.
+
+    `permission` is the person's repository permission as the gatherer checked it; whether it suffices is
+    the core's decision (`bot.core.overrides`). A comment claim holds for the head it was made at.
     """
 
     login: str
     at: str
     via: str
+    permission: str
     reason: str = ""
-    accepted: bool = True
+    head_sha: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PullRequestSnapshot:
     """Everything evaluation reads. Gatherers fill it; rules never fetch anything else.
 
-    `head_contents` maps a changed path to its bytes at the head; gatherers may load it lazily.
-    `rules_text` and `codeowners_text` are read at the base, so a PR cannot loosen its own gate;
-    `org_rules_text` is the organisation's defaults (its `.github` repository), which the repo's override.
     `partial` names what could not be gathered (GitHub's 3000-file and 250-commit caps).
-    `override` is set by the gatherer only after it checked the person's permission.
     """
 
     pull_request: PullRequestInfo
     files: tuple[ChangedFile, ...]
-    commits: tuple[Commit, ...] = ()
-    head_contents: Mapping[str, bytes] = field(default_factory=dict)
-    gitattributes: tuple[GitAttributesFile, ...] = ()
-    rules_text: str | None = None
-    rules_path: str = ".github/scopegate.yml"
-    org_rules_text: str | None = None
-    org_rules_path: str = ".github:.github/scopegate.yml"
-    codeowners_text: str | None = None
+    history: History = History()
+    repository: RepositoryFiles = RepositoryFiles()
+    override_claims: tuple[OverrideClaim, ...] = ()
     partial: tuple[str, ...] = ()
-    override: Override | None = None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
-from bot.core.config import ConfigProblem, ConfigSource, LoadedConfig, RulesFile, load_config
-from bot.core.findings import Finding, Severity
-from bot.core.snapshot import PullRequestSnapshot
+from bot.core.config import ConfigProblem, CoreConfig, LoadedConfig, load_config, section_config
+from bot.core.files import classify
+from bot.core.findings import Finding, Scope, Severity
+from bot.core.overrides import Override, decide_override
+from bot.core.sections import Section
+from bot.core.snapshot import PullRequestInfo, PullRequestSnapshot
 from rules import RULES
-from rules.base import Context
-from rules.size.measure import SizeMeasure, measure_size
-from rules.size.split import SplitPart
+from rules.base import Catalogue, Context, Rule, RuleResult
 
 
 class Conclusion(StrEnum):
@@ -23,59 +26,80 @@ class Conclusion(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """One rule and what it returned."""
+
+    rule: Rule[Any]
+    result: RuleResult
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
-    """Everything a renderer needs: the conclusion and why."""
+    """Everything a renderer, the publisher and the ledger need: the conclusion and why."""
 
     conclusion: Conclusion
-    snapshot: PullRequestSnapshot
-    config: RulesFile
-    measure: SizeMeasure
     findings: tuple[Finding, ...]
-    labels: tuple[str, ...]
-    split_plan: tuple[SplitPart, ...]
-    config_problems: tuple[ConfigProblem, ...]
+    outcomes: tuple[Outcome, ...]
+    config: CoreConfig
+    problems: tuple[ConfigProblem, ...]
+    pull_request: PullRequestInfo
+    partial: tuple[str, ...] = ()
+    override: Override | None = None
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The rules' summary sections, in catalogue order."""
+        return tuple(o.result.section for o in self.outcomes if o.result.section is not None)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label the rules want on the pull request."""
+        return tuple(label for o in self.outcomes for label in o.result.labels)
 
 
-def config_layers(snapshot: PullRequestSnapshot) -> tuple[ConfigSource, ...]:
-    """The rules-file layers a snapshot carries, lowest precedence first."""
-    return (
-        ConfigSource(snapshot.org_rules_path, snapshot.org_rules_text),
-        ConfigSource(snapshot.rules_path, snapshot.rules_text),
-    )
-
-
-def evaluate(snapshot: PullRequestSnapshot) -> Verdict:
+def evaluate(
+    snapshot: PullRequestSnapshot, rules: Catalogue = RULES, loaded: LoadedConfig | None = None
+) -> Verdict:
     """Run every rule on `snapshot`. A broken rules file fails the gate (defaults still measure the PR);
-    a rule that crashes is reported as an error finding and the others still run."""
-    loaded: LoadedConfig = load_config(*config_layers(snapshot))
-    config = loaded.config
-    context = Context(snapshot, measure_size(snapshot, config.size.exclude))
+    a rule that crashes is reported as an error finding and the others still run. `loaded` is the rules
+    file when the caller has parsed it already (it is parsed once per evaluation)."""
+    loaded = loaded or load_config(rules, snapshot.repository.rules)
+    context = Context(snapshot, classify(snapshot))
     findings: list[Finding] = [_problem_finding(p) for p in loaded.problems]
-    labels: list[str] = []
-    plan: tuple[SplitPart, ...] = ()
-    for rule in RULES:
+    outcomes: list[Outcome] = []
+    for rule in rules.rules:
         try:
-            result = rule.evaluate(context, getattr(config, rule.SECTION))
+            result = rule.run(context, section_config(loaded.config, rule))
         except Exception as error:  # one rule's bug must not hide the others' results
-            findings.append(Finding(rule.ID, Severity.ERROR, f"rule crashed: {error!r}"))
-            continue
+            result = RuleResult((Finding(rule.id, Severity.ERROR, f"rule crashed: {error!r}"),))
+        outcomes.append(Outcome(rule, result))
         findings.extend(result.findings)
-        labels.extend(result.labels)
-        plan = plan or result.split_plan
+    pr = snapshot.pull_request
+    override = decide_override(snapshot.override_claims, loaded.config.override, pr.head_sha)
     failed = any(f.severity is Severity.ERROR for f in findings)
     # An override passes the gate but hides nothing: the findings stay, with who, when and why.
-    overridden = snapshot.override is not None and snapshot.override.accepted
-    conclusion = Conclusion.FAILURE if failed and not overridden else Conclusion.SUCCESS
+    passes = not failed or (override is not None and override.accepted)
     return Verdict(
-        conclusion=conclusion,
-        snapshot=snapshot,
-        config=config,
-        measure=context.measure,
-        findings=tuple(findings),
-        labels=tuple(labels),
-        split_plan=plan,
-        config_problems=loaded.problems,
+        conclusion=Conclusion.SUCCESS if passes else Conclusion.FAILURE,
+        findings=_numbered(findings),
+        outcomes=tuple(outcomes),
+        config=loaded.config,
+        problems=loaded.problems,
+        pull_request=pr,
+        partial=snapshot.partial,
+        override=override,
     )
+
+
+def _numbered(findings: list[Finding]) -> tuple[Finding, ...]:
+    """The findings, each repeat of an identical one numbered so that every fingerprint is unique."""
+    seen: Counter[str] = Counter()
+    numbered = []
+    for finding in findings:
+        repeats = seen[finding.fingerprint]
+        seen[finding.fingerprint] += 1
+        numbered.append(replace(finding, occurrence=repeats) if repeats else finding)
+    return tuple(numbered)
 
 
 def _problem_finding(problem: ConfigProblem) -> Finding:
@@ -86,4 +110,5 @@ def _problem_finding(problem: ConfigProblem) -> Finding:
         path=problem.file,
         line=problem.line,
         column=problem.column,
+        scope=Scope.FILE,
     )

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import io
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from bot.core.config import RULES_PATH, ConfigSource
 from bot.core.diff import parse_diff
+from bot.core.files import HEAD_START_BYTES
+from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH, is_gitattributes
 from bot.core.snapshot import (
     Commit,
+    ConfigSource,
     FileStatus,
     GitAttributesFile,
+    History,
     Person,
     PullRequestInfo,
     PullRequestSnapshot,
+    RepositoryFiles,
 )
 from bot.errors import UserError
+from rules.base import Need
 
-CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # The same diff for every user: no external diff drivers, textconv, colour or custom prefixes.
 LOG_FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B%x1e"
 DIFF_ARGS = (
@@ -37,11 +42,19 @@ class GitError(UserError):
     """A git command failed for a reason the user can fix; the message is one line."""
 
 
-def gather(repo: Path, base: str | None, head: str, rules: ConfigSource | None = None) -> PullRequestSnapshot:
-    """Snapshot the change from the merge-base of `base` and `head` to `head`.
+def gather(
+    repo: Path,
+    base: str | None,
+    head: str,
+    *,
+    needs: frozenset[Need],
+    rules: ConfigSource | None = None,
+) -> PullRequestSnapshot:
+    """Snapshot the change from the merge-base of `base` and `head` to `head`, reading the head's files
+    only as far as `needs` asks.
 
-    Rules and CODEOWNERS come from the tip of `base` (a branch cannot loosen its own gate),
-    unless `rules` is given instead.
+    Rules, CODEOWNERS and `.gitattributes` come from the tip of `base` (a branch cannot loosen its own
+    gate), unless `rules` is given instead.
     """
     root = Path(_git(repo, "rev-parse", "--show-toplevel", error="not a git repository").decode().strip())
     base = base or default_base(root)
@@ -60,28 +73,28 @@ def gather(repo: Path, base: str | None, head: str, rules: ConfigSource | None =
     _finish(diff)
     commits = tuple(_commits(_finish(log).decode("utf-8", errors="replace")))
     attributes = [
-        p
-        for p in _finish(listing).decode("utf-8", errors="replace").split("\0")
-        if p == ".gitattributes" or p.endswith("/.gitattributes")
+        p for p in _finish(listing).decode("utf-8", errors="replace").split("\0") if is_gitattributes(p)
     ]
     at_base = {
         p: b.decode("utf-8", errors="replace")
         for p, b in read_blobs(root, base_sha, [RULES_PATH, *CODEOWNERS_PATHS, *attributes]).items()
     }
-    rules = rules or ConfigSource(RULES_PATH, at_base.get(RULES_PATH))
+    if needs & {Need.FILE_KINDS, Need.HEAD_TEXT}:
+        keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
+        present = [f.path for f in files if f.status is not FileStatus.REMOVED]
+        heads = read_blobs(root, head_sha, present, keep=keep)
+        files = tuple(replace(f, head=heads.get(f.path)) for f in files)
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
         files=files,
-        commits=commits,
-        head_contents=LazyBlobs(
-            root, head_sha, [f.path for f in files if f.status is not FileStatus.REMOVED]
+        history=History(commits),
+        repository=RepositoryFiles(
+            rules=(rules or ConfigSource(RULES_PATH, at_base.get(RULES_PATH)),),
+            codeowners=next((at_base[p] for p in CODEOWNERS_PATHS if p in at_base), None),
+            gitattributes=tuple(
+                GitAttributesFile(p.rpartition("/")[0], at_base[p]) for p in attributes if p in at_base
+            ),
         ),
-        gitattributes=tuple(
-            GitAttributesFile(p.rpartition("/")[0], at_base[p]) for p in attributes if p in at_base
-        ),
-        rules_text=rules.text,
-        rules_path=rules.name,
-        codeowners_text=next((at_base[p] for p in CODEOWNERS_PATHS if p in at_base), None),
     )
 
 
@@ -91,30 +104,9 @@ def default_base(root: Path) -> str:
     return result.stdout.decode().strip() if result.returncode == 0 else "main"
 
 
-class LazyBlobs(Mapping[str, bytes]):
-    """Contents of `paths` at `rev`, read in one `git cat-file --batch` on first use."""
-
-    def __init__(self, root: Path, rev: str, paths: Sequence[str]) -> None:
-        self._root, self._rev, self._paths = root, rev, tuple(paths)
-        self._blobs: dict[str, bytes] | None = None
-
-    def _load(self) -> dict[str, bytes]:
-        if self._blobs is None:
-            self._blobs = read_blobs(self._root, self._rev, self._paths)
-        return self._blobs
-
-    def __getitem__(self, path: str) -> bytes:
-        return self._load()[path]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-
-def read_blobs(root: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
-    """`{path: bytes}` at `rev` for the paths that exist there (one git process for all of them)."""
+def read_blobs(root: Path, rev: str, paths: Sequence[str], *, keep: int | None = None) -> dict[str, bytes]:
+    """`{path: bytes}` at `rev` for the paths that exist there (one git process for all of them); with
+    `keep`, only each blob's first `keep` bytes are kept."""
     request = b"".join(f"{rev}:{p}\n".encode() for p in paths)
     out = subprocess.run(
         ["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, check=True
@@ -129,7 +121,7 @@ def read_blobs(root: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
             continue
         _, kind, size = header.rsplit(b" ", 2)
         if kind == b"blob":
-            blobs[path] = out[at : at + int(size)]
+            blobs[path] = out[at : at + (int(size) if keep is None else min(int(size), keep))]
         at += int(size) + 1  # a submodule or tree has no text: its body is skipped
     return blobs
 

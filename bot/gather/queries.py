@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.locations import ORG_RULES_REPOSITORY, RULES_PATH
+
 _COMMIT_FIELDS = """
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -20,11 +22,13 @@ _COMMIT_FIELDS = """
 PULL_REQUEST = f"""
 query PullRequest($owner: String!, $name: String!, $number: Int!) {{
   repository(owner: $owner, name: $name) {{
+    databaseId
     pullRequest(number: $number) {{
       number
       title
       isDraft
       state
+      createdAt
       headRefName
       headRefOid
       baseRefName
@@ -57,10 +61,10 @@ query MoreCommits($owner: String!, $name: String!, $number: Int!, $after: String
 
 
 # The organisation's defaults, Probot's convention: the rules file in the owner's `.github` repository.
-ORG_RULES = """
-  org: repository(owner: $owner, name: ".github") {
-    object(expression: "HEAD:.github/scopegate.yml") { ... on Blob { text isBinary byteSize } }
-  }"""
+ORG_RULES = f"""
+  org: repository(owner: $owner, name: "{ORG_RULES_REPOSITORY}") {{
+    object(expression: "HEAD:{RULES_PATH}") {{ ... on Blob {{ text isBinary byteSize }} }}
+  }}"""
 
 
 def blobs_query(count: int, *, org_rules: bool = False) -> str:

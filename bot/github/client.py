@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from functools import partial
+from typing import TypeVar
 
 from githubkit import AppInstallationAuthStrategy, GitHub
 from githubkit.cache.redis import AsyncRedisCacheStrategy
@@ -12,6 +14,7 @@ from redis.asyncio import Redis
 from bot.worker_metrics import record_response
 
 Client = GitHub[AppInstallationAuthStrategy]
+T = TypeVar("T")
 
 # githubkit retries secondary rate limits after their `retry-after` and 5xx with back-off (1, 4, 9 s):
 # https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
@@ -33,3 +36,13 @@ def installation_client(
         user_agent="scopegate",
         async_event_hooks={"response": [partial(record_response, redis, installation_id)]},
     )
+
+
+async def collect(pages: AsyncIterator[T], limit: int) -> list[T]:
+    """The first `limit` items of a paginated listing (`gh.rest.paginate`, which follows `Link` headers)."""
+    items: list[T] = []
+    async for item in pages:
+        items.append(item)
+        if len(items) >= limit:
+            break
+    return items

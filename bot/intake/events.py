@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.core.config import RULES_PATH
+from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
 from bot.intake.jobs import (
     EvaluatePullRequest,
     Job,
@@ -21,9 +21,6 @@ from bot.intake.jobs import (
     ReevaluateRepository,
 )
 
-# Where GitHub looks for CODEOWNERS, in its order.
-# https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
-CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 OVERRIDE_COMMAND = ("/scopegate", "override")
 SIZE_LABEL_PREFIX = "size/"
 # "The array includes a maximum of 2048 commits": a push this long may have lost some of its file lists.
@@ -128,6 +125,7 @@ def _closed(payload: Mapping[str, Any], ctx: _Context) -> Job:
     """Record a closed PR."""
     return RecordPullRequestClosed(
         installation_id=_read(payload, "installation.id", int),
+        repository_id=_read(payload, "repository.id", int),
         owner=_read(payload, "repository.owner.login", str),
         repo=_read(payload, "repository.name", str),
         number=_read(payload, "pull_request.number", int),

@@ -124,6 +124,7 @@ class RecordPullRequestClosed(Job):
     function: ClassVar[str] = "record_pull_request_closed"
 
     installation_id: int
+    repository_id: int
     owner: str
     repo: str
     number: int

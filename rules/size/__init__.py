@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.core.findings import Finding, Severity
+from bot.core.sections import Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
-from rules.base import Context, Example, RuleResult
-from rules.size.split import plan_split
+from rules.base import Context, Example, Need, Rule, RuleResult
+from rules.size.measure import SizeMeasure, measure_size
+from rules.size.split import SplitPart, plan_split
 
 ID = "size"
-SECTION = "size"
-SUMMARY = "Fail pull requests whose effective size is over the limit, label their size, propose a split."
+LABEL_PREFIX = "size/"
 HELP = """\
 Effective size is added + deleted lines of the files that count. Lockfiles, binary files, paths marked
 `linguist-generated` or `linguist-vendored` in any `.gitattributes` of the base tree, files under
@@ -53,34 +54,105 @@ def size_label(lines: int, buckets: dict[str, int]) -> str:
     """The `size/*` label for `lines`: the first bucket whose bound is above it, else XXL."""
     for name, bound in sorted(buckets.items(), key=lambda item: item[1]):
         if lines < bound:
-            return f"size/{name}"
-    return "size/XXL"
+            return f"{LABEL_PREFIX}{name}"
+    return f"{LABEL_PREFIX}XXL"
 
 
 def evaluate(context: Context, config: Config) -> RuleResult:
     """Size findings, the size label and, for an oversized PR, a split plan."""
-    measure = context.measure
+    measure = measure_size(context.files, config.exclude)
     lines, files = measure.effective_lines, len(measure.counted)
     findings: list[Finding] = []
     if lines > config.max_lines:
-        findings.append(
-            _finding(Severity.ERROR, f"{lines:,} effective lines; the limit is {config.max_lines:,}.")
-        )
+        message = f"{lines:,} effective lines; the limit is {config.max_lines:,}."
+        findings.append(_finding(Severity.ERROR, message, "max_lines"))
     elif lines > config.warn_lines:
-        findings.append(
-            _finding(Severity.WARNING, f"{lines:,} effective lines; above {config.warn_lines:,}.")
-        )
+        message = f"{lines:,} effective lines; above {config.warn_lines:,}."
+        findings.append(_finding(Severity.WARNING, message, "warn_lines"))
     if files > config.max_files:
-        findings.append(
-            _finding(Severity.ERROR, f"{files:,} files changed; the limit is {config.max_files:,}.")
-        )
+        message = f"{files:,} files changed; the limit is {config.max_files:,}."
+        findings.append(_finding(Severity.ERROR, message, "max_files"))
     oversized = lines > config.max_lines or files > config.max_files
     plan = plan_split(measure.counted, config.max_lines, config.max_files) if oversized else ()
-    return RuleResult(tuple(findings), (size_label(lines, config.labels),), plan)
+    label = size_label(lines, config.labels)
+    return RuleResult(tuple(findings), (label,), _section(measure, label, plan, config))
 
 
-def _finding(severity: Severity, message: str) -> Finding:
-    return Finding(rule=ID, severity=severity, message=message)
+def _finding(severity: Severity, message: str, limit: str) -> Finding:
+    return Finding(rule=ID, severity=severity, message=message, key=limit)
+
+
+def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config) -> Section:
+    excluded = measure.excluded
+    totals = Table(
+        ("", "added", "deleted", "files"),
+        (
+            ("counted", measure.added, measure.deleted, len(measure.counted)),
+            (
+                "excluded",
+                sum(f.additions for f in excluded),
+                sum(f.deletions for f in excluded),
+                len(excluded),
+            ),
+        ),
+    )
+    blocks: list[Table | Items] = [totals]
+    if plan:
+        blocks.append(_plan_block(plan, config.max_lines))
+    if excluded:
+        rows = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
+        title = f"Excluded from the size ({len(excluded):,} files)"
+        blocks.append(Table(("file", "reason", "added", "deleted"), rows, title=title))
+    return Section(
+        headline=f"{measure.effective_lines:,} effective lines ({label})",
+        blocks=tuple(blocks),
+        data=_contract(measure, label, plan, config),
+        metrics={
+            "effective_lines": measure.effective_lines,
+            "added": measure.added,
+            "deleted": measure.deleted,
+            "files": len(measure.counted),
+            "excluded_files": len(excluded),
+        },
+    )
+
+
+def _plan_block(plan: tuple[SplitPart, ...], cap: int) -> Items:
+    intro = (
+        f"Proposed split — {len(plan)} pull requests of at most {cap:,} lines each, grouped by area with "
+        "tests beside the code they test; each can merge on its own, in this order:"
+    )
+    items = []
+    for part in plan:
+        files = f"{len(part.paths)} file{'s' * (len(part.paths) != 1)}"
+        over = " (one file above the limit on its own)" if part.lines > cap else ""
+        items.append(Item(part.title, f"{part.lines:,} lines, {files}{over}", part.paths))
+    return Items(intro, tuple(items))
+
+
+def _contract(
+    measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config
+) -> dict[str, Any]:
+    """The JSON contract's `size` and `split_plan` (version 1 fields)."""
+    return {
+        "size": {
+            "effective_lines": measure.effective_lines,
+            "added": measure.added,
+            "deleted": measure.deleted,
+            "files": len(measure.counted),
+            "excluded_files": [
+                {"path": f.path, "reason": f.kind.value, "added": f.additions, "deleted": f.deletions}
+                for f in measure.excluded
+            ],
+            "label": label,
+            "limits": {
+                "max_lines": config.max_lines,
+                "warn_lines": config.warn_lines,
+                "max_files": config.max_files,
+            },
+        },
+        "split_plan": [{"title": p.title, "lines": p.lines, "paths": list(p.paths)} for p in plan],
+    }
 
 
 def _example(lines: int) -> PullRequestSnapshot:
@@ -89,7 +161,16 @@ def _example(lines: int) -> PullRequestSnapshot:
     return PullRequestSnapshot(pull_request=info, files=(changed,))
 
 
-EXAMPLES = (
-    Example("a 120-line change passes", _example(120), passes=True),
-    Example("a 1,200-line change fails", _example(1200), passes=False),
+RULE = Rule(
+    id=ID,
+    summary="Fail pull requests whose effective size is over the limit, label their size, propose a split.",
+    help=HELP,
+    config=Config,
+    evaluate=evaluate,
+    examples=(
+        Example("a 120-line change passes", _example(120), passes=True),
+        Example("a 1,200-line change fails", _example(1200), passes=False),
+    ),
+    needs=frozenset({Need.FILE_KINDS}),
+    label_prefix=LABEL_PREFIX,
 )

@@ -2,56 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from pathspec import GitIgnoreSpec
 
-from bot.core.files import (
-    EXCLUDED,
-    Kind,
-    counted_kind,
-    has_generated_header,
-    is_lockfile,
-    is_vendored_path,
-)
-from bot.core.gitattributes import GitAttributes
-from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class FileMeasure:
-    """A changed file with its kind; excluded kinds count 0 toward the size."""
-
-    path: str
-    kind: Kind
-    additions: int
-    deletions: int
-
-    @property
-    def excluded(self) -> bool:
-        """Whether this file is left out of the effective size."""
-        return self.kind in EXCLUDED
-
-    @property
-    def lines(self) -> int:
-        """Lines this file adds to the effective size."""
-        return 0 if self.excluded else self.additions + self.deletions
+from bot.core.files import FileFacts, Kind
 
 
 @dataclass(frozen=True, slots=True)
 class SizeMeasure:
-    """Per-file kinds and the totals over counted files."""
+    """Per-file kinds (the rules file's `exclude` globs applied) and the totals over counted files."""
 
-    files: tuple[FileMeasure, ...]
+    files: tuple[FileFacts, ...]
 
     @property
-    def counted(self) -> tuple[FileMeasure, ...]:
+    def counted(self) -> tuple[FileFacts, ...]:
         """Files that count toward the size."""
         return tuple(f for f in self.files if not f.excluded)
 
     @property
-    def excluded(self) -> tuple[FileMeasure, ...]:
+    def excluded(self) -> tuple[FileFacts, ...]:
         """Files left out, each with its reason."""
         return tuple(f for f in self.files if f.excluded)
 
@@ -71,33 +42,17 @@ class SizeMeasure:
         return self.added + self.deleted
 
 
-def measure_size(snapshot: PullRequestSnapshot, exclude: Iterable[str] = ()) -> SizeMeasure:
-    """Classify every changed file of `snapshot`; `exclude` are gitwildmatch globs from the rules file."""
-    attributes = GitAttributes(snapshot.gitattributes)
+def measure_size(files: Sequence[FileFacts], exclude: Iterable[str] = ()) -> SizeMeasure:
+    """The size of `files`; those matching an `exclude` glob (gitwildmatch) count 0 too."""
     configured = GitIgnoreSpec.from_lines(list(exclude))
-    files = tuple(
-        FileMeasure(
-            f.path, _kind(f, attributes, configured, snapshot.head_contents), f.additions, f.deletions
+    return SizeMeasure(
+        tuple(
+            replace(f, kind=Kind.CONFIGURED) if not f.excluded and configured.match_file(f.path) else f
+            for f in files
         )
-        for f in snapshot.files
     )
-    return SizeMeasure(files)
 
 
-def _kind(
-    file: ChangedFile, attributes: GitAttributes, configured: GitIgnoreSpec, heads: Mapping[str, bytes]
-) -> Kind:
-    path = file.path
-    if file.binary:
-        return Kind.BINARY
-    if is_lockfile(path):
-        return Kind.LOCKFILE
-    if attributes.is_set(path, "linguist-vendored") or is_vendored_path(path):
-        return Kind.VENDORED
-    if attributes.is_set(path, "linguist-generated"):
-        return Kind.GENERATED
-    if configured.match_file(path):
-        return Kind.CONFIGURED
-    if file.status is not FileStatus.REMOVED and has_generated_header(heads.get(path, b"")):
-        return Kind.GENERATED
-    return counted_kind(path)
+def counted_lines(file: FileFacts) -> int:
+    """Lines `file` adds to the effective size."""
+    return 0 if file.excluded else file.additions + file.deletions

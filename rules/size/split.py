@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import PurePosixPath
 
-from bot.core.files import Kind
-from rules.size.measure import FileMeasure
+from bot.core.files import FileFacts, Kind
+from rules.size.measure import counted_lines
 
 _TEST_MARKS = re.compile(r"^test_|_test$|_spec$|\.test$|\.spec$|Tests?$")
 
@@ -28,14 +28,14 @@ class _Unit:
     """A source file with the tests that test it, or a file on its own; never split."""
 
     area: tuple[str, ...]
-    files: tuple[FileMeasure, ...]
+    files: tuple[FileFacts, ...]
 
     @property
     def lines(self) -> int:
-        return sum(f.lines for f in self.files)
+        return sum(counted_lines(f) for f in self.files)
 
 
-def plan_split(files: Sequence[FileMeasure], max_lines: int, max_files: int) -> tuple[SplitPart, ...]:
+def plan_split(files: Sequence[FileFacts], max_lines: int, max_files: int) -> tuple[SplitPart, ...]:
     """Group `files` by directory, deepening where an area is too big, into parts of at most
     `max_lines` lines and `max_files` files (a single file above the limit stands alone).
     Parts come in path order with docs-only parts last, so each can merge on its own."""
@@ -46,9 +46,9 @@ def plan_split(files: Sequence[FileMeasure], max_lines: int, max_files: int) -> 
     return tuple(sorted(parts, key=lambda p: docs.issuperset(p.paths)))
 
 
-def _units(files: Sequence[FileMeasure]) -> Iterable[_Unit]:
+def _units(files: Sequence[FileFacts]) -> Iterable[_Unit]:
     sources = {_stem(f.path): f for f in files if f.kind is not Kind.TEST}
-    attached: dict[str, list[FileMeasure]] = {}
+    attached: dict[str, list[FileFacts]] = {}
     for f in files:
         subject = sources.get(_stem(f.path)) if f.kind is Kind.TEST else None
         attached.setdefault(subject.path if subject else f.path, []).append(f)

@@ -326,6 +326,7 @@ def repository(ctx: Context, repo: Repo) -> Node:
         "__typename": "Repository",
         "id": node_id("Repository", repo.id),
         "name": repo.name,
+        "databaseId": repo.id,
         "nameWithOwner": repo.full_name,
         "isPrivate": repo.private,
         "url": f"{WEB}/{repo.full_name}",

@@ -1,10 +1,12 @@
 """The JSON output of `scopegate check --format json`: a documented, versioned contract.
 
-Version 1 fields are documented in the README; fields are only ever added within a version.
+Version 1 fields are documented in the README; fields are only ever added within a version. Each rule
+adds its own top-level keys (the size rule: `size` and `split_plan`) and a line under `rules`.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from bot.core.verdict import Verdict
@@ -12,43 +14,14 @@ from bot.core.verdict import Verdict
 VERSION = 1
 
 
-def _override(verdict: Verdict) -> dict[str, Any] | None:
-    override = verdict.snapshot.override
-    if override is None:
-        return None
-    return {
-        "login": override.login,
-        "at": override.at,
-        "via": override.via,
-        "reason": override.reason,
-        "accepted": override.accepted,
-    }
-
-
 def to_contract(verdict: Verdict) -> dict[str, Any]:
     """The verdict as plain JSON-ready data."""
-    measure, pr, limits = verdict.measure, verdict.snapshot.pull_request, verdict.config.size
-    return {
+    pr = verdict.pull_request
+    contract: dict[str, Any] = {
         "version": VERSION,
         "conclusion": verdict.conclusion.value,
         "base": {"ref": pr.base_ref, "sha": pr.base_sha},
         "head": {"ref": pr.head_ref, "sha": pr.head_sha},
-        "size": {
-            "effective_lines": measure.effective_lines,
-            "added": measure.added,
-            "deleted": measure.deleted,
-            "files": len(measure.counted),
-            "excluded_files": [
-                {"path": f.path, "reason": f.kind.value, "added": f.additions, "deleted": f.deletions}
-                for f in measure.excluded
-            ],
-            "label": next((label for label in verdict.labels if label.startswith("size/")), None),
-            "limits": {
-                "max_lines": limits.max_lines,
-                "warn_lines": limits.warn_lines,
-                "max_files": limits.max_files,
-            },
-        },
         "findings": [
             {
                 "rule": f.rule,
@@ -56,13 +29,22 @@ def to_contract(verdict: Verdict) -> dict[str, Any]:
                 "path": f.path,
                 "line": f.line,
                 "message": f.message,
+                "scope": f.scope.value,
+                "fingerprint": f.fingerprint,
             }
             for f in verdict.findings
         ],
-        "split_plan": [
-            {"title": part.title, "lines": part.lines, "paths": list(part.paths)}
-            for part in verdict.split_plan
+        "rules": [
+            {
+                "id": o.rule.id,
+                "headline": o.result.section.headline if o.result.section else "",
+                "labels": list(o.result.labels),
+            }
+            for o in verdict.outcomes
         ],
-        "partial": list(verdict.snapshot.partial),
-        "override": _override(verdict),
+        "partial": list(verdict.partial),
+        "override": asdict(verdict.override) if verdict.override else None,
     }
+    for section in verdict.sections:
+        contract |= section.data
+    return contract

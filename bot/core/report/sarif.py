@@ -7,7 +7,6 @@ from typing import Any
 
 from bot.core.findings import Finding, Severity
 from bot.core.verdict import Verdict
-from rules import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -16,12 +15,8 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 def to_sarif(verdict: Verdict) -> dict[str, Any]:
     """One run whose driver lists every rule and whose results are the findings."""
     rules = [
-        {
-            "id": rule.ID,
-            "shortDescription": {"text": rule.SUMMARY},
-            "help": {"text": rule.HELP},
-        }
-        for rule in RULES
+        {"id": o.rule.id, "shortDescription": {"text": o.rule.summary}, "help": {"text": o.rule.help}}
+        for o in verdict.outcomes
     ]
     rules.append({"id": "config", "shortDescription": {"text": "The rules file is valid."}})
     driver = {"name": "scopegate", "version": version("scopegate"), "rules": rules}
@@ -37,6 +32,7 @@ def _result(finding: Finding) -> dict[str, Any]:
         "ruleId": finding.rule,
         "level": _LEVELS[finding.severity],
         "message": {"text": finding.message},
+        "partialFingerprints": {"scopegate/v1": finding.fingerprint},
     }
     if finding.path:
         region = {"startLine": finding.line or 1}

@@ -3,47 +3,52 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Table as RichTable
 
 from bot.core.findings import Severity
 from bot.core.report.markdown import title
+from bot.core.sections import Block, Table, cell_text
 from bot.core.verdict import Conclusion, Verdict
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def print_verdict(verdict: Verdict, console: Console) -> None:
-    """Headline, size table, findings, split plan and excluded files."""
+    """Headline, findings, each rule's section, and what is partial."""
     passed = verdict.conclusion is Conclusion.SUCCESS
-    console.print(
-        f"[{'bold green' if passed else 'bold red'}]{'PASS' if passed else 'FAIL'}[/] {title(verdict)}"
-    )
-    measure = verdict.measure
-    table = Table(box=None, show_header=True, pad_edge=False)
-    for column in ("", "added", "deleted", "files"):
-        table.add_column(column, justify="right" if column else "left")
-    table.add_row("counted", f"{measure.added:,}", f"{measure.deleted:,}", f"{len(measure.counted):,}")
-    excluded = measure.excluded
-    table.add_row(
-        "excluded",
-        f"{sum(f.additions for f in excluded):,}",
-        f"{sum(f.deletions for f in excluded):,}",
-        f"{len(excluded):,}",
-    )
-    console.print(table)
+    verdict_style, word = ("bold green", "PASS") if passed else ("bold red", "FAIL")
+    console.print(f"[{verdict_style}]{word}[/] {escape(title(verdict))}")
+    override = verdict.override
+    if override:
+        state = "overridden" if override.accepted else "override refused"
+        reason = f": {override.reason}" if override.reason else ""
+        console.print(escape(f"{state} by @{override.login} ({override.via}) at {override.at}{reason}"))
     for finding in verdict.findings:
         where = f"{finding.path}:{finding.line}: " if finding.path and finding.line else ""
         style = _STYLES[finding.severity]
-        console.print(
-            f"[{style}]{finding.severity.value}[/] {where}{finding.message} [dim]({finding.rule})[/]"
-        )
-    if verdict.split_plan:
-        console.print(f"\nProposed split into {len(verdict.split_plan)} pull requests, in this order:")
-        for number, part in enumerate(verdict.split_plan, 1):
-            over = " (one file above the limit)" if part.lines > verdict.config.size.max_lines else ""
-            files = f"{len(part.paths)} file{'s' * (len(part.paths) != 1)}"
-            console.print(f"  {number}. {part.title}  {part.lines:,} lines, {files}{over}")
-    for f in excluded:
-        console.print(f"[dim]excluded ({f.kind.value}): {f.path} +{f.additions} -{f.deletions}[/]")
-    for reason in verdict.snapshot.partial:
-        console.print(f"[yellow]partial:[/] {reason}")
+        text = escape(f"{where}{finding.message}")
+        console.print(f"[{style}]{finding.severity.value}[/] {text} [dim]({escape(finding.rule)})[/]")
+    for section in verdict.sections:
+        for block in section.blocks:
+            _block(block, console)
+    for reason in verdict.partial:
+        console.print(f"[yellow]partial:[/] {escape(reason)}")
+
+
+def _block(block: Block, console: Console) -> None:
+    if isinstance(block, Table) and not block.title:
+        table = RichTable(box=None, show_header=True, pad_edge=False)
+        for index, column in enumerate(block.columns):
+            table.add_column(column, justify="right" if index else "left")
+        for row in block.rows:
+            table.add_row(*(escape(cell_text(c)) for c in row))
+        console.print(table)
+    elif isinstance(block, Table):
+        console.print(f"\n{escape(block.title)}:")
+        for row in block.rows:
+            console.print(f"[dim]  {escape('  '.join(cell_text(c) for c in row))}[/]")
+    else:
+        console.print(f"\n{escape(block.intro)}")
+        for number, item in enumerate(block.items, 1):
+            console.print(f"  {number}. {escape(item.title)}  {escape(item.detail)}")

@@ -1,0 +1,95 @@
+"""The App's seam to GitHub for one pull request: every read and write the gatherer, the publisher and
+the jobs make, bound to one repository and number."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from githubkit.exception import RequestFailed
+from githubkit_schemas.latest.models import DiffEntry
+
+from bot.github.client import Client, collect
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestGateway:
+    """GitHub as one pull request sees it."""
+
+    gh: Client
+    owner: str
+    repo: str
+    number: int
+
+    async def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """A GraphQL query with `$owner` and `$name` bound to this repository."""
+        data: dict[str, Any] = await self.gh.async_graphql(
+            query, {"owner": self.owner, "name": self.repo, **variables}
+        )
+        return data
+
+    async def list_files(self, limit: int) -> list[DiffEntry]:
+        """The PR's changed files, at most `limit` (GitHub itself lists at most 3000)."""
+        pages: AsyncIterator[DiffEntry] = self.gh.rest.paginate(
+            self.gh.rest.pulls.async_list_files,
+            owner=self.owner,
+            repo=self.repo,
+            pull_number=self.number,
+            per_page=100,
+        )
+        return await collect(pages, limit)
+
+    async def permission(self, login: str) -> str:
+        """`admin`, `maintain`, `write`, `triage`, `read` or `none` (someone who is not a collaborator)."""
+        try:
+            response = await self.gh.rest.repos.async_get_collaborator_permission_level(
+                self.owner, self.repo, login
+            )
+        except RequestFailed as error:
+            if error.response.status_code == 404:
+                return "none"
+            raise
+        # `role_name` carries triage and maintain, which the legacy `permission` folds into read and write.
+        answer = response.parsed_data
+        return answer.role_name or answer.permission
+
+    async def find_check_run(self, head_sha: str, name: str) -> int | None:
+        """Our check run for this head, if one exists (found by name and SHA, so a re-run reuses it)."""
+        response = await self.gh.rest.checks.async_list_for_ref(
+            self.owner, self.repo, head_sha, check_name=name, filter_="latest"
+        )
+        runs = [r for r in response.parsed_data.check_runs if r.name == name]
+        return runs[0].id if runs else None
+
+    async def create_check_run(self, body: Any) -> int:
+        """Create a check run; returns its id."""
+        response = await self.gh.rest.checks.async_create(self.owner, self.repo, data=body)
+        return response.parsed_data.id
+
+    async def update_check_run(self, check_id: int, body: Any) -> None:
+        """Update a check run."""
+        await self.gh.rest.checks.async_update(self.owner, self.repo, check_id, data=body)
+
+    async def create_comment(self, body: str) -> int:
+        """Post a comment on the PR; returns its id."""
+        response = await self.gh.rest.issues.async_create_comment(
+            self.owner, self.repo, self.number, body=body
+        )
+        return response.parsed_data.id
+
+    async def update_comment(self, comment_id: int, body: str) -> None:
+        """Edit a comment in place."""
+        await self.gh.rest.issues.async_update_comment(self.owner, self.repo, comment_id, body=body)
+
+    async def add_labels(self, labels: Sequence[str]) -> None:
+        """Add labels to the PR."""
+        await self.gh.rest.issues.async_add_labels(self.owner, self.repo, self.number, labels=list(labels))
+
+    async def remove_label(self, label: str) -> None:
+        """Remove one label from the PR."""
+        # githubkit puts path parameters in the URL as they are; `size/XS` must travel as `size%2FXS`.
+        await self.gh.rest.issues.async_remove_label(
+            self.owner, self.repo, self.number, quote(label, safe="")
+        )
