@@ -13,11 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.ledger.engine import normalize_url
 from tests.servers import flush_redis, private_postgres, private_redis, scratch_database
 
 pytest_plugins = ["tests.fakegithub.fixtures"]
+
+# Property tests: about 1,000 examples each in CI; `HYPOTHESIS_PROFILE=full pytest -m fuzz` runs 10,000.
+# No deadline: a test's examples run real git and real parsers, whose time varies with the machine's load.
+_PROPERTIES = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=1_000, **_PROPERTIES)
+settings.register_profile("full", max_examples=10_000, **_PROPERTIES)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
