@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,7 +12,7 @@ from bot.core.sections import Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
 from rules.base import Context, Example, Need, Rule, RuleResult
 from rules.size.measure import SizeMeasure, measure_size
-from rules.size.split import SplitPart, plan_split
+from rules.size.split import SplitPart, SplitPlan, plan_split, rename_sources
 
 ID = "size"
 LABEL_PREFIX = "size/"
@@ -73,7 +74,13 @@ def evaluate(context: Context, config: Config) -> RuleResult:
         message = f"{files:,} files changed; the limit is {config.max_files:,}."
         findings.append(_finding(Severity.ERROR, message, "max_files"))
     oversized = lines > config.max_lines or files > config.max_files
-    plan = plan_split(measure.counted, config.max_lines, config.max_files) if oversized else ()
+    plan = (
+        plan_split(
+            measure.files, config.max_lines, config.max_files, {}, rename_sources(context.snapshot.files)
+        ).parts
+        if oversized
+        else ()
+    )
     label = size_label(lines, config.labels)
     return RuleResult(tuple(findings), (label,), _section(measure, label, plan, config))
 
@@ -117,17 +124,49 @@ def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], conf
     )
 
 
-def _plan_block(plan: tuple[SplitPart, ...], cap: int) -> Items:
-    intro = (
-        f"Proposed split — {len(plan)} pull requests of at most {cap:,} lines each, grouped by area with "
-        "tests beside the code they test; each can merge on its own, in this order:"
-    )
+def _plan_block(plan: SplitPlan | tuple[SplitPart, ...], cap: int) -> Items:
+    """The split plan as a numbered list: the `exclude` line it proposes when data makes up most of the
+    lines, what its order rests on, and each part's size, files and the parts it needs first."""
+    if not isinstance(plan, SplitPlan):
+        # Bare parts (until `_section` hands over the plan itself): their order follows from the parts.
+        ordered = any(p.depends_on for p in plan)
+        note = "Packages come after those they depend on." if ordered else "The order is only a suggestion."
+        plan = SplitPlan(plan, ordered, note)
+    intro = []
+    if plan.bulk:
+        globs = ", ".join(json.dumps(g) for g in plan.bulk.globs)
+        intro.append(
+            f"{plan.bulk.share:.0%} of the counted lines ({plan.bulk.lines:,}) are "
+            f"{' and '.join(plan.bulk.kinds)}: rather than split them, exclude them in the rules file of "
+            f"the base branch — size: {{exclude: [{globs}]}}."
+        )
+        intro.append(
+            "With that line the pull request is within the limits."
+            if not plan.parts
+            else "With that line, the rest still needs splitting."
+        )
+    if plan.parts:
+        count = len(plan.parts)
+        intro.append(
+            f"Proposed split — {count} pull request{'s' * (count != 1)} of at most {cap:,} lines each, a "
+            "package (or top folder) at a time, tests beside the code they test"
+            + (f", in this order. {plan.note}" if count > 1 else ".")
+        )
     items = []
-    for part in plan:
-        files = f"{len(part.paths)} file{'s' * (len(part.paths) != 1)}"
-        over = " (one file above the limit on its own)" if part.lines > cap else ""
-        items.append(Item(part.title, f"{part.lines:,} lines, {files}{over}", part.paths))
-    return Items(intro, tuple(items))
+    for part in plan.parts:
+        counted = len(part.paths) - len(part.uncounted)
+        details = [f"{part.lines:,} lines, {counted} file{'s' * (counted != 1)}"]
+        if part.uncounted:
+            details[0] += f" and {len(part.uncounted)} that count 0"
+        if part.concern:
+            details.insert(0, f"{part.concern} files")
+        if part.lines > cap:
+            details.append("one file above the limit on its own: it cannot be split further")
+        if part.depends_on:
+            after = ", ".join(map(str, part.depends_on))
+            details.append(f"after part{'s' * (len(part.depends_on) > 1)} {after}")
+        items.append(Item(part.title, "; ".join(details), part.paths))
+    return Items(" ".join(intro), tuple(items))
 
 
 def _contract(
