@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from bot.core.config import load_config, rules_file_model, validate_text
+from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_file_model, validate_bytes
 from bot.core.report.contract import to_contract
 from bot.core.report.markdown import to_markdown
 from bot.core.report.rulesdoc import render_explain, render_rule_table, render_rules_init
@@ -73,8 +73,17 @@ def check(args: argparse.Namespace) -> int:
 
 
 def rules_validate(args: argparse.Namespace) -> int:
-    """Print `FILE:LINE:COL: message` for each problem; exit 2 when there is one."""
-    problems = [p for path in args.files for p in validate_text(args.catalogue, str(path), _read(path))]
+    """Print `FILE:LINE:COL: message` for each problem; exit 2 when there is one. Files are read as bytes,
+    no further than one byte past the size limit: one too big or not UTF-8 is a located problem too."""
+    problems: list[ConfigProblem] = []
+    for path in args.files:
+        try:
+            with path.open("rb") as file:
+                data = file.read(MAX_RULES_BYTES + 1)
+            size = max(len(data), path.stat().st_size)  # a pipe's size is 0: what was read, then
+        except OSError as error:
+            raise UsageError(f"{path}: cannot read: {error}") from error
+        problems += validate_bytes(args.catalogue, str(path), data, size)
     for problem in problems:
         print(problem)
     return EXIT_USAGE if problems else EXIT_PASS
