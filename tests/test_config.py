@@ -145,6 +145,14 @@ HOSTILE = [
     ("nul", "size:\n  max_lines: 1\x00\n", ["x.yml:2:15: invalid YAML: the character \\x00 is not allowed"]),
     ("bom", "\ufeffsize:\n  max_lines: lots\n", ["x.yml:2:14: size.max_lines: Input should be a valid"]),
     ("escape-in-key", 'size:\n  "\\e[31m\\nx": 1\n', ["x.yml:2:3: size.\\x1b[31m\\x0ax: unknown key"]),
+    ("bom-yaml-1.3", "\ufeff%YAML 1.3\n---\n", ["x.yml:1:1: invalid YAML: only %YAML 1.1 and 1.2"]),
+    ("late-directive", "size: {}\n%YAML 1.20\n", ["x.yml:2:1: invalid YAML: only %YAML 1.1 and 1.2"]),
+    (
+        "yaml-1.20",
+        "%YAML 1.20\n---\nsize: {}\n",
+        ["x.yml:1:1: invalid YAML: only %YAML 1.1 and 1.2 are read"],
+    ),
+    ("yaml-1.1", "%YAML 1.1\n---\nsize:\n  max_lines: 017\n", []),
     ("two-documents", "size: {}\n---\nsize: {}\n", ["x.yml:2:1: invalid YAML: but found another document"]),
     ("bad-date", "size:\n  max_lines: 2001-13-45\n", ["x.yml:1:1: invalid YAML: month must be in 1..12"]),
 ]

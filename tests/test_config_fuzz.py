@@ -188,6 +188,7 @@ def _snapshot(rules: tuple[ConfigSource, ...]) -> PullRequestSnapshot:
 @example("size: " + "[" * 5000 + "]" * 5000)
 @example("-_")
 @example("? : : ")
+@example("%YAML 1.20\n---\nsize: {}\n")
 def test_any_text_gives_located_problems_or_none(text: str) -> None:
     """`validate_text` returns FILE:LINE:COL problems on one line each, for any text; `load_config` never
     raises; and when the file validates, the size rule runs with it without crashing."""

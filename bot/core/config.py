@@ -223,6 +223,9 @@ def _read_layer(name: str, text: str) -> _Document:
     if (deep := _flow_too_deep(text)) is not None:
         document.problem(_offset_place(text, deep), f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
         return document
+    if (version := _unsupported_version(text)) is not None:
+        document.problem(_offset_place(text, version), "invalid YAML: only %YAML 1.1 and 1.2 are read")
+        return document
     try:
         root = _load(text)
     except _Refused as refused:
@@ -492,11 +495,23 @@ def _flow_too_deep(text: str) -> int | None:
     return None
 
 
+_YAML_DIRECTIVE = re.compile(r"^\ufeff?%YAML[ \t]+0*([0-9]+)\.0*([0-9]+)", re.MULTILINE)
+
+
+def _unsupported_version(text: str) -> int | None:
+    """Where a `%YAML` directive (a line of its own, before any document) names a version other than
+    1.1 or 1.2: ruamel fails an assertion on `%YAML 1.20`."""
+    for found in _YAML_DIRECTIVE.finditer(text):
+        if (found[1], found[2]) not in {("1", "1"), ("1", "2")}:
+            return found.start()
+    return None
+
+
 def _offset_place(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of the character at `offset`, a leading BOM not counted."""
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column - (line == 1 and text.startswith("\ufeff"))
+    return line, column - (line == 1 and offset > 0 and text.startswith("\ufeff"))
 
 
 def _value_error(text: str, error: ValueError) -> tuple[tuple[int, int], str]:
