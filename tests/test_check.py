@@ -143,7 +143,8 @@ def test_rules_file_with_unknown_key(repo: GitRepo, capsys: pytest.CaptureFixtur
     repo.write("src/a.py", lines(3))
     repo.commit("work")
     assert main(["rules", "validate", str(repo.root / ".github/scopegate.yml")]) == 2
-    assert capsys.readouterr().out.strip().endswith("scopegate.yml:3:3: size.max_lnes: unknown key")
+    out = capsys.readouterr().out.strip()
+    assert out.endswith("scopegate.yml:3:3: size.max_lnes: unknown key (did you mean max_lines?)")
     code = main(["check", "--repo", str(repo.root), "--base", "main"])
     assert code == 2
     assert ".github/scopegate.yml:3:3: size.max_lnes: unknown key" in capsys.readouterr().err
