@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_file_model, validate_bytes
-from bot.core.report.contract import to_contract
+from bot.core.report.contract import to_contract, to_json
 from bot.core.report.markdown import to_markdown
 from bot.core.report.rulesdoc import render_explain, render_rule_table, render_rules_init
 from bot.core.report.sarif import to_sarif
-from bot.core.report.terminal import print_verdict
+from bot.core.report.terminal import console_for, print_verdict
 from bot.core.snapshot import ConfigSource
 from bot.core.verdict import Conclusion, evaluate
 from bot.errors import UserError
@@ -61,14 +60,21 @@ def check(args: argparse.Namespace) -> int:
         for problem in verdict.problems:
             print(problem, file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "text":
-        print_verdict(verdict, Console(highlight=False))
-    elif args.format == "markdown":
-        print(to_markdown(verdict))
-    elif args.format == "json":
-        print(json.dumps(to_contract(verdict), indent=2, ensure_ascii=False))
-    else:
-        print(json.dumps(to_sarif(verdict), indent=2, ensure_ascii=False))
+    try:
+        if args.format == "text":
+            print_verdict(verdict, console_for(sys.stdout))
+        elif args.format == "markdown":
+            print(to_markdown(verdict))
+        elif args.format == "json":
+            print(to_json(to_contract(verdict)))
+        else:
+            print(to_json(to_sarif(verdict)))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (`scopegate check | head`): the verdict still decides the exit code. Point stdout at
+        # /dev/null so that Python's flush at exit does not fail again with a traceback:
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_PASS if verdict.conclusion is not Conclusion.FAILURE else EXIT_FAIL
 
 

@@ -21,8 +21,9 @@ C = TypeVar("C", bound=BaseModel)
 class Need(StrEnum):
     """What a rule reads beyond the changed files' names and counts; gatherers fetch only what is needed."""
 
-    FILE_KINDS = "file kinds"  # the start of each changed file at the head (generated headers)
+    FILE_KINDS = "file kinds"  # the start of each changed file at the head and at the base
     HEAD_TEXT = "head text"  # the whole text of each changed file at the head
+    HUNKS = "hunks"  # the line ranges each file adds and removes
 
 
 @dataclass(frozen=True, slots=True)

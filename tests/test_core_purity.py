@@ -27,7 +27,8 @@ ROOT = Path(__file__).parent.parent
 PURE = [*sorted((ROOT / "bot" / "core").rglob("*.py")), *sorted((ROOT / "rules").rglob("*.py"))]
 IO_PACKAGES = frozenset(
     {"fastapi", "starlette", "uvicorn", "arq", "redis", "githubkit", "httpx", "sqlalchemy", "alembic"}
-    | {"subprocess", "socket", "asyncio", "urllib", "http", "requests", "psycopg", "sqlite3", "os", "shutil"}
+    | {"subprocess", "socket", "asyncio", "http", "requests", "psycopg", "sqlite3", "os", "shutil"}
+    | {"urllib.request", "urllib.error"}  # urllib.parse only quotes strings
 )
 IO_EVENTS = ("subprocess.", "socket.", "os.system", "os.exec", "os.posix_spawn", "open", "sqlite3.")
 
@@ -37,9 +38,9 @@ def _imported(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(n for alias in node.names for n in (alias.name.split(".")[0], alias.name))
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.update((node.module.split(".")[0], node.module))
     return names
 
 

@@ -1,5 +1,11 @@
-"""What kind of file a changed path is (lockfile, generated, vendored, binary, test, docs, source),
-computed once per evaluation for every rule."""
+"""What kind of file a changed path is, computed once per evaluation for every rule.
+
+A kind the base decides (a `.gitattributes` line of the base, a rules-file glob) is believed. A kind a file
+declares itself in the head (a generated header, a generator's file name, a `vendor/` folder) is believed
+only where the base agrees (the file was already that kind there); a lockfile only when its content is
+that lockfile's format; a snapshot only when its name cannot be code. Otherwise the file counts, with a
+note saying why, so that a pull request cannot lower its own size.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +15,23 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 
 from bot.core.gitattributes import GitAttributes
+from bot.core.markers import (
+    has_generated_header,
+    has_generated_name,
+    is_lockfile_name,
+    is_snapshot_path,
+    lockfile_proven,
+)
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 
-LOCKFILES = frozenset(
-    {
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lockb",
-        "bun.lock",
-        "poetry.lock",
-        "uv.lock",
-        "pdm.lock",
-        "Pipfile.lock",
-        "Cargo.lock",
-        "go.sum",
-        "Gemfile.lock",
-        "composer.lock",
-    }
-)
-VENDOR_DIRS = frozenset({"vendor", "node_modules"})
+VENDOR_DIRS = frozenset({"vendor", "node_modules", "third_party", "third-party"})
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "testdata", "testing"})
 DOC_DIRS = frozenset({"doc", "docs"})
 DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".mdx"})
 _TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.\w+$|\.(test|spec)\.\w+$|Tests?\.\w+$|^conftest\.py$)")
-# Go's convention (https://go.dev/s/generatedcode) and the `@generated` marker of Meta's tools, both in a
-# comment among the first lines; a string that merely mentions them elsewhere is not a marker.
-_GENERATED_HEADER = re.compile(
-    rb"^\s*(?:#|//|/\*|\*|--|;|<!--).*(?:@generated\b|Code generated .* DO NOT EDIT)"
-)
-HEADER_LINES = 5
 # The most of a file's start any kind is decided on; gatherers keep no more when only kinds are needed.
 HEAD_START_BYTES = 4096
+UNTRUSTED = "add a `.gitattributes` line on the base branch to exclude it"
 
 
 class Kind(StrEnum):
@@ -50,6 +40,7 @@ class Kind(StrEnum):
     LOCKFILE = "lockfile"
     GENERATED = "generated"
     VENDORED = "vendored"
+    SNAPSHOT = "snapshot"
     BINARY = "binary"
     CONFIGURED = "excluded by config"
     TEST = "test"
@@ -57,17 +48,20 @@ class Kind(StrEnum):
     SOURCE = "source"
 
 
-EXCLUDED = frozenset({Kind.LOCKFILE, Kind.GENERATED, Kind.VENDORED, Kind.BINARY, Kind.CONFIGURED})
+EXCLUDED = frozenset(
+    {Kind.LOCKFILE, Kind.GENERATED, Kind.VENDORED, Kind.SNAPSHOT, Kind.BINARY, Kind.CONFIGURED}
+)
 
 
 @dataclass(frozen=True, slots=True)
 class FileFacts:
-    """A changed file with its kind and line counts."""
+    """A changed file with its kind and line counts; `note` says why a kind it claims was not believed."""
 
     path: str
     kind: Kind
     additions: int
     deletions: int
+    note: str = ""
 
     @property
     def excluded(self) -> bool:
@@ -78,37 +72,56 @@ class FileFacts:
 def classify(snapshot: PullRequestSnapshot) -> tuple[FileFacts, ...]:
     """The kind of every changed file; `.gitattributes` come from the base (a PR cannot exclude itself)."""
     attributes = GitAttributes(snapshot.repository.gitattributes)
-    return tuple(FileFacts(f.path, _kind(f, attributes), f.additions, f.deletions) for f in snapshot.files)
+    return tuple(_facts(f, attributes) for f in snapshot.files)
 
 
-def _kind(file: ChangedFile, attributes: GitAttributes) -> Kind:
-    path = file.path
-    if file.binary:
-        return Kind.BINARY
-    if is_lockfile(path):
-        return Kind.LOCKFILE
-    if attributes.is_set(path, "linguist-vendored") or is_vendored_path(path):
-        return Kind.VENDORED
+def _facts(file: ChangedFile, attributes: GitAttributes) -> FileFacts:
+    kind, note = _kind(file, attributes)
+    return FileFacts(file.path, kind, file.additions, file.deletions, note)
+
+
+def _kind(file: ChangedFile, attributes: GitAttributes) -> tuple[Kind, str]:
+    """The kind and, for a claim not believed, why."""
+    path, name = file.path, PurePosixPath(file.path).name
+    # What the base decides.
+    if file.binary or attributes.is_binary(path):
+        return Kind.BINARY, ""
+    if attributes.is_set(path, "linguist-vendored"):
+        return Kind.VENDORED, ""
     if attributes.is_set(path, "linguist-generated"):
-        return Kind.GENERATED
-    if file.status is not FileStatus.REMOVED and has_generated_header(file.head or b""):
-        return Kind.GENERATED
-    return counted_kind(path)
+        return Kind.GENERATED, ""
+    # What the content proves (a removed file is judged as it was at the base).
+    start = (file.base_start if file.status is FileStatus.REMOVED else file.head) or b""
+    was = file.base_start if file.status is not FileStatus.ADDED else None
+    if lockfile_proven(name, start):
+        return Kind.LOCKFILE, ""
+    if is_lockfile_name(name):
+        return counted_kind(path), f"named like a lockfile but not in its format: counted — {UNTRUSTED}"
+    if is_snapshot_path(path):
+        return Kind.SNAPSHOT, ""
+    # What the file claims, believed where the base agrees.
+    if has_generated_header(start) or has_generated_name(path):
+        if file.status is FileStatus.REMOVED or (was is not None and _was_generated(was, file)):
+            return Kind.GENERATED, ""
+        return counted_kind(path), f"declares itself generated: counted — {UNTRUSTED}"
+    if _vendored_path(path):
+        if file.status is not FileStatus.ADDED and _vendored_path(file.previous_path or path):
+            return Kind.VENDORED, ""
+        return counted_kind(
+            path
+        ), f"sits in a vendor folder the base does not have it in: counted — {UNTRUSTED}"
+    if attributes.is_set(path, "linguist-documentation"):
+        return Kind.DOCS, ""
+    return counted_kind(path), ""
 
 
-def is_lockfile(path: str) -> bool:
-    """Whether `path` is a package manager's lockfile."""
-    return PurePosixPath(path).name in LOCKFILES
+def _was_generated(base_start: bytes, file: ChangedFile) -> bool:
+    return has_generated_header(base_start) or has_generated_name(file.previous_path or file.path)
 
 
-def is_vendored_path(path: str) -> bool:
-    """Whether `path` sits below a `vendor/` or `node_modules/` folder."""
+def _vendored_path(path: str) -> bool:
+    """Whether `path` sits below a `vendor/`, `node_modules/` or `third_party/` folder."""
     return not VENDOR_DIRS.isdisjoint(path.split("/")[:-1])
-
-
-def has_generated_header(head: bytes) -> bool:
-    """Whether the start of a file carries an `@generated` or `Code generated … DO NOT EDIT` marker."""
-    return any(_GENERATED_HEADER.match(line) for line in head[:HEAD_START_BYTES].splitlines()[:HEADER_LINES])
 
 
 def counted_kind(path: str) -> Kind:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+# What no renderer passes through as it is: control characters (ESC drives a terminal, a newline ends a
+# Markdown line), Unicode line separators, the bidirectional overrides of "Trojan Source"
+# (https://trojansource.codes) and lone surrogates, which cannot be written as UTF-8.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +75,14 @@ def cell_text(cell: Cell) -> str:
     if isinstance(cell, int):
         return f"{cell:,}"
     return cell
+
+
+def visible(text: str) -> str:
+    """`text` with each character no output may carry raw shown as its escape (`\\x1b`, `\\n`, `\\u202e`)."""
+    return _HIDDEN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")

@@ -8,7 +8,7 @@ the REST files list (100 a page), and one GraphQL query for the blobs (rules fil
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -18,6 +18,7 @@ from githubkit_schemas.latest.models import DiffEntry
 from bot.core.diff import parse_file_patch
 from bot.core.files import HEAD_START_BYTES
 from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH, is_gitattributes, org_rules_name
+from bot.core.markers import is_source_path
 from bot.core.snapshot import (
     ChangedFile,
     Commit,
@@ -125,13 +126,18 @@ async def gather(
     info, tip = facts.info, facts.base_tip
     listed = await gateway.list_files(MAX_FILES)
     commits = facts.commits + await _more_commits(gateway, facts)
-    wants_heads = bool(needs & {Need.FILE_KINDS, Need.HEAD_TEXT})
-    heads = [f.filename for f in listed if f.status != "removed"] if wants_heads else []
+    wants_bytes = bool(needs & {Need.FILE_KINDS, Need.HEAD_TEXT})
+    heads = {f.filename: f"{info.head_sha}:{f.filename}" for f in listed if f.status != "removed"}
+    bases = {f.filename: f"{info.base_sha}:{_base_path(f)}" for f in listed if f.status != "added"}
     base_paths = [RULES_PATH, *CODEOWNERS_PATHS, *_attribute_paths(f.filename for f in listed)]
-    expressions = [f"{info.head_sha}:{p}" for p in heads] + [f"{tip}:{p}" for p in base_paths]
-    blobs = await read_blobs(gateway, expressions, org_rules=True)
+    expressions = [*heads.values(), *bases.values()] if wants_bytes else []
+    blobs = await read_blobs(gateway, expressions + [f"{tip}:{p}" for p in base_paths], org_rules=True)
     keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
-    head = {p: blobs[f"{info.head_sha}:{p}"] for p in heads if f"{info.head_sha}:{p}" in blobs}
+    files = [
+        _changed_file(f, blobs.get(heads.get(f.filename, "")), blobs.get(bases.get(f.filename, "")), keep)
+        for f in listed
+    ]
+    files = [await _recount(gateway, info.head_sha, f) for f in files]
     base = {p: _text(blobs[f"{tip}:{p}"]) for p in base_paths if f"{tip}:{p}" in blobs}
     partial = []
     if facts.changed_files > len(listed):
@@ -141,7 +147,7 @@ async def gather(
     org_rules = _text(blobs[ORG_RULES_KEY]) if ORG_RULES_KEY in blobs else None
     return PullRequestSnapshot(
         pull_request=info,
-        files=tuple(_changed_file(f, head.get(f.filename), keep) for f in listed),
+        files=tuple(files),
         history=History(commits),
         repository=RepositoryFiles(
             rules=(
@@ -220,22 +226,48 @@ async def _more_commits(gateway: PullRequestGateway, facts: PullFacts) -> tuple[
     return tuple(more[: MAX_COMMITS - len(facts.commits)])
 
 
-def _changed_file(listed: DiffEntry, head: answers.Blob | None, keep: int | None) -> ChangedFile:
+def _changed_file(
+    listed: DiffEntry, head: answers.Blob | None, base: answers.Blob | None, keep: int | None
+) -> ChangedFile:
     patch = listed.patch if isinstance(listed.patch, str) else None
+    additions = listed.additions
     text = head.text.encode() if head and head.text is not None else None
+    if patch is None and not additions and not listed.deletions and text:
+        # GitHub omits the patch (and counts no line) of a file the head's `.gitattributes` calls binary
+        # (`-diff`); a pull request cannot hide its code that way: the head's lines count.
+        additions = _line_count(text)
+    status = listed.status
     return ChangedFile(
         path=listed.filename,
-        status=FileStatus(listed.status)
-        if listed.status in FileStatus.__members__.values()
-        else FileStatus.MODIFIED,
-        additions=listed.additions,
+        status=FileStatus(status) if status in FileStatus.__members__.values() else FileStatus.MODIFIED,
+        additions=additions,
         deletions=listed.deletions,
         previous_path=listed.previous_filename if isinstance(listed.previous_filename, str) else None,
         binary=bool(head and head.is_binary),
         hunks=parse_file_patch(patch) if patch is not None else (),
         patch_available=patch is not None,
         head=text if text is None or keep is None else text[:keep],
+        base_start=base.text.encode()[:HEAD_START_BYTES] if base and base.text is not None else None,
     )
+
+
+async def _recount(gateway: PullRequestGateway, head_sha: str, file: ChangedFile) -> ChangedFile:
+    """Binary content under a source-code name (a NUL byte slipped into `app.py`) counts its lines: GitHub
+    counts none, so the head's file is read and counted."""
+    if not (file.binary and is_source_path(file.path)):
+        return file
+    lines = _line_count(await gateway.raw_file(file.path, head_sha))
+    return replace(file, binary=False, additions=lines, deletions=0)
+
+
+def _base_path(listed: DiffEntry) -> str:
+    """Where the file was at the base: its old name for a rename."""
+    return listed.previous_filename if isinstance(listed.previous_filename, str) else listed.filename
+
+
+def _line_count(blob: bytes) -> int:
+    """Lines as git counts them: a last line without a newline counts too."""
+    return blob.count(b"\n") + (bool(blob) and not blob.endswith(b"\n"))
 
 
 def _attribute_paths(paths: Iterable[str]) -> list[str]:

@@ -1,41 +1,56 @@
-"""Gather a `PullRequestSnapshot` from a local git repository: the CLI's front door."""
+"""Gather a `PullRequestSnapshot` from a local git repository: the CLI's front door.
+
+Everything is read eagerly through git's machine formats: `diff -z --raw --numstat` for the files and
+their counts, `cat-file --batch` by blob id for the bytes the rules need. A bare repository works: no
+work tree is read (the diff runs against an empty one, so a branch's own `.gitattributes` cannot make
+its code "binary"; the base's attributes are applied by the core).
+"""
 
 from __future__ import annotations
 
-import io
+import os
 import subprocess
-from collections.abc import Iterator, Sequence
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
-from bot.core.diff import parse_diff
 from bot.core.files import HEAD_START_BYTES
 from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH, is_gitattributes
+from bot.core.markers import is_source_path
 from bot.core.snapshot import (
+    ChangedFile,
     Commit,
     ConfigSource,
-    FileStatus,
     GitAttributesFile,
     History,
+    Hunk,
     Person,
     PullRequestInfo,
     PullRequestSnapshot,
     RepositoryFiles,
 )
 from bot.errors import UserError
+from bot.gather.gitdiff import NULL_BLOB, RawChange, parse_hunk_sections, parse_raw_numstat
 from rules.base import Need
 
-# The same diff for every user: no external diff drivers, textconv, colour or custom prefixes.
 LOG_FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B%x1e"
-DIFF_ARGS = (
-    "diff",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "-M",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
+# The same diff for every user: no external diff drivers, textconv, colour, custom prefixes or user-wide
+# attributes; renames found as a pull request shows them.
+DIFF_ARGS = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", f"-l{10_000}")
+RENAMES_SKIPPED = "rename detection was skipped"
+# Where CI systems name a pull request's target branch, most specific first.
+CI_BASE_VARIABLES = (
+    "GITHUB_BASE_REF",  # GitHub Actions, on pull_request events
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",  # GitLab merge request pipelines
+    "BITBUCKET_PR_DESTINATION_BRANCH",
+    "SYSTEM_PULLREQUEST_TARGETBRANCH",  # Azure Pipelines (refs/heads/NAME)
+    "CHANGE_TARGET",  # Jenkins multibranch
+    "BUILDKITE_PULL_REQUEST_BASE_BRANCH",
 )
+DEFAULT_BASES = ("origin/main", "origin/master", "main", "master")
 
 
 class GitError(UserError):
@@ -49,44 +64,47 @@ def gather(
     *,
     needs: frozenset[Need],
     rules: ConfigSource | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> PullRequestSnapshot:
-    """Snapshot the change from the merge-base of `base` and `head` to `head`, reading the head's files
-    only as far as `needs` asks.
+    """Snapshot the change from the merge-base of `base` and `head` to `head`, reading files' bytes only
+    as far as `needs` asks.
 
     Rules, CODEOWNERS and `.gitattributes` come from the tip of `base` (a branch cannot loosen its own
-    gate), unless `rules` is given instead.
+    gate), unless `rules` is given instead. Without `base`: the CI's target branch, else the remote's
+    default branch, else `main` or `master`.
     """
-    root = Path(_git(repo, "rev-parse", "--show-toplevel", error="not a git repository").decode().strip())
-    base = base or default_base(root)
-    base_sha, head_sha = _resolve(root, base, head)
-    merge_base = _git(
-        root, "merge-base", base_sha, head_sha, error=f"{base} and {head} have no common ancestor"
-    )
-    start = merge_base.decode().strip()
-    # The three reads are independent: git produces the log and the tree listing while Python parses the
-    # diff as it streams in, which is most of the wall time on a large change.
-    log = _spawn(root, "log", f"--format={LOG_FORMAT}", f"{start}..{head_sha}")
-    listing = _spawn(root, "ls-tree", "-r", "-z", "--name-only", base_sha)
-    diff = _spawn(root, "-c", "core.quotePath=false", *DIFF_ARGS, "-U0", start, head_sha)
-    assert diff.stdout is not None  # spawned with a pipe; narrows the type
-    files = parse_diff(io.TextIOWrapper(diff.stdout, encoding="utf-8", errors="replace", newline="\n"))
-    _finish(diff)
-    commits = tuple(_commits(_finish(log).decode("utf-8", errors="replace")))
-    attributes = [
-        p for p in _finish(listing).decode("utf-8", errors="replace").split("\0") if is_gitattributes(p)
-    ]
-    at_base = {
-        p: b.decode("utf-8", errors="replace")
-        for p, b in read_blobs(root, base_sha, [RULES_PATH, *CODEOWNERS_PATHS, *attributes]).items()
-    }
+    git = Git.open(repo)
+    base = base or git.default_base(environ)
+    base_sha, head_sha = git.resolve(base, head)
+    start = git.merge_base(base, head, base_sha, head_sha)
+    # Independent reads run side by side: the log and the base's tree listing while the diff is parsed.
+    log = git.spawn("log", f"--format={LOG_FORMAT}", f"{start}..{head_sha}")
+    listing = git.spawn("ls-tree", "-r", "-z", "--name-only", base_sha)
+    changes, partial = git.changes(start, head_sha)
+    files = [_changed_file(c) for c in changes]
+    if Need.HUNKS in needs:
+        files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head_sha), strict=True)]
+    files = git.recount_binary_sources(files, changes)
     if needs & {Need.FILE_KINDS, Need.HEAD_TEXT}:
         keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
-        present = [f.path for f in files if f.status is not FileStatus.REMOVED]
-        heads = read_blobs(root, head_sha, present, keep=keep)
-        files = tuple(replace(f, head=heads.get(f.path)) for f in files)
+        blobs = git.objects([c.new_blob for c in changes] + [c.old_blob for c in changes], keep=keep)
+        files = [
+            replace(f, head=blobs.get(c.new_blob), base_start=_start(blobs.get(c.old_blob)))
+            for f, c in zip(files, changes, strict=True)
+        ]
+    commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
+    attributes = [
+        p for p in finish(listing).decode("utf-8", errors="replace").split("\0") if is_gitattributes(p)
+    ]
+    at_base = {
+        name.partition(":")[2]: blob.decode("utf-8", errors="replace")
+        for name, blob in git.objects(
+            [f"{base_sha}:{p}" for p in (RULES_PATH, *CODEOWNERS_PATHS, *attributes) if "\n" not in p]
+        ).items()
+    }
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
-        files=files,
+        files=tuple(files),
         history=History(commits),
         repository=RepositoryFiles(
             rules=(rules or ConfigSource(RULES_PATH, at_base.get(RULES_PATH)),),
@@ -95,35 +113,203 @@ def gather(
                 GitAttributesFile(p.rpartition("/")[0], at_base[p]) for p in attributes if p in at_base
             ),
         ),
+        partial=tuple(partial),
     )
 
 
-def default_base(root: Path) -> str:
-    """The remote's default branch (`origin/HEAD`), else `main`."""
-    result = _run(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
-    return result.stdout.decode().strip() if result.returncode == 0 else "main"
+class Git:
+    """git commands on one repository (bare or not), each a process of its own."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+
+    @classmethod
+    def open(cls, repo: Path) -> Git:
+        """The repository at or above `repo`; GitError when there is none."""
+        found = run(["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"])
+        if found.returncode != 0:
+            raise GitError(f"{repo}: not a git repository")
+        return cls(Path(found.stdout.decode().strip()))
+
+    def command(self, *args: str) -> list[str]:
+        """argv of a git command on this repository, reading no user-wide attributes."""
+        return ["git", f"--git-dir={self.git_dir}", "-c", "core.attributesFile=/dev/null", *args]
+
+    def output(self, *args: str, error: str | None = None) -> bytes:
+        """Standard output of a git command; GitError (one line) when it fails."""
+        result = run(self.command(*args))
+        if result.returncode != 0:
+            raise GitError(f"{self.git_dir}: {error or _last_line(result.stderr, f'git {args[0]} failed')}")
+        return result.stdout
+
+    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        """A git command running in the background; `finish` collects its output."""
+        return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def default_base(self, environ: Mapping[str, str]) -> str:
+        """The first that exists of: the CI's target branch (remote-tracking if fetched), `origin/HEAD`,
+        `origin/main`, `origin/master`, `main`, `master`."""
+        targets = [environ[v].removeprefix("refs/heads/") for v in CI_BASE_VARIABLES if environ.get(v)]
+        candidates = [name for target in targets for name in (f"origin/{target}", target)]
+        # `origin/HEAD` by the branch it points at, so the output names the branch.
+        remote_head = run(self.command("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"))
+        if remote_head.returncode == 0:
+            candidates.append(remote_head.stdout.decode().strip())
+        candidates += DEFAULT_BASES
+        found = self._kinds(candidates)
+        for name, kind in zip(candidates, found, strict=True):
+            if kind == "commit":
+                return name
+        raise GitError(f"{self.git_dir}: no base branch found (tried {', '.join(candidates)}): pass --base")
+
+    def resolve(self, *refs: str) -> list[str]:
+        """The commit sha of each ref, in one git process."""
+        shas = []
+        for ref, line in zip(refs, self._check(f"{ref}^{{commit}}" for ref in refs), strict=True):
+            sha, _, kind = line.partition(" ")
+            if not kind.startswith("commit "):
+                raise GitError(f"{self.git_dir}: unknown ref {ref!r}")
+            shas.append(sha)
+        return shas
+
+    def merge_base(self, base: str, head: str, base_sha: str, head_sha: str) -> str:
+        """Where `head` left `base`; a shallow clone that does not reach it is told to fetch more."""
+        result = run(self.command("merge-base", base_sha, head_sha))
+        if result.returncode == 0:
+            return result.stdout.decode().strip()
+        if self.output("rev-parse", "--is-shallow-repository").strip() == b"true":
+            raise GitError(
+                f"{self.git_dir}: a shallow clone: its history does not reach where {head} left {base}; "
+                "fetch more history (e.g. `fetch-depth: 0` in actions/checkout, or `git fetch --unshallow`)"
+            )
+        raise GitError(f"{self.git_dir}: {base} and {head} have no common ancestor")
+
+    def changes(self, start: str, head: str) -> tuple[list[RawChange], list[str]]:
+        """The changed files with git's counts; the second item names what was partial."""
+        with tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty:
+            args = ("-z", "--raw", "--numstat", "--no-abbrev", start, head)
+            result = run(self.command("--work-tree", empty, *DIFF_ARGS, *args))
+        if result.returncode != 0:
+            raise GitError(f"{self.git_dir}: {_last_line(result.stderr, 'git diff failed')}")
+        partial = []
+        if RENAMES_SKIPPED.encode() in result.stderr:
+            partial.append("git skipped rename detection (too many files): renamed files count in full")
+        return parse_raw_numstat(result.stdout), partial
+
+    def hunks(self, start: str, head: str) -> Iterator[tuple[Hunk, ...]]:
+        """Each changed file's zero-context hunks, in the order `changes` lists the files."""
+        with tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty:
+            process = self.spawn("--work-tree", empty, *DIFF_ARGS, "-U0", start, head)
+            assert process.stdout is not None  # spawned with a pipe; narrows the type
+            yield from parse_hunk_sections(process.stdout)
+            finish(process)
+
+    def recount_binary_sources(self, files: list[ChangedFile], changes: list[RawChange]) -> list[ChangedFile]:
+        """A file git calls binary but whose name says source code (a NUL byte slipped into `app.py`)
+        counts its lines: diffed as text."""
+        recounted = []
+        for file, change in zip(files, changes, strict=True):
+            if file.binary and is_source_path(file.path):
+                added, deleted = self._text_counts(change)
+                recounted.append(replace(file, binary=False, additions=added, deletions=deleted))
+            else:
+                recounted.append(file)
+        return recounted
+
+    def objects(self, names: Sequence[str], *, keep: int | None = None) -> dict[str, bytes]:
+        """`{name: bytes}` of the blobs named (ids or `REV:PATH`) that exist, keeping at most `keep` bytes
+        of each; one streaming `cat-file --batch` for all of them, so memory holds only what is kept."""
+        wanted = list(dict.fromkeys(n for n in names if n and n != NULL_BLOB))
+        process = subprocess.Popen(
+            self.command("cat-file", "--batch"), stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert process.stdin is not None  # spawned with pipes; narrows the types
+        assert process.stdout is not None
+        request = b"".join(f"{name}\n".encode() for name in wanted)
+        # Written from a thread: a long request would fill the pipe while git waits for us to read.
+        writer = threading.Thread(target=_write_and_close, args=(process.stdin, request))
+        writer.start()
+        blobs: dict[str, bytes] = {}
+        for name in wanted:
+            header = process.stdout.readline().rstrip(b"\n")
+            if header.endswith((b" missing", b" ambiguous")):
+                continue
+            _, kind, size_text = header.rsplit(b" ", 2)
+            size = int(size_text)
+            body = process.stdout.read(size if keep is None else min(size, keep))
+            process.stdout.read(size - len(body) + 1)  # the rest, and the newline after the body
+            if kind == b"blob":
+                blobs[name] = body
+        writer.join()
+        process.wait()
+        return blobs
+
+    def _text_counts(self, change: RawChange) -> tuple[int, int]:
+        if NULL_BLOB in (change.new_blob, change.old_blob):
+            blob = self.objects([change.new_blob if change.old_blob == NULL_BLOB else change.old_blob])
+            lines = _line_count(next(iter(blob.values()), b""))
+            return (lines, 0) if change.old_blob == NULL_BLOB else (0, lines)
+        patch = self.output("diff", "--text", "--no-color", "-U0", change.old_blob, change.new_blob)
+        hunks = [h for section in parse_hunk_sections(patch.splitlines()) for h in section]
+        return sum(h.target_length for h in hunks), sum(h.source_length for h in hunks)
+
+    def _kinds(self, refs: Sequence[str]) -> list[str]:
+        """The object type each ref names (`commit`, …), or `missing`."""
+        lines = self._check(f"{ref}^{{commit}}" for ref in refs)
+        return [parts[1] if len(parts := line.split(" ")) == 3 else "missing" for line in lines]
+
+    def _check(self, names: Iterable[str]) -> list[str]:
+        request = "".join(f"{name}\n" for name in names).encode()
+        done = subprocess.run(
+            self.command("cat-file", "--batch-check"), input=request, capture_output=True, check=False
+        )
+        return done.stdout.decode(errors="replace").splitlines()
 
 
-def read_blobs(root: Path, rev: str, paths: Sequence[str], *, keep: int | None = None) -> dict[str, bytes]:
-    """`{path: bytes}` at `rev` for the paths that exist there (one git process for all of them); with
-    `keep`, only each blob's first `keep` bytes are kept."""
-    request = b"".join(f"{rev}:{p}\n".encode() for p in paths)
-    out = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, check=True
-    ).stdout
-    blobs: dict[str, bytes] = {}
-    at = 0
-    for path in paths:
-        end = out.index(b"\n", at)
-        header = out[at:end]
-        at = end + 1
-        if header.endswith((b" missing", b" ambiguous")):
-            continue
-        _, kind, size = header.rsplit(b" ", 2)
-        if kind == b"blob":
-            blobs[path] = out[at : at + (int(size) if keep is None else min(int(size), keep))]
-        at += int(size) + 1  # a submodule or tree has no text: its body is skipped
-    return blobs
+def finish(process: subprocess.Popen[bytes]) -> bytes:
+    """The rest of a spawned git's output, once it has exited successfully."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise GitError(_last_line(err, f"git exited {process.returncode}"))
+    return out
+
+
+def run(argv: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+    """A finished process; GitError when git itself cannot be run."""
+    try:
+        return subprocess.run(list(argv), capture_output=True, check=False)
+    except FileNotFoundError as error:
+        raise GitError("git is not installed or not on PATH") from error
+
+
+def _changed_file(change: RawChange) -> ChangedFile:
+    return ChangedFile(
+        path=change.path,
+        status=change.status,
+        additions=change.additions or 0,
+        deletions=change.deletions or 0,
+        previous_path=change.previous_path,
+        binary=change.additions is None,
+    )
+
+
+def _start(blob: bytes | None) -> bytes | None:
+    return blob[:HEAD_START_BYTES] if blob is not None else None
+
+
+def _line_count(blob: bytes) -> int:
+    """Lines as git counts them: a last line without a newline counts too."""
+    return blob.count(b"\n") + (bool(blob) and not blob.endswith(b"\n"))
+
+
+def _write_and_close(pipe: IO[bytes], data: bytes) -> None:
+    pipe.write(data)
+    pipe.close()
+
+
+def _last_line(stderr: bytes, fallback: str) -> str:
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else fallback
 
 
 def _commits(log: str) -> Iterator[Commit]:
@@ -132,46 +318,3 @@ def _commits(log: str) -> Iterator[Commit]:
         if len(fields) == 6:
             sha, an, ae, cn, ce, message = fields
             yield Commit(sha, Person(an, ae), Person(cn, ce), message.strip())
-
-
-def _resolve(root: Path, *refs: str) -> list[str]:
-    """The commit sha of each ref, in one git process."""
-    request = "".join(f"{ref}^{{commit}}\n" for ref in refs).encode()
-    out = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "--batch-check"], input=request, capture_output=True, check=True
-    ).stdout.decode(errors="replace")
-    shas = []
-    for ref, line in zip(refs, out.splitlines(), strict=True):
-        sha, _, kind = line.partition(" ")
-        if not kind.startswith("commit "):
-            raise GitError(f"{root}: unknown ref {ref!r}")
-        shas.append(sha)
-    return shas
-
-
-def _git(root: Path, *args: str, error: str | None = None) -> bytes:
-    result = _run(root, *args)
-    if result.returncode != 0:
-        stderr = result.stderr.decode(errors="replace").strip().splitlines()
-        raise GitError(f"{root}: {error or (stderr[-1] if stderr else 'git ' + args[0] + ' failed')}")
-    return result.stdout
-
-
-def _spawn(root: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _finish(process: subprocess.Popen[bytes]) -> bytes:
-    """The rest of a spawned git's output, once it has exited successfully."""
-    out, err = process.communicate()
-    if process.returncode != 0:
-        lines = err.decode(errors="replace").strip().splitlines()
-        raise GitError(lines[-1] if lines else f"git exited {process.returncode}")
-    return out
-
-
-def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-    except FileNotFoundError as error:
-        raise GitError("git is not installed or not on PATH") from error

@@ -41,6 +41,15 @@ class PullRequestGateway:
         )
         return await collect(pages, limit)
 
+    async def raw_file(self, path: str, ref: str) -> bytes:
+        """A file's bytes at `ref`, for content GraphQL gives no text for (the raw media type serves files
+        up to 100 MB: https://docs.github.com/en/rest/repos/contents#get-repository-content)."""
+        url = f"/repos/{self.owner}/{self.repo}/contents/{quote(path)}"
+        response = await self.gh.arequest(
+            "GET", url, params={"ref": ref}, headers={"Accept": "application/vnd.github.raw+json"}
+        )
+        return response.content
+
     async def permission(self, login: str) -> str:
         """`admin`, `maintain`, `write`, `triage`, `read` or `none` (someone who is not a collaborator)."""
         try:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.findings import Finding, Severity
-from bot.core.report.markdown import GITHUB_TEXT_LIMIT, title, to_markdown
+from bot.core.report.markdown import SUMMARY_LIMIT, title, to_markdown
+from bot.core.sections import visible
 from bot.core.verdict import Verdict
 from bot.gather.github import Comment
 from bot.github.gateway import PullRequestGateway
 
 # The hidden marker that finds our one comment again, so it is edited in place rather than repeated.
 MARKER = "<!-- scopegate:sticky -->"
+# An issue comment's body: "Body is too long (maximum is 65536 characters)", counted in UTF-8 bytes like
+# the check run's summary (bot.core.report.markdown.SUMMARY_LIMIT).
+COMMENT_LIMIT = 65536
 # https://docs.github.com/en/rest/checks/runs#update-a-check-run: at most 50 annotations per request.
 ANNOTATIONS_PER_REQUEST = 50
 _LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -50,9 +55,13 @@ async def complete_check_run(gateway: PullRequestGateway, check_id: int, verdict
 
 async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
     """Complete a check that could not be evaluated, saying why: never stuck, never a silent pass."""
-    summary = (
-        f"scopegate could not evaluate this pull request:\n\n```\n{reason[:60000]}\n```\n\nRe-run to retry."
-    )
+    start, end = "scopegate could not evaluate this pull request:\n\n", "\n\nRe-run to retry."
+    # The reason goes in a fenced block longer than any backtick run in it (it could not close it); it is
+    # cut in bytes, at a character boundary, to leave room for the fences and the words around them.
+    shown = "\n".join(visible(line) for line in reason.split("\n"))
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", shown))])
+    room = SUMMARY_LIMIT - len(f"{start}{fence}\n\n{fence}{end}".encode())
+    summary = f"{start}{fence}\n{shown.encode()[:room].decode(errors='ignore')}\n{fence}{end}"
     body: Any = {
         "status": "completed",
         "conclusion": "failure",
@@ -63,8 +72,9 @@ async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str
 
 
 async def upsert_comment(gateway: PullRequestGateway, comments: Sequence[Comment], markdown: str) -> int:
-    """Edit our one comment in place (found by its hidden marker), or post it."""
-    body = f"{MARKER}\n{markdown}"[: GITHUB_TEXT_LIMIT + 1]
+    """Edit our one comment in place (found by its hidden marker), or post it. `markdown` is
+    `comment_text`'s, which leaves room for the marker within GitHub's limit."""
+    body = f"{MARKER}\n{markdown}"
     ours = sticky_comment(comments)
     if ours is not None:
         await gateway.update_comment(ours.id, body)
@@ -78,8 +88,8 @@ def sticky_comment(comments: Sequence[Comment]) -> Comment | None:
 
 
 def comment_text(verdict: Verdict) -> str:
-    """The comment's Markdown, leaving room for the marker within GitHub's limit."""
-    return to_markdown(verdict, max_chars=GITHUB_TEXT_LIMIT - len(MARKER) - 1)
+    """The comment's Markdown, leaving room for the marker (and its newline) within GitHub's limit."""
+    return to_markdown(verdict, max_bytes=COMMENT_LIMIT - len(f"{MARKER}\n".encode()))
 
 
 async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdict: Verdict) -> None:

@@ -7,12 +7,12 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from bot.core.findings import Finding, Severity
+from bot.core.findings import Finding, Scope, Severity
 from bot.core.sections import Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
 from rules.base import Context, Example, Need, Rule, RuleResult
 from rules.size.globs import Glob
-from rules.size.measure import SizeMeasure, measure_size
+from rules.size.measure import SizeMeasure, counted_lines, measure_size
 from rules.size.split import SplitPart, SplitPlan, plan_split, rename_sources
 
 ID = "size"
@@ -89,8 +89,13 @@ def size_label(lines: int, buckets: dict[str, int]) -> str:
 def evaluate(context: Context, config: Config) -> RuleResult:
     """Size findings, the size label and, for an oversized PR, a split plan."""
     measure = measure_size(context.files, config.exclude)
-    lines, files = measure.effective_lines, len(measure.counted)
-    findings: list[Finding] = []
+    # Pure renames and mode-only changes are listed but do not count toward max_files.
+    lines, files = measure.effective_lines, sum(1 for f in measure.counted if f.additions + f.deletions)
+    findings: list[Finding] = [
+        Finding(ID, Severity.INFO, f"{f.path} {f.note}", f.path, scope=Scope.FILE, key="declared")
+        for f in measure.files
+        if f.note
+    ]
     if lines > config.max_lines:
         message = f"{lines:,} effective lines; the limit is {config.max_lines:,}."
         findings.append(_finding(Severity.ERROR, message, "max_lines"))
@@ -116,27 +121,32 @@ def _finding(severity: Severity, message: str, limit: str) -> Finding:
     return Finding(rule=ID, severity=severity, message=message, key=limit)
 
 
+# Excluded files are listed one by one (in Markdown and text) up to this many; beyond, only their counts by
+# kind: 4,000 snapshots would bury the rest. The JSON contract always lists every file (`changed_files`).
+EXCLUDED_LISTED = 50
+
+
 def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config) -> Section:
     excluded = measure.excluded
-    totals = Table(
-        ("", "added", "deleted", "files"),
-        (
-            ("counted", measure.added, measure.deleted, len(measure.counted)),
-            (
-                "excluded",
-                sum(f.additions for f in excluded),
-                sum(f.deletions for f in excluded),
-                len(excluded),
-            ),
-        ),
-    )
-    blocks: list[Table | Items] = [totals]
+    # Counted, then excluded by kind (most files first), with their total when there are several kinds.
+    kinds = sorted({f.kind for f in excluded}, key=lambda k: (-sum(f.kind is k for f in excluded), k.value))
+    groups = [
+        (f"excluded: {k.value.removeprefix('excluded ')}", [f for f in excluded if f.kind is k])
+        for k in kinds
+    ]
+    if len(groups) != 1:
+        groups.insert(0, ("excluded", list(excluded)))
+    rows = [("counted", measure.added, measure.deleted, len(measure.counted))]
+    rows += [
+        (name, sum(f.additions for f in fs), sum(f.deletions for f in fs), len(fs)) for name, fs in groups
+    ]
+    blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows))]
     if plan:
         blocks.append(_plan_block(plan, config.max_lines))
-    if excluded:
-        rows = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
+    if 0 < len(excluded) <= EXCLUDED_LISTED:
+        listed = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
         title = f"Excluded from the size ({len(excluded):,} files)"
-        blocks.append(Table(("file", "reason", "added", "deleted"), rows, title=title))
+        blocks.append(Table(("file", "reason", "added", "deleted"), listed, title=title))
     return Section(
         headline=f"{measure.effective_lines:,} effective lines ({label})",
         blocks=tuple(blocks),
@@ -199,7 +209,8 @@ def _plan_block(plan: SplitPlan | tuple[SplitPart, ...], cap: int) -> Items:
 def _contract(
     measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config
 ) -> dict[str, Any]:
-    """The JSON contract's `size` and `split_plan` (version 1 fields)."""
+    """The JSON contract's `size` and `split_plan`: version 1 fields, and `size.changed_files` (every
+    changed file with its kind, the lines it counts and why, in the order of the diff)."""
     return {
         "size": {
             "effective_lines": measure.effective_lines,
@@ -209,6 +220,17 @@ def _contract(
             "excluded_files": [
                 {"path": f.path, "reason": f.kind.value, "added": f.additions, "deleted": f.deletions}
                 for f in measure.excluded
+            ],
+            "changed_files": [
+                {
+                    "path": f.path,
+                    "kind": f.kind.value,
+                    "added": f.additions,
+                    "deleted": f.deletions,
+                    "counted": counted_lines(f),
+                    "reason": f.note or (f.kind.value if f.excluded else ""),
+                }
+                for f in measure.files
             ],
             "label": label,
             "limits": {

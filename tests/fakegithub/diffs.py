@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import hashlib
 from collections.abc import Iterable, Mapping
 
@@ -40,14 +41,17 @@ def patch_text(before: bytes, after: bytes) -> tuple[str, int, int]:
     return "".join(lines).rstrip("\n"), added, deleted
 
 
-def file_change(path: str, before: bytes | None, after: bytes | None) -> FileChange | None:
-    """The `files` row for one path given its base and head bytes (None = absent); None when unchanged."""
+def file_change(
+    path: str, before: bytes | None, after: bytes | None, *, no_diff: bool = False
+) -> FileChange | None:
+    """The `files` row for one path given its base and head bytes (None = absent); None when unchanged.
+    `no_diff`: the head's `.gitattributes` sets `-diff` (or `binary`) for the path, which GitHub obeys."""
     if before == after:
         return None
     status = "added" if before is None else "removed" if after is None else "modified"
     old, new = before or b"", after or b""
     sha = blob_sha(new) if after is not None else "0" * 40
-    if is_binary(old) or is_binary(new):
+    if no_diff or is_binary(old) or is_binary(new):
         # GitHub lists binary files without a patch and with zero line counts.
         return FileChange(filename=path, status=status, sha=sha)
     patch, added, deleted = patch_text(old, new)
@@ -57,9 +61,24 @@ def file_change(path: str, before: bytes | None, after: bytes | None) -> FileCha
 def file_changes(
     base: Mapping[str, bytes], head: Mapping[str, bytes], paths: Iterable[str]
 ) -> list[FileChange]:
-    """The changed files among `paths`, sorted by path as GitHub lists them."""
-    rows = (file_change(path, base.get(path), head.get(path)) for path in sorted(set(paths)))
+    """The changed files among `paths`, sorted by path as GitHub lists them; a `-diff` or `binary` line of
+    the head's root `.gitattributes` (basename globs only, enough for tests) hides a file's patch."""
+    hidden = _no_diff_patterns(head.get(".gitattributes", b""))
+    rows = (
+        file_change(
+            path,
+            base.get(path),
+            head.get(path),
+            no_diff=any(fnmatch.fnmatch(path.rsplit("/", 1)[-1], p) for p in hidden),
+        )
+        for path in sorted(set(paths))
+    )
     return [row for row in rows if row is not None]
+
+
+def _no_diff_patterns(attributes: bytes) -> list[str]:
+    lines = (line.split() for line in attributes.decode("utf-8", errors="replace").splitlines())
+    return [parts[0] for parts in lines if len(parts) > 1 and {"-diff", "binary"} & set(parts[1:])]
 
 
 def unified_diff(files: Iterable[FileChange]) -> str:

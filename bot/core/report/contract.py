@@ -6,12 +6,15 @@ adds its own top-level keys (the size rule: `size` and `split_plan`) and a line 
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import asdict
 from typing import Any
 
 from bot.core.verdict import Verdict
 
 VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def to_contract(verdict: Verdict) -> dict[str, Any]:
@@ -48,3 +51,10 @@ def to_contract(verdict: Verdict) -> dict[str, Any]:
     for section in verdict.sections:
         contract |= section.data
     return contract
+
+
+def to_json(data: Any) -> str:
+    """`data` as indented JSON that can be written as UTF-8: text as it is, except a lone surrogate (a
+    name that was not valid UTF-8) written as its `\\udcxx` escape, as `ensure_ascii` would write it."""
+    # A surrogate can only be inside a JSON string, where its escape means the same character.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(data, indent=2, ensure_ascii=False))
