@@ -1,4 +1,8 @@
-"""Time of `scopegate check` on a 100,000-changed-line diff, against `git diff` producing the same patch.
+"""`scopegate check` as a process, against the floor and against git, at five sizes.
+
+For each size the same branch is measured, interleaved after a warm-up: `scopegate check --format json`;
+the floor (benchmarks/floor_check.py: a minimal Python script running the same git commands and summing
+the counts); and `git diff --numstat -M` alone. Each child's own peak memory comes from `wait4`.
 
 python benchmarks/bench_check.py [--quick]
 """
@@ -7,88 +11,114 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import figure, median_seconds, run_child
-from bot.core.report.contract import to_contract
-from bot.core.verdict import evaluate
-from bot.gather.localgit import gather
-from rules import RULES
+from benchmarks.common import figure, run_child
 from tests.gitrepo import GitRepo
 
+FLOOR = Path(__file__).with_name("floor_check.py")
 
-def build(root: Path, changed_lines: int) -> GitRepo:
-    """A repository whose `topic` branch changes `changed_lines` counted lines over 200 source files
-    (100 rewritten: n/2 deleted + n/4 added each; 100 new: n/4 lines each), plus a 5,000-line lockfile
-    and a pure rename, which count 0."""
+
+def lines_pr(root: Path, changed: int) -> GitRepo:
+    """A branch changing `changed` counted lines: half rewritten in existing files, half in new ones,
+    over up to 200 files; plus a 5,000-line lockfile (counted 0) and a pure rename."""
     repo = GitRepo(root)
-    files = 200
-    per_file = changed_lines // files
-    for i in range(files // 2):
-        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {j}\n" for j in range(per_file)))
+    files = max(1, min(200, changed // 10))
+    per_file = max(1, changed // files)
+    for i in range(files):
+        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {j}\n" for j in range(per_file // 2)))
     repo.write("src/moved.py", "".join(f"moved_{j} = {j}\n" for j in range(500)))
     repo.commit("base")
     repo.topic()
-    for i in range(files // 2):
-        # every line rewritten: per_file deleted + per_file added = 2 * per_file changed lines
+    for i in range(files):
         repo.write(
             f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {j * 2}\n" for j in range(per_file // 2))
         )
-    for i in range(files // 2, files):
-        repo.write(f"lib/area{i % 10}/new{i}.py", "".join(f"new_{j} = {j}\n" for j in range(per_file // 2)))
-    repo.write("package-lock.json", "".join(f'"dep{j}": "1.0.{j}",\n' for j in range(5000)))
+    repo.write(
+        "package-lock.json", '{\n  "lockfileVersion": 3,\n' + "".join(f'  "d{j}": 1,\n' for j in range(5000))
+    )
     (root / "src/moved.py").rename(root / "src/renamed.py")
-    repo.commit("big change")
+    repo.commit("change")
     return repo
 
 
-def main() -> None:
-    """Build the repository, then time the CLI, the in-process evaluation and the baseline."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="10,000 lines, fewer repeats (CI smoke run)")
-    args = parser.parse_args()
-    changed, repeat = (10_000, 3) if args.quick else (100_000, 7)
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = build(Path(tmp) / "repo", changed)
-        base = repo.git("merge-base", "main", "topic").strip()
-        diff = ["git", "diff", "--no-color", "-M", base, "topic"]
-        check = [sys.executable, "-m", "bot", "check", "--base", "main", "--format", "json"]
-        measured = to_contract(evaluate(gather(repo.root, "main", "HEAD", needs=RULES.needs)))["size"]
-        figure("effective changed lines (counted files)", measured["effective_lines"], "lines")
+def files_pr(root: Path, count: int) -> GitRepo:
+    """A branch adding `count` small files (3 lines each) in 100 folders."""
+    repo = GitRepo(root)
+    repo.topic()
+    for i in range(count):
+        repo.write(f"pkg{i % 100}/file{i}.py", f"a = {i}\nb = {i}\nc = {i}\n")
+    repo.commit("many files")
+    return repo
 
-        git_runs = [run_child(diff, repo.root) for _ in range(repeat)]
-        check_runs = [run_child(check, repo.root) for _ in range(repeat)]
-        git_time = statistics.median(t for t, _ in git_runs)
+
+def measure(name: str, build: Callable[[Path], GitRepo], repeat: int) -> None:
+    """The three commands on one branch, interleaved, after a warm-up of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = build(Path(tmp) / "repo")
+        start = repo.git("merge-base", "main", "topic").strip()
+        commands = {
+            "check": [sys.executable, "-m", "bot", "check", "--base", "main", "--format", "json"],
+            "floor": [sys.executable, str(FLOOR), str(repo.root), "main", "topic"],
+            "git": ["git", "diff", "--numstat", "-M", start, "topic"],
+        }
+        runs: dict[str, list[tuple[float, float]]] = {key: [] for key in commands}
+        for argv in commands.values():
+            run_child(argv, repo.root)  # warm-up: the page cache, Python's .pyc files
+        for _ in range(repeat):
+            for key, argv in commands.items():
+                runs[key].append(run_child(argv, repo.root))
+        time = {key: statistics.median(t for t, _ in done) * 1000 for key, done in runs.items()}
+        memory = {key: max(m for _, m in done) for key, done in runs.items()}
+        counted = subprocess.run(commands["floor"], capture_output=True, check=True, text=True).stdout.strip()
+        print(f"{name}: git counts {counted} lines", file=sys.stderr)
         figure(
-            "scopegate check (CLI process, json)",
-            statistics.median(t for t, _ in check_runs) * 1000,
-            "ms",
-            "git diff producing the same patch",
-            git_time * 1000,
+            f"{name}: scopegate check", time["check"], "ms", "the floor (same git commands)", time["floor"]
         )
-        in_process = median_seconds(
-            lambda: evaluate(gather(repo.root, "main", "HEAD", needs=RULES.needs)), repeat
-        )
-        figure(
-            "gather + evaluate in process",
-            in_process * 1000,
-            "ms",
-            "git diff producing the same patch",
-            git_time * 1000,
-        )
-        figure(
-            "scopegate check peak memory",
-            max(m for _, m in check_runs),
-            "MiB",
-            "git diff peak memory",
-            max(m for _, m in git_runs),
-        )
-        startup = [run_child([sys.executable, "-c", "import bot.cli"], repo.root)[0] for _ in range(repeat)]
-        figure("python start-up + imports of bot.cli", statistics.median(startup) * 1000, "ms")
+        figure(f"{name}: scopegate check", time["check"], "ms", "git diff --numstat -M", time["git"])
+        figure(f"{name}: the floor", time["floor"], "ms", "git diff --numstat -M", time["git"])
+        figure(f"{name}: scopegate check peak memory", memory["check"], "MiB", "the floor", memory["floor"])
+        figure(f"{name}: git diff --numstat peak memory", memory["git"], "MiB")
+
+
+def main() -> None:
+    """Build each branch and measure it."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats (CI smoke run)")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 7
+    sizes: list[tuple[str, Callable[[Path], GitRepo]]] = [
+        ("20-line PR", lambda root: lines_pr(root, 20)),
+        ("60-line PR", lambda root: lines_pr(root, 60)),
+    ]
+    if args.quick:
+        sizes += [
+            ("10k-line PR", lambda root: lines_pr(root, 10_000)),
+            ("1,000 files", lambda r: files_pr(r, 1000)),
+        ]
+    else:
+        sizes += [
+            ("100k-line PR", lambda root: lines_pr(root, 100_000)),
+            ("1M-line PR", lambda root: lines_pr(root, 1_000_000)),
+            ("10,000 files", lambda root: files_pr(root, 10_000)),
+        ]
+    for name, build in sizes:
+        measure(name, build, repeat)
+    startup = [run_child([sys.executable, "-c", "import bot.cli"], Path.cwd())[0] for _ in range(repeat)]
+    bare = [run_child([sys.executable, "-c", "pass"], Path.cwd())[0] for _ in range(repeat)]
+    figure(
+        "import bot.cli",
+        statistics.median(startup) * 1000,
+        "ms",
+        "python -c pass",
+        statistics.median(bare) * 1000,
+    )
 
 
 if __name__ == "__main__":
