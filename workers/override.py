@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq.connections import ArqRedis
+from githubkit.exception import RequestFailed
+
 from bot.core.config import load_config
 from bot.core.overrides import allows
 from bot.gather.github import base_rules, fetch_pull
@@ -14,6 +17,10 @@ from workers.context import context
 from workers.ledger import in_transaction
 
 COMMAND = "/scopegate override"
+# The App's one reply to refused commands on a PR, edited for each refusal: anyone may comment, and a new
+# comment per refusal would let any commenter make the App spam the PR.
+REPLY_KEY = "scopegate:override-reply:{}/{}#{}"
+REPLY_MEMORY_SECONDS = 90 * 24 * 3600
 
 
 async def override_by_comment(
@@ -59,10 +66,26 @@ async def override_by_comment(
                 f"@{login} `{COMMAND}` needs **{config.min_permission}** permission on this repository "
                 f"(you have {permission}). Nothing changed."
             )
-            await gateway.create_comment(answer)
+            await answer_refusal(worker.redis, gateway, answer)
             return "refused"
         job = EvaluatePullRequest(
             installation_id, owner, repo, number, head, f"override:{comment_id}", refresh=True
         )
         await enqueue(worker.redis, job, debounce_seconds=0)
         return "accepted"
+
+
+async def answer_refusal(redis: ArqRedis, gateway: PullRequestGateway, answer: str) -> int:
+    """Edit the App's earlier reply to a refused command on this PR (its id kept in Redis), else post one."""
+    key = REPLY_KEY.format(gateway.owner, gateway.repo, gateway.number)
+    known = await redis.get(key)
+    if known is not None:
+        try:
+            await gateway.update_comment(int(known), answer)
+            return int(known)
+        except RequestFailed as error:
+            if error.response.status_code != 404:  # deleted since: post a new one
+                raise
+    reply = await gateway.create_comment(answer)
+    await redis.set(key, reply, ex=REPLY_MEMORY_SECONDS)
+    return reply

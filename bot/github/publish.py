@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from githubkit_schemas.latest.models import Integration, IssueComment
 
 from bot.core.findings import Finding, Severity
 from bot.core.report.markdown import SUMMARY_LIMIT, title, to_markdown
@@ -19,6 +21,8 @@ MARKER = "<!-- scopegate:sticky -->"
 # An issue comment's body: "Body is too long (maximum is 65536 characters)", counted in UTF-8 bytes like
 # the check run's summary (bot.core.report.markdown.SUMMARY_LIMIT).
 COMMENT_LIMIT = 65536
+# The gatherer reads the first 100 comments (bot/gather/queries.py): a full page may hide more.
+COMMENTS_READ = 100
 # https://docs.github.com/en/rest/checks/runs#update-a-check-run: at most 50 annotations per request.
 ANNOTATIONS_PER_REQUEST = 50
 _LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -72,18 +76,46 @@ async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str
 
 
 async def upsert_comment(gateway: PullRequestGateway, comments: Sequence[Comment], markdown: str) -> int:
-    """Edit our one comment in place (found by its hidden marker), or post it. `markdown` is
+    """Edit our one comment in place (the App's own, carrying the hidden marker), or post it. `markdown` is
     `comment_text`'s, which leaves room for the marker within GitHub's limit."""
     body = f"{MARKER}\n{markdown}"
-    ours = sticky_comment(comments)
+    ours = await own_comment(gateway, comments)
     if ours is not None:
-        await gateway.update_comment(ours.id, body)
-        return ours.id
+        await gateway.update_comment(ours, body)
+        return ours
     return await gateway.create_comment(body)
 
 
+async def own_comment(gateway: PullRequestGateway, comments: Sequence[Comment]) -> int | None:
+    """The id of the App's own sticky comment: the marker *and* the author, among all the PR's comments.
+
+    Anyone can paste the marker; only the App posts as its bot, and GitHub names the App that posted a
+    comment in `performed_via_github_app`. `comments` (the first page the gatherer read) spares the listing
+    when it holds every comment and none carries the marker."""
+    if len(comments) < COMMENTS_READ and sticky_comment(comments) is None:
+        return None
+    gh = gateway.gh
+    app_id = gh.auth.app_id
+    listing: AsyncIterator[IssueComment] = gh.rest.paginate(
+        gh.rest.issues.async_list_comments,
+        owner=gateway.owner,
+        repo=gateway.repo,
+        issue_number=gateway.number,
+        per_page=100,
+    )
+    async for comment in listing:
+        app = comment.performed_via_github_app
+        body = comment.body if isinstance(comment.body, str) else ""
+        if not body.startswith(MARKER) or not isinstance(app, Integration) or app.id != app_id:
+            continue
+        if comment.user is not None and comment.user.login == f"{app.slug}[bot]":
+            return comment.id
+    return None
+
+
 def sticky_comment(comments: Sequence[Comment]) -> Comment | None:
-    """Our one comment among the PR's, found by its hidden marker."""
+    """A comment carrying our hidden marker: whether there may be one (its author is checked by
+    `own_comment`)."""
     return next((c for c in comments if c.body.startswith(MARKER)), None)
 
 
