@@ -24,6 +24,7 @@ class Need(StrEnum):
     FILE_KINDS = "file kinds"  # the start of each changed file at the head and at the base
     HEAD_TEXT = "head text"  # the whole text of each changed file at the head
     HUNKS = "hunks"  # the line ranges each file adds and removes
+    MANIFESTS = "manifests"  # the package manifests at the head in the folders above the changed files
 
 
 @dataclass(frozen=True, slots=True)

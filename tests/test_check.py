@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,37 @@ def test_oversized_change_fails_with_split_plan_under_limit(
             if path.startswith("tests/test_"):
                 area = path.removeprefix("tests/test_").removesuffix(".py")
                 assert f"src/{area}/{area}.py" in part["paths"], f"{path} is apart from its code"
+
+
+def test_split_plan_follows_packages_and_its_commands_rebuild_the_change(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In an npm workspace where `web` depends on `core`, the plan splits by package, puts `core` first,
+    keeps each test in its package, and its `git` commands create branches that together hold exactly the
+    pull request's change."""
+    repo.write("package.json", '{"private": true, "workspaces": ["packages/*"]}\n')
+    repo.write("packages/core/package.json", '{"name": "@acme/core"}\n')
+    repo.write("packages/web/package.json", '{"name": "@acme/web", "dependencies": {"@acme/core": "1"}}\n')
+    repo.commit("workspace")
+    repo.topic()
+    for package in ("web", "core"):
+        repo.write(f"packages/{package}/src/index.ts", lines(500))
+        repo.write(f"packages/{package}/test/index.test.ts", lines(100))
+    repo.commit("two packages at once")
+    code, out = check(repo, capsys)
+    assert code == 1
+    plan = out["split_plan"]
+    assert [(p["package"], p["paths"]) for p in plan] == [
+        ("packages/core", ["packages/core/src/index.ts", "packages/core/test/index.test.ts"]),
+        ("packages/web", ["packages/web/src/index.ts", "packages/web/test/index.test.ts"]),
+    ]
+    assert plan[1]["depends_on"] == [1]
+    assert out["split"]["ordered_by_dependencies"] is True
+    for part in plan:
+        for command in part["git"]:
+            repo.git(*shlex.split(command)[1:])
+    rebuilt = repo.git("diff", "--numstat", "main", "split/2")
+    assert rebuilt == repo.git("diff", "--numstat", "main", "topic")
 
 
 def test_pure_rename_counts_zero(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -671,10 +671,10 @@ def test_rename_sources_from_the_snapshot() -> None:
     assert rename_sources(files) == {"b.py": "a.py"}
 
 
-def test_plan_block_from_bare_parts() -> None:
-    """Handed only the parts, the block still says whether the order rests on dependencies."""
+def test_plan_block_says_what_the_order_rests_on() -> None:
+    """Without manifests the block says the order is only a suggestion, and lists each part."""
     plan = plan_split([_file("a/x.py", 900), _file("b/y.py", 100)], 800, 60)
-    block = _plan_block(plan.parts, 800)
+    block = _plan_block(plan, 800)
     assert "only a suggestion" in block.intro
     assert [i.title for i in block.items] == ["a/x.py", "b/y.py"]
 

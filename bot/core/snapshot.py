@@ -5,8 +5,8 @@ Gatherers fill it completely before evaluation starts; nothing in it reads a fil
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -125,11 +125,15 @@ class RepositoryFiles:
     """Files of the repository read at the base, so a pull request cannot loosen its own gate.
 
     `rules` are the rules-file layers, lowest precedence first: the organisation's, then the repository's.
+    `manifests` are the exception, read at the head: the package manifests (`package.json`,
+    `pyproject.toml`, …) in the folders above the changed files, by path, which describe the code as the
+    pull request leaves it (the split plan's packages).
     """
 
     rules: tuple[ConfigSource, ...] = ()
     codeowners: str | None = None
     gitattributes: tuple[GitAttributesFile, ...] = ()
+    manifests: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,3 +128,14 @@ class Blob(Answer):
     text: str | None = None
     is_binary: bool
     byte_size: int
+
+
+class TreeEntry(Answer):
+    name: str
+    type: str
+
+
+class Tree(Answer):
+    """A folder's entries (a blob matches no field of the `... on Tree` selection: no entries)."""
+
+    entries: list[TreeEntry] | None = None

@@ -1,15 +1,15 @@
 """Gather a `PullRequestSnapshot` through GitHub's API: the App's front door.
 
 Requests for a typical PR: one GraphQL query for the PR (metadata, commits, comments, label events),
-the REST files list (100 a page), and one GraphQL query for the blobs (rules file, CODEOWNERS and the
-`.gitattributes` that can apply, at the base; the head of changed files when a rule needs them).
+the REST files list (100 a page), one GraphQL query for the blobs (rules file, CODEOWNERS and the
+`.gitattributes` that can apply, at the base; the head of changed files when a rule needs them) and the
+listings of the folders above the changed files, and one more for the package manifests found there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
 from typing import Any
 
 from githubkit.exception import GraphQLFailed
@@ -17,7 +17,16 @@ from githubkit_schemas.latest.models import DiffEntry
 
 from bot.core.diff import parse_file_patch
 from bot.core.files import HEAD_START_BYTES
-from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH, is_gitattributes, org_rules_name
+from bot.core.locations import (
+    CODEOWNERS_PATHS,
+    GITATTRIBUTES,
+    MANIFESTS,
+    RULES_PATH,
+    folders_above,
+    in_folders_above,
+    is_gitattributes,
+    org_rules_name,
+)
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
     ChangedFile,
@@ -40,6 +49,8 @@ from rules.base import Need
 # https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files
 MAX_FILES, MAX_COMMITS = 3000, 250
 BLOBS_PER_QUERY = 100
+# Folders whose package manifests are looked for, shallowest first: ten listing queries at most.
+MANIFEST_FOLDERS = 1_000
 ORG_RULES_KEY = "org:"  # where read_blobs puts the organisation's rules file
 
 
@@ -129,9 +140,17 @@ async def gather(
     wants_bytes = bool(needs & {Need.FILE_KINDS, Need.HEAD_TEXT})
     heads = {f.filename: f"{info.head_sha}:{f.filename}" for f in listed if f.status != "removed"}
     bases = {f.filename: f"{info.base_sha}:{_base_path(f)}" for f in listed if f.status != "added"}
-    base_paths = [RULES_PATH, *CODEOWNERS_PATHS, *_attribute_paths(f.filename for f in listed)]
+    base_paths = [
+        RULES_PATH,
+        *CODEOWNERS_PATHS,
+        *in_folders_above((f.filename for f in listed), [GITATTRIBUTES]),
+    ]
     expressions = [*heads.values(), *bases.values()] if wants_bytes else []
-    blobs = await read_blobs(gateway, expressions + [f"{tip}:{p}" for p in base_paths], org_rules=True)
+    folders = folders_above(f.filename for f in listed)[:MANIFEST_FOLDERS] if Need.MANIFESTS in needs else []
+    listings = [f"{info.head_sha}:{folder}" for folder in folders]
+    blobs, trees = await read_objects(
+        gateway, expressions + [f"{tip}:{p}" for p in base_paths] + listings, org_rules=True
+    )
     keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
     files = [
         _changed_file(f, blobs.get(heads.get(f.filename, "")), blobs.get(bases.get(f.filename, "")), keep)
@@ -145,6 +164,7 @@ async def gather(
     if facts.commits_total > len(commits):
         partial.append(f"GitHub lists {len(commits):,} of the {facts.commits_total:,} commits")
     org_rules = _text(blobs[ORG_RULES_KEY]) if ORG_RULES_KEY in blobs else None
+    manifests = await read_manifests(gateway, info.head_sha, folders, trees)
     return PullRequestSnapshot(
         pull_request=info,
         files=tuple(files),
@@ -160,6 +180,7 @@ async def gather(
                 for p, text in base.items()
                 if is_gitattributes(p)
             ),
+            manifests=manifests,
         ),
         partial=tuple(partial),
     )
@@ -170,7 +191,17 @@ async def read_blobs(
 ) -> dict[str, answers.Blob]:
     """Blobs by `REV:PATH` expression, batched into GraphQL queries; absent paths are left out. With
     `org_rules`, the first query also reads the organisation's rules file, found under `ORG_RULES_KEY`."""
-    found: dict[str, answers.Blob] = {}
+    blobs, _ = await read_objects(gateway, expressions, org_rules=org_rules)
+    return blobs
+
+
+async def read_objects(
+    gateway: PullRequestGateway, expressions: Sequence[str], *, org_rules: bool = False
+) -> tuple[dict[str, answers.Blob], dict[str, answers.Tree]]:
+    """Blobs and folders' listings by `REV:PATH` expression, in the same batched queries (as
+    `read_blobs`)."""
+    blobs: dict[str, answers.Blob] = {}
+    trees: dict[str, answers.Tree] = {}
     for start in range(0, max(len(expressions), 1), BLOBS_PER_QUERY):
         batch = expressions[start : start + BLOBS_PER_QUERY]
         with_org = org_rules and start == 0
@@ -178,10 +209,32 @@ async def read_blobs(
             gateway, blobs_query(len(batch), org_rules=with_org), blob_variables(batch)
         )
         objects = data.get("repository") or {}
-        found |= {e: blob for i, e in enumerate(batch) if (blob := _blob(objects.get(f"b{i}")))}
+        for index, expression in enumerate(batch):
+            node = objects.get(f"b{index}")
+            if node and "entries" in node:
+                trees[expression] = answers.Tree.model_validate(node)
+            elif node:
+                blobs[expression] = answers.Blob.model_validate(node)
         if with_org and (org := _blob((data.get("org") or {}).get("object"))):
-            found[ORG_RULES_KEY] = org
-    return found
+            blobs[ORG_RULES_KEY] = org
+    return blobs, trees
+
+
+async def read_manifests(
+    gateway: PullRequestGateway, sha: str, folders: Sequence[str], trees: Mapping[str, answers.Tree]
+) -> dict[str, str]:
+    """The package manifests at `sha` in `folders`, by path, found in the folders' listings (`trees`, by
+    `sha:folder`) and read in one more query."""
+    found = [
+        f"{folder}/{entry.name}" if folder else entry.name
+        for folder in folders
+        for entry in _entries(trees.get(f"{sha}:{folder}"))
+        if entry.type == "blob" and entry.name in MANIFESTS
+    ]
+    if not found:
+        return {}
+    blobs = await read_blobs(gateway, [f"{sha}:{p}" for p in found])
+    return {p: _text(blobs[f"{sha}:{p}"]) for p in found if f"{sha}:{p}" in blobs}
 
 
 async def base_rules(gateway: PullRequestGateway, base_tip: str) -> tuple[ConfigSource, ...]:
@@ -208,6 +261,11 @@ async def _graphql_allowing_missing_org(
         if data is not None and all(e.type == "NOT_FOUND" and (e.path or [""])[0] == "org" for e in errors):
             return data
         raise
+
+
+def _entries(tree: answers.Tree | None) -> Sequence[answers.TreeEntry]:
+    """A folder's entries; none for a path that is not a folder at that commit."""
+    return (tree.entries or []) if tree else []
 
 
 def _blob(node: dict[str, Any] | None) -> answers.Blob | None:
@@ -268,12 +326,6 @@ def _base_path(listed: DiffEntry) -> str:
 def _line_count(blob: bytes) -> int:
     """Lines as git counts them: a last line without a newline counts too."""
     return blob.count(b"\n") + (bool(blob) and not blob.endswith(b"\n"))
-
-
-def _attribute_paths(paths: Iterable[str]) -> list[str]:
-    """`.gitattributes` of the root and of every folder above a changed file: the only ones that apply."""
-    folders = {str(parent) for path in paths for parent in PurePosixPath(path).parents}
-    return sorted(".gitattributes" if f == "." else f"{f}/.gitattributes" for f in folders)
 
 
 def _text(blob: answers.Blob) -> str:

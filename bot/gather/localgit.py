@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.core.files import HEAD_START_BYTES
-from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH, is_gitattributes
+from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
     ChangedFile,
@@ -51,6 +51,8 @@ CI_BASE_VARIABLES = (
     "BUILDKITE_PULL_REQUEST_BASE_BRANCH",
 )
 DEFAULT_BASES = ("origin/main", "origin/master", "main", "master")
+# A package manifest is read up to this size (real ones stay under 100 kB).
+MAX_MANIFEST_BYTES = 1_000_000
 
 
 class GitError(UserError):
@@ -102,6 +104,13 @@ def gather(
             [f"{base_sha}:{p}" for p in (RULES_PATH, *CODEOWNERS_PATHS, *attributes) if "\n" not in p]
         ).items()
     }
+    manifests = {}
+    if Need.MANIFESTS in needs:
+        names = [f"{head_sha}:{p}" for p in in_folders_above((f.path for f in files), MANIFESTS)]
+        manifests = {
+            name.partition(":")[2]: blob.decode("utf-8", errors="replace")
+            for name, blob in git.objects(names, keep=MAX_MANIFEST_BYTES).items()
+        }
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
         files=tuple(files),
@@ -112,6 +121,7 @@ def gather(
             gitattributes=tuple(
                 GitAttributesFile(p.rpartition("/")[0], at_base[p]) for p in attributes if p in at_base
             ),
+            manifests=manifests,
         ),
         partial=tuple(partial),
     )

@@ -67,14 +67,14 @@ ORG_RULES = f"""
   }}"""
 
 
+_OBJECT = "... on Blob { text isBinary byteSize } ... on Tree { entries { name type } }"
+
+
 def blobs_query(count: int, *, org_rules: bool = False) -> str:
-    """A query reading `count` blobs by expression (`REV:PATH`), passed as variables `$e0…`; with
-    `org_rules`, also the organisation's rules file (as `org`)."""
+    """A query reading `count` objects by expression (`REV:PATH`), passed as variables `$e0…`: a blob's text
+    and size, a folder's entries; with `org_rules`, also the organisation's rules file (as `org`)."""
     params = "".join(f", $e{i}: String!" for i in range(count))
-    fields = "\n".join(
-        f"    b{i}: object(expression: $e{i}) {{ ... on Blob {{ text isBinary byteSize }} }}"
-        for i in range(count)
-    )
+    fields = "\n".join(f"    b{i}: object(expression: $e{i}) {{ {_OBJECT} }}" for i in range(count))
     head = f"query Blobs($owner: String!, $name: String!{params}) {{"
     org = ORG_RULES if org_rules else ""
     return f"{head}\n  repository(owner: $owner, name: $name) {{\n{fields}\n  }}{org}\n}}\n"

@@ -11,9 +11,10 @@ from bot.core.findings import Finding, Scope, Severity
 from bot.core.sections import Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
 from rules.base import Context, Example, Need, Rule, RuleResult
+from rules.size.branches import git_commands
 from rules.size.globs import Glob
 from rules.size.measure import SizeMeasure, counted_lines, measure_size
-from rules.size.split import SplitPart, SplitPlan, plan_split, rename_sources
+from rules.size.split import SplitPlan, plan_split, rename_sources
 
 ID = "size"
 LABEL_PREFIX = "size/"
@@ -106,15 +107,22 @@ def evaluate(context: Context, config: Config) -> RuleResult:
         message = f"{files:,} files changed; the limit is {config.max_files:,}."
         findings.append(_finding(Severity.ERROR, message, "max_files"))
     oversized = lines > config.max_lines or files > config.max_files
+    snapshot = context.snapshot
     plan = (
         plan_split(
-            measure.files, config.max_lines, config.max_files, {}, rename_sources(context.snapshot.files)
-        ).parts
+            measure.files,
+            config.max_lines,
+            config.max_files,
+            snapshot.repository.manifests,
+            rename_sources(snapshot.files),
+        )
         if oversized
-        else ()
+        else None
     )
     label = size_label(lines, config.labels)
-    return RuleResult(tuple(findings), (label,), _section(measure, label, plan, config))
+    return RuleResult(
+        tuple(findings), (label,), _section(measure, label, plan, snapshot.pull_request, config)
+    )
 
 
 def _finding(severity: Severity, message: str, limit: str) -> Finding:
@@ -126,7 +134,9 @@ def _finding(severity: Severity, message: str, limit: str) -> Finding:
 EXCLUDED_LISTED = 50
 
 
-def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config) -> Section:
+def _section(
+    measure: SizeMeasure, label: str, plan: SplitPlan | None, pull: PullRequestInfo, config: Config
+) -> Section:
     excluded = measure.excluded
     # Counted, then excluded by kind (most files first), with their total when there are several kinds.
     kinds = sorted({f.kind for f in excluded}, key=lambda k: (-sum(f.kind is k for f in excluded), k.value))
@@ -141,7 +151,7 @@ def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], conf
         (name, sum(f.additions for f in fs), sum(f.deletions for f in fs), len(fs)) for name, fs in groups
     ]
     blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows))]
-    if plan:
+    if plan is not None:
         blocks.append(_plan_block(plan, config.max_lines))
     if 0 < len(excluded) <= EXCLUDED_LISTED:
         listed = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
@@ -150,7 +160,7 @@ def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], conf
     return Section(
         headline=f"{measure.effective_lines:,} effective lines ({label})",
         blocks=tuple(blocks),
-        data=_contract(measure, label, plan, config),
+        data=_contract(measure, label, plan, pull, config),
         metrics={
             "effective_lines": measure.effective_lines,
             "added": measure.added,
@@ -161,14 +171,9 @@ def _section(measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], conf
     )
 
 
-def _plan_block(plan: SplitPlan | tuple[SplitPart, ...], cap: int) -> Items:
+def _plan_block(plan: SplitPlan, cap: int) -> Items:
     """The split plan as a numbered list: the `exclude` line it proposes when data makes up most of the
     lines, what its order rests on, and each part's size, files and the parts it needs first."""
-    if not isinstance(plan, SplitPlan):
-        # Bare parts (until `_section` hands over the plan itself): their order follows from the parts.
-        ordered = any(p.depends_on for p in plan)
-        note = "Packages come after those they depend on." if ordered else "The order is only a suggestion."
-        plan = SplitPlan(plan, ordered, note)
     intro = []
     if plan.bulk:
         globs = ", ".join(json.dumps(g) for g in plan.bulk.globs)
@@ -207,10 +212,14 @@ def _plan_block(plan: SplitPlan | tuple[SplitPart, ...], cap: int) -> Items:
 
 
 def _contract(
-    measure: SizeMeasure, label: str, plan: tuple[SplitPart, ...], config: Config
+    measure: SizeMeasure, label: str, plan: SplitPlan | None, pull: PullRequestInfo, config: Config
 ) -> dict[str, Any]:
-    """The JSON contract's `size` and `split_plan`: version 1 fields, and `size.changed_files` (every
-    changed file with its kind, the lines it counts and why, in the order of the diff)."""
+    """The JSON contract's `size` and `split_plan`: version 1 fields, `size.changed_files` (every changed
+    file with its kind, the lines it counts and why, in the order of the diff), each part's package,
+    dependencies, pathspecs and the git commands that make it a branch, and `split` (what the order rests
+    on, the `exclude` line proposed for bulk data)."""
+    parts = plan.parts if plan else ()
+    commands = git_commands(parts, pull.base_sha, pull.head_sha)
     return {
         "size": {
             "effective_lines": measure.effective_lines,
@@ -239,7 +248,29 @@ def _contract(
                 "max_files": config.max_files,
             },
         },
-        "split_plan": [{"title": p.title, "lines": p.lines, "paths": list(p.paths)} for p in plan],
+        "split_plan": [
+            {
+                "title": p.title,
+                "lines": p.lines,
+                "paths": list(p.paths),
+                "package": p.package,
+                "concern": p.concern,
+                "depends_on": list(p.depends_on),
+                "uncounted": list(p.uncounted),
+                "pathspecs": list(p.pathspecs),
+                "git": list(git),
+            }
+            for p, git in zip(parts, commands, strict=True)
+        ],
+        "split": None
+        if plan is None
+        else {
+            "ordered_by_dependencies": plan.ordered_by_dependencies,
+            "note": plan.note,
+            "exclude": None
+            if plan.bulk is None
+            else {"globs": list(plan.bulk.globs), "kinds": list(plan.bulk.kinds), "lines": plan.bulk.lines},
+        },
     }
 
 
@@ -259,6 +290,6 @@ RULE = Rule(
         Example("a 120-line change passes", _example(120), passes=True),
         Example("a 1,200-line change fails", _example(1200), passes=False),
     ),
-    needs=frozenset({Need.FILE_KINDS}),
+    needs=frozenset({Need.FILE_KINDS, Need.MANIFESTS}),
     label_prefix=LABEL_PREFIX,
 )

@@ -16,24 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Files whose folder is a package or module root, by name; `*.csproj` by suffix.
-MANIFESTS = frozenset(
-    {
-        "pyproject.toml",
-        "setup.py",
-        "setup.cfg",
-        "package.json",
-        "go.mod",
-        "Cargo.toml",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-        "composer.json",
-        "Gemfile",
-        "pnpm-workspace.yaml",
-        "go.work",
-    }
-)
+from bot.core.locations import MANIFESTS
+
 # Real manifests stay under 100 kB; a larger text is not read, so a branch cannot make the plan slow.
 MAX_MANIFEST_CHARS = 1_000_000
 # A manifest below one of these folders belongs to a test's fixture project (pip, poetry and ruff have
