@@ -270,3 +270,30 @@ def test_every_format_renders(repo: GitRepo, capsys: pytest.CaptureFixture[str],
     assert main(["check", "--repo", str(repo.root), "--base", "main", "--format", fmt]) == 1
     out = capsys.readouterr().out
     assert "900" in out
+
+
+def test_snapshots_count_zero_unless_the_rules_file_counts_them(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Jest and syrupy snapshots are their own kind and count 0; the title says most lines are excluded;
+    `count_snapshots: true` on the base makes them count."""
+    repo.topic()
+    repo.write("src/app.ts", lines(12))
+    repo.write("src/__snapshots__/app.test.ts.snap", lines(900))
+    repo.write("tests/__snapshots__/test_app.ambr", lines(300))
+    repo.commit("snapshots")
+    code, out = check(repo, capsys)
+    assert code == 0
+    assert out["size"]["effective_lines"] == 12
+    assert {f["path"]: f["reason"] for f in out["size"]["excluded_files"]} == {
+        "src/__snapshots__/app.test.ts.snap": "snapshot",
+        "tests/__snapshots__/test_app.ambr": "snapshot",
+    }
+    assert out["rules"][0]["headline"] == "12 effective lines (size/S), 1,200 more excluded"
+    repo.git("switch", "main")
+    repo.write(".github/scopegate.yml", "size:\n  count_snapshots: true\n")
+    repo.commit("count snapshots")
+    repo.git("switch", "topic")
+    code, out = check(repo, capsys)
+    assert code == 1
+    assert out["size"]["effective_lines"] == 1212

@@ -54,6 +54,10 @@ class Config(BaseModel):
             "Merged with these key by key; NAME: null removes one."
         ),
     )
+    count_snapshots: bool = Field(
+        False,
+        description="Count snapshot-test outputs (`__snapshots__/`, `*.snap`, `*.shot`, …) toward the size.",
+    )
     exclude: list[Glob] = Field(
         default_factory=list,
         max_length=1000,
@@ -89,7 +93,7 @@ def size_label(lines: int, buckets: dict[str, int]) -> str:
 
 def evaluate(context: Context, config: Config) -> RuleResult:
     """Size findings, the size label and, for an oversized PR, a split plan."""
-    measure = measure_size(context.files, config.exclude)
+    measure = measure_size(context.files, config.exclude, count_snapshots=config.count_snapshots)
     # Pure renames and mode-only changes are listed but do not count toward max_files.
     lines, files = measure.effective_lines, sum(1 for f in measure.counted if f.additions + f.deletions)
     findings: list[Finding] = [
@@ -157,8 +161,12 @@ def _section(
         listed = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
         title = f"Excluded from the size ({len(excluded):,} files)"
         blocks.append(Table(("file", "reason", "added", "deleted"), listed, title=title))
+    headline = f"{measure.effective_lines:,} effective lines ({label})"
+    if measure.excluded_lines > measure.effective_lines:
+        # Most of the diff is not counted: a reviewer must see that at a glance, not in a table.
+        headline += f", {measure.excluded_lines:,} more excluded"
     return Section(
-        headline=f"{measure.effective_lines:,} effective lines ({label})",
+        headline=headline,
         blocks=tuple(blocks),
         data=_contract(measure, label, plan, pull, config),
         metrics={

@@ -25,6 +25,11 @@ class SizeMeasure:
         return tuple(f for f in self.files if f.excluded)
 
     @property
+    def excluded_lines(self) -> int:
+        """Added plus deleted lines of excluded files."""
+        return sum(f.additions + f.deletions for f in self.excluded)
+
+    @property
     def added(self) -> int:
         """Added lines of counted files."""
         return sum(f.additions for f in self.counted)
@@ -40,8 +45,13 @@ class SizeMeasure:
         return self.added + self.deleted
 
 
-def measure_size(files: Sequence[FileFacts], exclude: Iterable[str] = ()) -> SizeMeasure:
-    """The size of `files`; those matching an `exclude` glob (gitwildmatch) count 0 too."""
+def measure_size(
+    files: Sequence[FileFacts], exclude: Iterable[str] = (), *, count_snapshots: bool = False
+) -> SizeMeasure:
+    """The size of `files`; those matching an `exclude` glob (gitwildmatch) count 0 too. With
+    `count_snapshots`, snapshot-test outputs count, as tests."""
+    if count_snapshots:
+        files = [replace(f, kind=Kind.TEST) if f.kind is Kind.SNAPSHOT else f for f in files]
     globs = list(exclude)
     if not globs:
         return SizeMeasure(tuple(files))
