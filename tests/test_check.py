@@ -27,8 +27,14 @@ def repo(tmp_path: Path) -> GitRepo:
 
 def test_lockfile_only_change_passes(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     """A 5,000-line lockfile-only change counts 0 and passes, with the lockfile listed."""
+    repo.write("package.json", '{"name": "app"}\n')
+    repo.commit("package")
     repo.topic()
-    repo.write("package-lock.json", '{\n  "lockfileVersion": 3,\n' + lines(4998))
+    packages = "".join(f'    "node_modules/p{i}": {{"version": "1.0.{i}"}},\n' for i in range(4994))
+    repo.write(
+        "package-lock.json",
+        '{\n  "lockfileVersion": 3,\n  "packages": {\n' + packages + '    "": {}\n  }\n}\n',
+    )
     repo.commit("bump deps")
     code, out = check(repo, capsys)
     assert code == 0

@@ -10,18 +10,14 @@ note saying why, so that a pull request cannot lower its own size.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
 from bot.core.gitattributes import GitAttributes
-from bot.core.markers import (
-    has_generated_header,
-    has_generated_name,
-    is_lockfile_name,
-    is_snapshot_path,
-    lockfile_proven,
-)
+from bot.core.lockfiles import is_lockfile_name, lockfile_of, lockfile_proven
+from bot.core.markers import has_generated_header, has_generated_name, is_snapshot_path
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 
 VENDOR_DIRS = frozenset({"vendor", "node_modules", "third_party", "third-party"})
@@ -31,6 +27,9 @@ DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".mdx"})
 _TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.\w+$|\.(test|spec)\.\w+$|Tests?\.\w+$|^conftest\.py$)")
 # The most of a file's start any kind is decided on; gatherers keep no more when only kinds are needed.
 HEAD_START_BYTES = 4096
+# A file named like a lockfile is read whole up to this size, to prove it is one (the largest real
+# package-lock.json files are a few tens of MB).
+LOCKFILE_BYTES = 64 * 1024 * 1024
 UNTRUSTED = "add a `.gitattributes` line on the base branch to exclude it"
 
 
@@ -72,15 +71,21 @@ class FileFacts:
 def classify(snapshot: PullRequestSnapshot) -> tuple[FileFacts, ...]:
     """The kind of every changed file; `.gitattributes` come from the base (a PR cannot exclude itself)."""
     attributes = GitAttributes(snapshot.repository.gitattributes)
-    return tuple(_facts(f, attributes) for f in snapshot.files)
+    manifests = snapshot.repository.manifests
+    return tuple(_facts(f, attributes, manifests) for f in snapshot.files)
 
 
-def _facts(file: ChangedFile, attributes: GitAttributes) -> FileFacts:
-    kind, note = _kind(file, attributes)
+def kept_bytes(path: str) -> int:
+    """How much of the file at `path` its kind is decided on: all of a lockfile, the start of the rest."""
+    return LOCKFILE_BYTES if lockfile_of(path.rpartition("/")[2]) else HEAD_START_BYTES
+
+
+def _facts(file: ChangedFile, attributes: GitAttributes, manifests: Mapping[str, str]) -> FileFacts:
+    kind, note = _kind(file, attributes, manifests)
     return FileFacts(file.path, kind, file.additions, file.deletions, note)
 
 
-def _kind(file: ChangedFile, attributes: GitAttributes) -> tuple[Kind, str]:
+def _kind(file: ChangedFile, attributes: GitAttributes, manifests: Mapping[str, str]) -> tuple[Kind, str]:
     """The kind and, for a claim not believed, why."""
     path, name = file.path, PurePosixPath(file.path).name
     # What the base decides.
@@ -93,10 +98,14 @@ def _kind(file: ChangedFile, attributes: GitAttributes) -> tuple[Kind, str]:
     # What the content proves (a removed file is judged as it was at the base).
     start = (file.base_start if file.status is FileStatus.REMOVED else file.head) or b""
     was = file.base_start if file.status is not FileStatus.ADDED else None
-    if lockfile_proven(name, start):
+    whole = file.status is not FileStatus.REMOVED and file.head is not None and len(start) == file.head_size
+    if lockfile_proven(path, start, whole, manifests):
         return Kind.LOCKFILE, ""
     if is_lockfile_name(name):
-        return counted_kind(path), f"named like a lockfile but not in its format: counted — {UNTRUSTED}"
+        return counted_kind(path), (
+            f"named like a lockfile but not in its format or without its manifest beside it: counted — "
+            f"{UNTRUSTED}"
+        )
     if is_snapshot_path(path):
         return Kind.SNAPSHOT, ""
     # What the file claims, believed where the base agrees.

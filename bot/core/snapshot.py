@@ -42,8 +42,9 @@ class ChangedFile:
     `additions`/`deletions` are authoritative even when `hunks` is empty: GitHub omits the patch of binary
     and very large files but still counts their lines. `head` holds the file's bytes at the head as far as
     the active rules need them (its start, or all of it); None when no rule reads it or the file is gone.
-    `base_start` is the start of the file at the base (of `previous_path` for a rename), when file kinds
-    are needed: what a file declares itself in the head counts only where the base agrees.
+    `head_size` is the size of the file at the head in bytes (`head` holds all of it when their sizes
+    agree). `base_start` is the start of the file at the base (of `previous_path` for a rename), when file
+    kinds are needed: what a file declares itself in the head counts only where the base agrees.
     """
 
     path: str
@@ -55,6 +56,7 @@ class ChangedFile:
     hunks: tuple[Hunk, ...] = ()
     patch_available: bool = True
     head: bytes | None = None
+    head_size: int | None = None
     base_start: bytes | None = None
 
     @property

@@ -16,7 +16,7 @@ from githubkit.exception import GraphQLFailed
 from githubkit_schemas.latest.models import DiffEntry
 
 from bot.core.diff import parse_file_patch
-from bot.core.files import HEAD_START_BYTES
+from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import (
     CODEOWNERS_PATHS,
     GITATTRIBUTES,
@@ -146,14 +146,18 @@ async def gather(
         *in_folders_above((f.filename for f in listed), [GITATTRIBUTES]),
     ]
     expressions = [*heads.values(), *bases.values()] if wants_bytes else []
-    folders = folders_above(f.filename for f in listed)[:MANIFEST_FOLDERS] if Need.MANIFESTS in needs else []
+    folders = (
+        folders_above(f.filename for f in listed)[:MANIFEST_FOLDERS]
+        if needs & {Need.MANIFESTS, Need.FILE_KINDS}
+        else []
+    )
     listings = [f"{info.head_sha}:{folder}" for folder in folders]
     blobs, trees = await read_objects(
         gateway, expressions + [f"{tip}:{p}" for p in base_paths] + listings, org_rules=True
     )
-    keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
+    whole = Need.HEAD_TEXT in needs
     files = [
-        _changed_file(f, blobs.get(heads.get(f.filename, "")), blobs.get(bases.get(f.filename, "")), keep)
+        _changed_file(f, blobs.get(heads.get(f.filename, "")), blobs.get(bases.get(f.filename, "")), whole)
         for f in listed
     ]
     files = [await _recount(gateway, info.head_sha, f) for f in files]
@@ -285,7 +289,7 @@ async def _more_commits(gateway: PullRequestGateway, facts: PullFacts) -> tuple[
 
 
 def _changed_file(
-    listed: DiffEntry, head: answers.Blob | None, base: answers.Blob | None, keep: int | None
+    listed: DiffEntry, head: answers.Blob | None, base: answers.Blob | None, whole: bool
 ) -> ChangedFile:
     patch = listed.patch if isinstance(listed.patch, str) else None
     additions = listed.additions
@@ -304,7 +308,8 @@ def _changed_file(
         binary=bool(head and head.is_binary),
         hunks=parse_file_patch(patch) if patch is not None else (),
         patch_available=patch is not None,
-        head=text if text is None or keep is None else text[:keep],
+        head=text if text is None or whole else text[: kept_bytes(listed.filename)],
+        head_size=head.byte_size if head else None,
         base_start=base.text.encode()[:HEAD_START_BYTES] if base and base.text is not None else None,
     )
 

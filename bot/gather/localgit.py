@@ -15,9 +15,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
-from bot.core.files import HEAD_START_BYTES
+from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
@@ -55,6 +55,13 @@ DEFAULT_BASES = ("origin/main", "origin/master", "main", "master")
 MAX_MANIFEST_BYTES = 1_000_000
 
 
+class Blob(NamedTuple):
+    """A blob's bytes as far as they were read, and its whole size."""
+
+    data: bytes
+    size: int
+
+
 class GitError(UserError):
     """A git command failed for a reason the user can fix; the message is one line."""
 
@@ -88,10 +95,17 @@ def gather(
         files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head_sha), strict=True)]
     files = git.recount_binary_sources(files, changes)
     if needs & {Need.FILE_KINDS, Need.HEAD_TEXT}:
-        keep = None if Need.HEAD_TEXT in needs else HEAD_START_BYTES
-        blobs = git.objects([c.new_blob for c in changes] + [c.old_blob for c in changes], keep=keep)
+        whole = Need.HEAD_TEXT in needs
+        wanted = {c.new_blob: None if whole else kept_bytes(c.path) for c in changes}
+        starts = {c.old_blob: HEAD_START_BYTES for c in changes if c.old_blob not in wanted}
+        blobs = git.blobs(wanted | starts)
         files = [
-            replace(f, head=blobs.get(c.new_blob), base_start=_start(blobs.get(c.old_blob)))
+            replace(
+                f,
+                head=new.data if (new := blobs.get(c.new_blob)) else None,
+                head_size=new.size if new else None,
+                base_start=old.data[:HEAD_START_BYTES] if (old := blobs.get(c.old_blob)) else None,
+            )
             for f, c in zip(files, changes, strict=True)
         ]
     commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
@@ -105,7 +119,7 @@ def gather(
         ).items()
     }
     manifests = {}
-    if Need.MANIFESTS in needs:
+    if needs & {Need.MANIFESTS, Need.FILE_KINDS}:  # a lockfile is proven beside its manifest
         names = [f"{head_sha}:{p}" for p in in_folders_above((f.path for f in files), MANIFESTS)]
         manifests = {
             name.partition(":")[2]: blob.decode("utf-8", errors="replace")
@@ -228,28 +242,33 @@ class Git:
 
     def objects(self, names: Sequence[str], *, keep: int | None = None) -> dict[str, bytes]:
         """`{name: bytes}` of the blobs named (ids or `REV:PATH`) that exist, keeping at most `keep` bytes
-        of each; one streaming `cat-file --batch` for all of them, so memory holds only what is kept."""
-        wanted = list(dict.fromkeys(n for n in names if n and n != NULL_BLOB))
+        of each."""
+        return {name: blob.data for name, blob in self.blobs(dict.fromkeys(names, keep)).items()}
+
+    def blobs(self, wanted: Mapping[str, int | None]) -> dict[str, Blob]:
+        """The blobs named (ids or `REV:PATH`) that exist, each with at most as many bytes as `wanted` says
+        (None: all) and its size; one streaming `cat-file --batch`, so memory holds only what is kept."""
+        names = [n for n in wanted if n and n != NULL_BLOB]
         process = subprocess.Popen(
             self.command("cat-file", "--batch"), stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert process.stdin is not None  # spawned with pipes; narrows the types
         assert process.stdout is not None
-        request = b"".join(f"{name}\n".encode() for name in wanted)
+        request = b"".join(f"{name}\n".encode() for name in names)
         # Written from a thread: a long request would fill the pipe while git waits for us to read.
         writer = threading.Thread(target=_write_and_close, args=(process.stdin, request))
         writer.start()
-        blobs: dict[str, bytes] = {}
-        for name in wanted:
+        blobs: dict[str, Blob] = {}
+        for name in names:
             header = process.stdout.readline().rstrip(b"\n")
             if header.endswith((b" missing", b" ambiguous")):
                 continue
             _, kind, size_text = header.rsplit(b" ", 2)
-            size = int(size_text)
+            size, keep = int(size_text), wanted[name]
             body = process.stdout.read(size if keep is None else min(size, keep))
             process.stdout.read(size - len(body) + 1)  # the rest, and the newline after the body
             if kind == b"blob":
-                blobs[name] = body
+                blobs[name] = Blob(body, size)
         writer.join()
         process.wait()
         return blobs
@@ -301,10 +320,6 @@ def _changed_file(change: RawChange) -> ChangedFile:
         previous_path=change.previous_path,
         binary=change.additions is None,
     )
-
-
-def _start(blob: bytes | None) -> bytes | None:
-    return blob[:HEAD_START_BYTES] if blob is not None else None
 
 
 def _line_count(blob: bytes) -> int:

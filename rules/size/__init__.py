@@ -19,14 +19,17 @@ from rules.size.split import SplitPlan, plan_split, rename_sources
 ID = "size"
 LABEL_PREFIX = "size/"
 HELP = """\
-Effective size is added + deleted lines of the files that count. Lockfiles, binary files, paths marked
-`linguist-generated` or `linguist-vendored` in any `.gitattributes` of the base tree, files under
-`vendor/` or `node_modules/`, files whose first lines carry an `@generated` or
-`Code generated … DO NOT EDIT` comment, and paths matching `exclude` are listed but count 0; a pure
-rename counts 0. Above `max_lines` (or `max_files` counted files) the gate fails and the output proposes
-a split: the changed files grouped by area into candidate pull requests under the limit, tests kept with
-the code they test. Above `warn_lines` it warns. Larger PRs are reworked more: Graphite's data puts the
-ideal near 50 lines and ~5x more rework above 500."""
+Effective size is added + deleted lines, as `git diff --numstat -M` counts them, of the files that count.
+Listed but counted 0: paths marked `linguist-generated`, `linguist-vendored` or binary in any
+`.gitattributes` of the base; lockfiles proven by their content (their tool's format, beside their
+manifest); snapshot-test outputs (`__snapshots__/`, `*.snap`, `*.shot`; `count_snapshots: true` counts
+them); files that say they are generated (`@generated`, `DO NOT EDIT`, a generator's file name) or sit
+under `vendor/`, where the base agrees; paths matching `exclude`; pure renames. What a branch declares
+itself in the head is counted, with a note on how to exclude it from the base. Above `max_lines` (or
+`max_files` changed files) the gate fails and proposes a split: a package at a time, tests beside the code
+they test, in dependency order, with the git commands that make each part a branch. Above `warn_lines`
+(half of `max_lines` unless set) it warns. Larger PRs are reworked more: Graphite's data puts the ideal
+near 50 lines and ~5x more rework above 500."""
 
 
 class Config(BaseModel):
