@@ -189,6 +189,12 @@ def _snapshot(rules: tuple[ConfigSource, ...]) -> PullRequestSnapshot:
 @example("-_")
 @example("? : : ")
 @example("%YAML 1.20\n---\nsize: {}\n")
+@example("size: !!omap\n  - max_lines: 300\n  - max_lines: 400\n")
+@example("size:\n  exclude: ['[z-a]', '**/**/**/**/**/**/a']\n")
+@example("size:\n  labels: {XL: " + "9" * 5000 + "}\n")
+@example("base: &b {max_lines: 300, exclude: ['!']}\nsize:\n  <<: [*b, {warn_lines: 1}]\n")
+@example("size:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 400)))
+@example("size: {max_lines: true, warn_lines: 1e400, max_files: -0}\n")
 def test_any_text_gives_located_problems_or_none(text: str) -> None:
     """`validate_text` returns FILE:LINE:COL problems on one line each, for any text; `load_config` never
     raises; and when the file validates, the size rule runs with it without crashing."""
@@ -216,6 +222,10 @@ def test_any_two_layers_load(org: str, repo: str) -> None:
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(b"size:\n  exclude: ['[z-a]']\n")
+@example(b"size:\n  exclude: ['!']\n")
+@example(b"size:\n  <<: {max_lines: 300}\n")
+@example(b"\xff\xfe\x00s\x00i\x00z\x00e\x00")
 @given(st.one_of(texts.map(lambda t: t.encode("utf-8", errors="surrogatepass")), st.binary(max_size=200)))
 def test_cli_validate_exits_0_or_2_with_located_lines(tmp_path: Path, data: bytes) -> None:
     """`scopegate rules validate FILE` on any bytes exits 0 with no output or 2 with one
