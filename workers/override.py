@@ -6,14 +6,16 @@ from typing import Any
 
 from arq.connections import ArqRedis
 from githubkit.exception import RequestFailed
+from sqlalchemy.orm import Session
 
 from bot.core.config import load_config
 from bot.core.overrides import allows
-from bot.gather.github import base_rules, fetch_pull
+from bot.core.snapshot import OverrideClaim
+from bot.gather.github import PullFacts, base_rules, fetch_pull
 from bot.github.gateway import PullRequestGateway
 from bot.intake.jobs import EvaluatePullRequest, enqueue
-from bot.ledger.overrides import OverrideRecord, record_override
-from workers.context import context
+from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
+from workers.context import WorkerContext, context
 from workers.ledger import in_transaction
 
 COMMAND = "/scopegate override"
@@ -89,3 +91,34 @@ async def answer_refusal(redis: ArqRedis, gateway: PullRequestGateway, answer: s
     reply = await gateway.create_comment(answer)
     await redis.set(key, reply, ex=REPLY_MEMORY_SECONDS)
     return reply
+
+
+async def label_claim(
+    worker: WorkerContext, gateway: PullRequestGateway, facts: PullFacts, label: str
+) -> OverrideClaim | None:
+    """The override label's claim while the label is on: its latest adder, their permission, and the head
+    it was given at, so that it holds for that head only (bot.core.overrides).
+
+    That head is the one the App first judged the label at (its audit row in the ledger), else the
+    current head: GitHub's label events carry a time but no commit, and a commit's dates are its author's
+    to choose."""
+    added = [e for e in facts.label_events if e.label == label and e.login]
+    if label not in facts.info.labels or not added:
+        return None
+    login, at = added[-1].login or "", added[-1].at
+    permission = await gateway.permission(login)
+    number = gateway.number
+    pinned = await in_transaction(
+        worker.sessions, lambda session: label_head(session, facts.repository_id, number, login, at)
+    )
+    return OverrideClaim(login, at, f"label {label}", permission, head_sha=pinned or facts.info.head_sha)
+
+
+def label_head(session: Session, repository_id: int, number: int, login: str, at: str) -> str | None:
+    """The head of the first audit row of the label `login` added at `at`, if the App judged it before.
+    Its rows' keys end in `:{login}:{at}` (workers.ledger.label_override_record)."""
+    rows = pull_request_overrides(session, repository_id, number)
+    suffix = f":{login}:{at}"
+    return next(
+        (r.head_sha for r in rows if r.source == "label" and r.idempotency_key.endswith(suffix)), None
+    )

@@ -126,7 +126,8 @@ def comment_text(verdict: Verdict) -> str:
 
 async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdict: Verdict) -> None:
     """For each rule that owns a label prefix: add the labels it wants, remove its stale ones; labels under
-    no rule's prefix are never touched. Nothing is sent when the labels are already right."""
+    no rule's prefix are never touched, but for a stale override label. Nothing is sent when the labels are
+    already right."""
     for outcome in verdict.outcomes:
         prefix, wanted = outcome.rule.label_prefix, outcome.result.labels
         if prefix is None:
@@ -136,6 +137,10 @@ async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdi
         missing = [label for label in wanted if label not in current]
         if missing:
             await gateway.add_labels(missing)
+    # A label override given at an earlier head no longer applies: taken off, the reason is in the check.
+    outdated = verdict.override is not None and verdict.override.stale
+    if outdated and verdict.config.override.label in current:
+        await gateway.remove_label(verdict.config.override.label)
 
 
 def _annotation(finding: Finding) -> dict[str, Any]:
