@@ -201,10 +201,17 @@ def compare(facts: PRFacts, tally: Tally) -> None:
             tally.disagreements.append(f"{label} {entry.path}: numstat {git_counts}, not in the JSON")
     text_total = sum((e.added or 0) + (e.deleted or 0) for e in facts.entries)
     excluded_total = sum(sum(_counts(e) or (0, 0)) for e in facts.excluded.values())
-    effective = int(facts.size.get("effective_lines", 0))
+    # A binary file (numstat `-`) the gate counts by its blob's lines (issue 7, item 2) is not in
+    # numstat's sum; those lines are compared with the blob in `binaries` instead.
+    binary = {e.path for e in facts.entries if e.added is None}
+    excluded = set(facts.excluded)
+    binary_counted = sum(
+        _counted(e, excluded) or 0 for e in (facts.listed[1] if facts.listed else ()) if e["path"] in binary
+    )
+    effective = int(facts.size.get("effective_lines", 0)) - binary_counted
     if effective + excluded_total != text_total:
         tally.total_mismatches.append(
-            f"{label}: effective {effective} + excluded {excluded_total} ≠ numstat {text_total}"
+            f"{label}: effective {effective} (text files) + excluded {excluded_total} ≠ numstat {text_total}"
         )
 
 
@@ -218,9 +225,13 @@ def audit_pr(facts: PRFacts, tally: Tally, heads: BlobHeads) -> tuple[int, int, 
             return None
         return heads.read(blob.new_blob if blob.new_blob != NULL_SHA else blob.old_blob)
 
+    notes: dict[str, str] = {}
     if facts.listed:
         excluded = set(facts.excluded)
         counted = {e["path"]: n for e in facts.listed[1] if (n := _counted(e, excluded)) is not None}
+        # A counted file's `reason` is the gate's note on a kind it did not believe ("declares itself
+        # generated: counted — …"); empty when the gate took it for plain source.
+        notes = {e["path"]: str(e.get("reason") or "") for e in facts.listed[1] if e["path"] in counted}
     else:
         counted = {
             e.path: (e.added or 0) + (e.deleted or 0) for e in facts.entries if e.path not in facts.excluded
@@ -236,8 +247,16 @@ def audit_pr(facts: PRFacts, tally: Tally, heads: BlobHeads) -> tuple[int, int, 
         tally.audited_files[found.category] += 1
         tally.audited_prs.add(facts.label)
         lines, files = lines + count, files + 1
+        note = notes.get(path, "")
+        if note:
+            tally.audited_noted_lines[found.category] += count
+        else:
+            tally.audited_silent.append(f"{facts.label} {path} ({count} lines; audit: {found.why})")
         if len(tally.examples[found.category]) < EXAMPLES:
-            tally.examples[found.category].append(f"{path} ({count} lines; {found.why}; {facts.label})")
+            said = f"gate: {note}" if note else "gate: counted, no reason given"
+            tally.examples[found.category].append(
+                f"{path} ({count} lines; audit: {found.why}; {said}; {facts.label})"
+            )
     for entry in facts.excluded.values():
         count = sum(_counts(entry) or (0, 0))
         tally.excluded_lines += count
@@ -252,15 +271,22 @@ def audit_pr(facts: PRFacts, tally: Tally, heads: BlobHeads) -> tuple[int, int, 
 def binaries(facts: PRFacts, tally: Tally, heads: BlobHeads) -> None:
     """Files git calls binary (numstat `-`): those the gate counts (with 0 lines), and the lines of those
     with a source-code name, which one NUL byte hides from any diff-based count."""
+    listed = {e["path"]: e for e in facts.listed[1]} if facts.listed else {}
     for entry in facts.entries:
-        if entry.added is not None:
-            continue
-        reason = _reason(facts.excluded[entry.path]) if entry.path in facts.excluded else "counted"
-        if entry.path not in facts.excluded:
-            tally.binary_counted.append(f"{facts.label} {entry.path}")
-        blob = facts.blobs.get(entry.path)
-        if blob and blob.new_blob != NULL_SHA and entry.path.endswith(SOURCE_SUFFIXES):
-            tally.binary_source.append((f"{facts.label} {entry.path}", heads.lines(blob.new_blob), reason))
+        if entry.added is None:
+            binary(facts, entry.path, listed.get(entry.path), tally, heads)
+
+
+def binary(facts: PRFacts, path: str, listed: dict[str, Any] | None, tally: Tally, heads: BlobHeads) -> None:
+    """One file numstat calls binary: counted with 0 lines, or a source-code name whose blob has lines."""
+    excluded = path in facts.excluded
+    gate = 0 if excluded or listed is None else _counted(listed, set(facts.excluded)) or 0
+    if not excluded and not gate:
+        tally.binary_counted.append(f"{facts.label} {path}")
+    blob = facts.blobs.get(path)
+    if blob and blob.new_blob != NULL_SHA and path.endswith(SOURCE_SUFFIXES):
+        reason = _reason(facts.excluded[path]) if excluded else f"the gate counts {gate}"
+        tally.binary_source.append((f"{facts.label} {path}", heads.lines(blob.new_blob), reason))
 
 
 def self_declared(facts: PRFacts, tally: Tally, heads: BlobHeads, plain: list[str]) -> None:
@@ -323,13 +349,23 @@ def repo_name(repo: Path) -> str:
     return name.removesuffix(".git").replace("+", "/")
 
 
-def repositories(args: Any) -> Iterator[Path]:
-    """The --repo paths, then those listed in --list files."""
-    yield from (Path(r) for r in args.repo)
+def repositories(args: Any, scratch: Path) -> Iterator[Path]:
+    """The --repo paths, then those listed in --list files; a URL is cloned bare into `scratch` first."""
+    named = list(args.repo)
     for listing in args.list:
-        for line in Path(listing).read_text().splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                yield Path(line.strip())
+        lines = (line.strip() for line in Path(listing).read_text().splitlines())
+        named += [line for line in lines if line and not line.startswith("#")]
+    for name in named:
+        yield clone_bare(name, scratch) if "://" in name or name.startswith("git@") else Path(name)
+
+
+def clone_bare(url: str, scratch: Path) -> Path:
+    """A bare clone of `url` under `scratch`, named `owner+name/repo` so the report names it `owner/name`."""
+    parts = url.rstrip("/").removesuffix(".git").replace(":", "/").split("/")
+    target = scratch / "+".join(parts[-2:]) / "repo"
+    say(f"   cloning {url}")
+    subprocess.run(["git", "clone", "-q", "--bare", url, str(target)], check=True)
+    return target
 
 
 def main() -> None:
@@ -354,7 +390,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-corpus-") as tmp:
         scratch = Path(tmp) / "clones"
         scratch.mkdir()
-        paths = list(repositories(args))
+        paths = list(repositories(args, scratch))
         if args.quick:
             paths.append(build_quick_repository(Path(tmp) / "quick"))
         if not paths:
@@ -371,7 +407,7 @@ def main() -> None:
 def measure_repository(repo: Path, args: Any, scratch: Path) -> Tally:
     """Every merged PR of one repository, newest first."""
     tally = Tally()
-    prs = merged_prs(repo, args.max_prs)
+    prs, tally.branch_merges = merged_prs(repo, args.max_prs)
     check_repo = prepare(repo, prs[0] if prs else None, args, scratch, tally)
     heads = BlobHeads(repo, HEAD_BYTES)
     try:

@@ -64,21 +64,27 @@ def is_bare(repo: Path) -> bool:
     return git(repo, "rev-parse", "--is-bare-repository").strip() == b"true"
 
 
-def merged_prs(repo: Path, limit: int, branch: str = "HEAD") -> list[MergedPR]:
-    """The newest `limit` merged PRs on the first-parent line of `branch`: merge commits (first parent as
-    base, second as head) and squash merges whose subject ends in `(#1234)` (the commit's parent as base)."""
+def merged_prs(repo: Path, limit: int, branch: str = "HEAD") -> tuple[list[MergedPR], int]:
+    """The newest `limit` merged PRs on the first-parent line of `branch`: merge commits whose subject
+    names a PR (first parent as base, second as head) and squash merges whose subject ends in `(#1234)`
+    (the commit's parent as base); and how many merge commits were passed over because their subject
+    names no PR (`Merge branch 'v3.9.x'` brings a maintenance branch's many PRs in at once)."""
     prs: list[MergedPR] = []
+    branch_merges = 0
     log = git(repo, "log", "--first-parent", "--format=%H%x00%P%x00%s%x00", branch)
     for sha, parents, subject in _records(log.decode("utf-8", errors="replace")):
         parent = parents.split()
         if len(parent) >= 2:
             number = _MERGE.search(subject) or _SQUASH.search(subject)
+            if number is None:
+                branch_merges += 1
+                continue
             prs.append(MergedPR(sha, parent[0], parent[1], "merge", _number(number), subject))
         elif len(parent) == 1 and (squash := _SQUASH.search(subject)):
             prs.append(MergedPR(sha, parent[0], sha, "squash", _number(squash), subject))
         if len(prs) >= limit:
             break
-    return prs
+    return prs, branch_merges
 
 
 def _records(log: str) -> Iterator[tuple[str, str, str]]:

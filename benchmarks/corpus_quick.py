@@ -21,10 +21,10 @@ def _lines(prefix: str, count: int) -> str:
 
 
 def build_quick_repository(root: Path) -> Path:
-    """A bare repository whose `main` has three merge commits and one squash merge: a lockfile, a
-    snapshot, a generated header of 900 lines (over the 800-line limit alone), a pip-compile requirements
-    file, a rename with an edit and a source file made binary by one NUL byte. Returned bare, so the
-    bare-repository path is exercised too."""
+    """A bare repository whose `main` has three PR merge commits, a branch merge (passed over) and one
+    squash merge: a lockfile, a snapshot, a generated header of 900 lines (over the 800-line limit alone),
+    a pip-compile requirements file, a rename with an edit and a source file made binary by one NUL byte.
+    Returned bare, so the bare-repository path is exercised too."""
     work = root / "work"
     work.mkdir(parents=True)
 
@@ -73,6 +73,13 @@ def build_quick_repository(root: Path) -> Path:
         "Merge pull request #3 from ada/gen",
         {"include/schema.h": header + _lines("#define FIELD", 900)},
     )
+    # A maintenance branch merged in by name is many PRs at once, not one: the benchmark passes it over.
+    git("switch", "-q", "-c", "v1.x", "main~1")
+    write("CHANGES.md", "# 1.0.1\n\n- a backported fix\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Backport a fix")
+    git("switch", "-q", "main")
+    git("merge", "-q", "--no-ff", "-m", "Merge branch 'v1.x'", "v1.x")
     (work / "src/core").mkdir()
     git("mv", "src/app.py", "src/core/app.py")
     write("src/core/app.py", _lines("app", 40) + "extra = 1\n")

@@ -33,6 +33,8 @@ class Tally:
     audited_lines: Counter[str] = field(default_factory=Counter)
     audited_files: Counter[str] = field(default_factory=Counter)
     audited_prs: set[str] = field(default_factory=set)
+    audited_noted_lines: Counter[str] = field(default_factory=Counter)
+    audited_silent: list[str] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     excluded_lines: int = 0
     excluded_by_reason: Counter[str] = field(default_factory=Counter)
@@ -45,6 +47,7 @@ class Tally:
     numstat_seconds: list[float] = field(default_factory=list)
     bare: str = ""
     bare_refused: int = 0
+    branch_merges: int = 0
 
     def add(self, other: Tally) -> None:
         """Fold another repository's tally into this one."""
@@ -79,6 +82,7 @@ def emit(
 def report(repository: str, tally: Tally) -> None:
     """Every figure of one tally on stdout, its examples on stderr."""
     emit(repository, "PRs checked", tally.prs, "PRs")
+    emit(repository, "merge commits passed over (subject names no PR)", tally.branch_merges, "commits")
     emit(
         repository, "crashes (exit other than 0/1/2, traceback, timeout, no JSON)", len(tally.crashes), "PRs"
     )
@@ -105,6 +109,20 @@ def report(repository: str, tally: Tally) -> None:
     for category in CATEGORIES:
         emit(repository, f"counted lines the audit calls {category}", tally.audited_lines[category], "lines")
         emit(repository, f"counted files the audit calls {category}", tally.audited_files[category], "files")
+    noted = sum(tally.audited_noted_lines.values())
+    emit(
+        repository,
+        "audited counted lines the gate counts with a stated reason (a kind it does not believe)",
+        noted,
+        "lines",
+    )
+    emit(
+        repository,
+        "audited counted lines the gate calls plain source (no reason given)",
+        audited - noted,
+        "lines",
+    )
+    emit(repository, "audited counted files the gate calls plain source", len(tally.audited_silent), "files")
     emit(repository, "PRs with audited counted lines", len(tally.audited_prs), "PRs")
     emit(repository, "gate flips failure → success without audited files", len(tally.flips), "PRs")
     emit(repository, "excluded lines", tally.excluded_lines, "lines")
@@ -127,13 +145,23 @@ def report(repository: str, tally: Tally) -> None:
     emit(repository, "PRs where git skipped rename detection", tally.renames_skipped, "PRs")
     emit(repository, "bare repositories check failed on (a --shared clone used)", tally.bare_refused, "repos")
     if tally.check_seconds and tally.numstat_seconds:
+        baseline = "git diff --numstat -M -z on the same range"
+        for name, pick in (("median", statistics.median), ("slowest", max)):
+            emit(
+                repository,
+                f"scopegate check per PR ({name}, process)",
+                pick(tally.check_seconds) * 1000,
+                "ms",
+                baseline=baseline,
+                base=pick(tally.numstat_seconds) * 1000,
+            )
         emit(
             repository,
-            "scopegate check per PR (median, process)",
-            statistics.median(tally.check_seconds) * 1000,
-            "ms",
-            baseline="git diff --numstat -M -z on the same range",
-            base=statistics.median(tally.numstat_seconds) * 1000,
+            "scopegate check over the corpus (sum, processes)",
+            sum(tally.check_seconds),
+            "s",
+            baseline=baseline,
+            base=sum(tally.numstat_seconds),
         )
     notes(repository, tally)
 
@@ -154,6 +182,7 @@ def notes(repository: str, tally: Tally) -> None:
         ("per-file disagreement", tally.disagreements),
         ("total mismatch", tally.total_mismatches),
         ("flip", tally.flips),
+        ("audited, counted as plain source", tally.audited_silent),
         ("binary counted", tally.binary_counted),
         ("excluded, audit says plain", [f"{p} ({n} lines, reason {r})" for p, n, r in tally.excluded_plain]),
         (
