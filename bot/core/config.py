@@ -428,7 +428,9 @@ def _own_errors(model: type[CoreConfig], document: _Document) -> set[tuple[tuple
 def _problem(model: type[BaseModel], document: _Document, error: Any) -> ConfigProblem:
     loc = tuple(error["loc"])
     unknown = error["type"] == "extra_forbidden"
-    mapping_key = loc[-1:] == ("[key]",)  # pydantic's loc for a mapping's key that is not valid
+    # pydantic's loc for a mapping's key that is not valid; an unknown key's loc ends in the key itself,
+    # which may be spelt `[key]` too
+    mapping_key = not unknown and loc[-1:] == ("[key]",)
     loc = loc[:-1] if mapping_key else loc
     line, column = _position(document, loc, at_key=unknown or mapping_key)
     where = ".".join(_short(part) for part in loc)
