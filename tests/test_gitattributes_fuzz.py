@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from _pytest.capture import CaptureManager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -181,8 +183,8 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
     """Counts of what was compared, reported once the module's examples have run."""
     counts: Counter[str] = Counter()
     yield counts
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = cast("CaptureManager", request.config.pluginmanager.get_plugin("capturemanager"))
+    reporter = cast("pytest.TerminalReporter", request.config.pluginmanager.get_plugin("terminalreporter"))
     with capture.global_and_fixture_disabled():
         reporter.write_line(
             f"\ngitattributes fuzz: {counts['examples']:,} examples, {counts['pairs']:,} pattern/path pairs, "

@@ -10,6 +10,7 @@ import pytest
 from bot.core.files import classify
 from bot.gather.localgit import gather
 from rules import RULES
+from rules.base import Need
 from rules.size.measure import measure_size
 from tests.gitrepo import GitRepo, lines
 
@@ -41,6 +42,24 @@ def _delete_and_binary(repo: GitRepo) -> None:
     repo.write("notes.md", lines(12))
 
 
+def _type_change(repo: GitRepo) -> None:
+    repo.write("link.py", lines(3))
+    repo.write("keep.py", lines(5))
+    repo.commit("base")
+    repo.topic()
+    (repo.root / "link.py").unlink()
+    (repo.root / "link.py").symlink_to("keep.py")
+    repo.write("keep.py", lines(6))
+
+
+def _plan_b_folder(repo: GitRepo) -> None:
+    repo.write("plan b/x.py", lines(10))
+    repo.commit("base")
+    repo.topic()
+    repo.write("plan b/x.py", lines(12))
+    repo.write("a b/c d.py", lines(2))
+
+
 def _non_utf8(repo: GitRepo) -> None:
     repo.topic()
     repo.write("latin.txt", "".join(f"ligne {i} \xe9t\xe9\n" for i in range(30)).encode("latin-1"))
@@ -49,16 +68,17 @@ def _non_utf8(repo: GitRepo) -> None:
 
 @pytest.mark.parametrize(
     "scenario",
-    [_mixed_edits, _rename_with_edit, _delete_and_binary, _non_utf8],
-    ids=["edits-crlf-no-eol", "rename-with-edit", "delete-and-binary", "non-utf8"],
+    [_mixed_edits, _rename_with_edit, _delete_and_binary, _non_utf8, _type_change, _plan_b_folder],
+    ids=["edits-crlf-no-eol", "rename-with-edit", "delete-and-binary", "non-utf8", "type-change", "plan-b"],
 )
 def test_sizes_equal_numstat(tmp_path: Path, scenario: Callable[[GitRepo], None]) -> None:
-    """Added and deleted lines of every counted file match git's own count."""
+    """Added and deleted lines of every counted file match git's own count, with hunks read too (a type
+    change is two sections of git's patch and one file)."""
     repo = GitRepo(tmp_path / "repo")
     scenario(repo)
     repo.commit("change")
     numstat = _numstat(repo.git("diff", "--numstat", "-M", "-z", "main...HEAD"))
-    measure = measure_size(classify(gather(repo.root, "main", "HEAD", needs=RULES.needs)))
+    measure = measure_size(classify(gather(repo.root, "main", "HEAD", needs=RULES.needs | {Need.HUNKS})))
     ours = {f.path: (f.additions, f.deletions) for f in measure.counted}
     assert ours
     assert ours == {path: numstat[path] for path in ours}

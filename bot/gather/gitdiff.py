@@ -79,13 +79,20 @@ def parse_raw_numstat(output: bytes) -> list[RawChange]:
 
 
 def parse_hunk_sections(lines: Iterable[bytes]) -> Iterator[tuple[Hunk, ...]]:
-    """The hunks of each file of a `git diff -U0` patch, in the order git lists the files."""
+    """The hunks of each file of a `git diff -U0` patch, in the order git lists the files.
+
+    A type change (file ↔ symlink) is one raw entry but two patch sections, a deletion and a creation
+    under the same `diff --git` line; no two other sections share that line, so they are one file here.
+    """
     hunks: list[Hunk] | None = None
+    header = b""
     for line in lines:
         if line.startswith(b"diff --git "):
+            if line == header:
+                continue
             if hunks is not None:
                 yield tuple(hunks)
-            hunks = []
+            hunks, header = [], line
         elif hunks is not None and (match := _HUNK.match(line)):
             source_start, source_length, target_start, target_length = (
                 int(group) if group is not None else 1 for group in match.groups()
