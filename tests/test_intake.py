@@ -323,7 +323,7 @@ async def fails() -> bool:
         pytest.param(None, 200, "not configured", id="no-database"),
         pytest.param(answers_yes, 200, "ok", id="database-up"),
         pytest.param(answers_no, 503, "error: no answer", id="database-not-ready"),
-        pytest.param(fails, 503, "error: ConnectionRefusedError('database unreachable')", id="database-down"),
+        pytest.param(fails, 503, "error: ConnectionRefusedError", id="database-down"),
     ],
 )
 async def test_readyz_checks_redis_and_the_database(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,18 +115,29 @@ def ping_delivery() -> tuple[bytes, dict[str, str]]:
     return body, headers | {"X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)}
 
 
+def setup_page(running: Running) -> str:
+    """The setup page a fresh `serve` offers the holder of the link it printed to its log, once the holder
+    confirmed the address GitHub reaches it at."""
+    found = re.search(r"to set it up, open (\S+)", running.output())
+    assert found is not None, running.output()
+    link = found[1]
+    assert link.startswith(f"{running.url}/?token=")
+    assert httpx.get(f"{running.url}/", timeout=5).status_code == 403
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    return httpx.get(f"{running.url}/", params={"token": token, "url": running.url}, timeout=5).text
+
+
 def test_serve_starts_on_a_fresh_machine(tmp_path: Path) -> None:
-    """No settings at all: embedded Redis and SQLite under the data folder, ready, the setup form at /,
-    and webhooks refused with 503 until the App is set up."""
+    """No settings at all: embedded Redis and SQLite under the data folder, ready, the setup form behind the
+    link printed to the log, and webhooks refused with 503 until the App is set up."""
     with serve(tmp_path) as running:
         ready = httpx.get(f"{running.url}/readyz", timeout=5)
-        home = httpx.get(f"{running.url}/", timeout=5)
+        home = setup_page(running)
         body, headers = ping_delivery()
         webhook = httpx.post(f"{running.url}/webhooks", content=body, headers=headers, timeout=5)
 
     assert (ready.status_code, ready.json()) == (200, {"ready": True, "redis": "ok", "database": "ok"})
-    assert home.status_code == 200
-    action, manifest = form(home.text)
+    action, manifest = form(home)
     assert action.startswith("https://github.com/settings/apps/new?state=")
     assert manifest["hook_attributes"]["url"] == f"{running.url}/webhooks"
     assert (webhook.status_code, webhook.json()) == (503, {"reason": "the App is not set up yet: open /"})
@@ -147,7 +159,7 @@ def test_app_set_up_through_serve_receives_webhooks(tmp_path: Path) -> None:
     """Through the setup page of a running `serve`, the App's credentials land in its SQLite ledger and
     the next delivery signed with the App's secret is accepted."""
     with conversion_server() as github, serve(tmp_path, SCOPEGATE_GITHUB_API_URL=github.url) as running:
-        action, _ = form(httpx.get(f"{running.url}/", timeout=5).text)
+        action, _ = form(setup_page(running))
         state = parse_qs(urlsplit(action).query)["state"][0]
         done = httpx.get(
             f"{running.url}/setup/callback", params={"code": GOOD_CODE, "state": state}, timeout=10

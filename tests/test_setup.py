@@ -21,10 +21,13 @@ from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import upgrade
 from bot.settings import load_settings
 from bot.web.app import create_app
-from bot.web.setup import STATE_KEY, STATE_TTL_SECONDS
+from bot.web.setup import STATE_KEY, STATE_TTL_SECONDS, SetupToken
 from tests.manifest_server import GOOD_CODE, PEM, WEBHOOK_SECRET, ConversionServer, conversion_server, form
 
 APP_URL = "http://scopegate.test"
+# The setup link's token, as the log prints it, and the address its holder confirms.
+TOKEN = "t0ken-printed-to-the-log"
+HOLDER = {"token": TOKEN, "url": APP_URL}
 
 
 @dataclass
@@ -64,7 +67,8 @@ async def app_client(
     """A client of the web app (no App credentials in its settings) and the Redis it uses."""
     loaded = load_settings(_env_file=None, redis_url=redis_url, github_api_url=github.url, **settings)
     redis = ArqRedis(ConnectionPool.from_url(redis_url))
-    app = create_app(loaded, redis=redis, identity=IdentitySource(loaded, sessions))
+    identity = IdentitySource(loaded, sessions)
+    app = create_app(loaded, redis=redis, identity=identity, setup_token=SetupToken(TOKEN))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=APP_URL), redis
 
 
@@ -79,17 +83,18 @@ async def setup(
     await redis.aclose(close_connection_pool=True)
 
 
-async def start(setup: Setup, query: str = "") -> str:
-    """Open the setup page; the state its form carries."""
-    response = await setup.http.get(f"/{query}")
+async def start(setup: Setup, **query: str) -> str:
+    """Open the setup page as the token's holder; the state its form carries."""
+    response = await setup.http.get("/", params=HOLDER | query)
     assert response.status_code == 200
     action, _ = form(response.text)
     return parse_qs(urlsplit(action).query)["state"][0]
 
 
 async def test_setup_page_posts_the_manifest_to_github(setup: Setup) -> None:
-    """Before the App exists, / is a form posting app-manifest.yml, aimed at this address, to GitHub."""
-    response = await setup.http.get("/")
+    """Before the App exists, / is a form posting app-manifest.yml, aimed at the address the setup token's
+    holder confirmed, to GitHub."""
+    response = await setup.http.get("/", params=HOLDER)
     assert response.status_code == 200
     action, manifest = form(response.text)
     parts = urlsplit(action)
@@ -109,7 +114,7 @@ async def test_public_url_names_the_address_github_calls(
     """SCOPEGATE_PUBLIC_URL wins over the address the page was opened at (a proxy, a tunnel)."""
     http, redis = await app_client(clean_redis_url, sessions, github, public_url="https://gate.example.org/")
     async with http:
-        _, manifest = form((await http.get("/")).text)
+        _, manifest = form((await http.get("/", params={"token": TOKEN})).text)
     await redis.aclose(close_connection_pool=True)
     assert manifest["hook_attributes"]["url"] == "https://gate.example.org/webhooks"
     assert manifest["redirect_url"] == "https://gate.example.org/setup/callback"
@@ -128,7 +133,7 @@ async def test_organization_owns_the_app_when_named(
 ) -> None:
     """`?organization=ORG` posts to the organisation's App settings; anything but a login is refused and
     shown back escaped."""
-    response = await setup.http.get("/", params={"organization": organization})
+    response = await setup.http.get("/", params=HOLDER | {"organization": organization})
     action, _ = form(response.text)
     assert urlsplit(action).path == path
     assert "<script>" not in response.text

@@ -17,7 +17,7 @@ from bot.identity import IdentitySource
 from bot.intake.webhooks import webhook_router
 from bot.settings import Settings
 from bot.web.metrics import CONTENT_TYPE, Metrics, create_metrics, render
-from bot.web.setup import setup_router
+from bot.web.setup import SetupToken, announce_setup, setup_router
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,22 @@ def create_app(
     database_ping: DatabasePing | None = None,
     metrics: Metrics | None = None,
     identity: IdentitySource | None = None,
+    setup_token: SetupToken | None = None,
 ) -> FastAPI:
-    """The FastAPI app; `redis` (used on the serving loop), `database_ping`, `metrics` and `identity` may
-    be injected. Without `identity`, the App's credentials come from the environment only."""
+    """The FastAPI app; `redis` (used on the serving loop), `database_ping`, `metrics`, `identity` and
+    `setup_token` may be injected. Without `identity`, the App's credentials come from the environment
+    only; without `setup_token`, a fresh one is printed to the log while the App is not set up."""
     queue = redis if redis is not None else connect_queue(settings.redis_url)
     metrics = metrics if metrics is not None else create_metrics()
     identity = identity if identity is not None else IdentitySource(settings, None)
 
+    setup_token = setup_token if setup_token is not None else SetupToken()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Close the queue's connections on shutdown when this app opened them."""
+        """Print the setup link when the App is not set up; close the queue's connections on shutdown
+        when this app opened them."""
+        await announce_setup(settings, identity, queue, setup_token)
         yield
         if redis is None:
             await queue.aclose(close_connection_pool=True)
@@ -55,7 +61,7 @@ def create_app(
         return {"redis": await _check_redis(queue), "database": await _check_database(database_ping)}
 
     app.include_router(webhook_router(settings, identity, queue, metrics))
-    app.include_router(setup_router(settings, identity, queue, readiness))
+    app.include_router(setup_router(settings, identity, queue, readiness, setup_token))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -98,7 +104,7 @@ async def _check_redis(queue: ArqRedis) -> str:
     try:
         await queue.ping()
     except RedisError as error:
-        return f"error: {error}"
+        return _failure("Redis", error)
     return "ok"
 
 
@@ -109,5 +115,12 @@ async def _check_database(database_ping: DatabasePing | None) -> str:
     try:
         answered = await database_ping()
     except Exception as error:  # a probe reports every failure; it must not turn one into a 500
-        return f"error: {error!r}"
+        return _failure("the database", error)
     return "ok" if answered else "error: no answer"
+
+
+def _failure(part: str, error: Exception) -> str:
+    """`error: <kind>` for a probe's answer, which anyone may read: driver messages name hosts, ports
+    and users, so they go to the log only."""
+    log.warning("readiness: %s: %s", part, error)
+    return f"error: {type(error).__name__}"

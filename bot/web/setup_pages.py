@@ -17,8 +17,17 @@ _STYLE = (
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
 
 
-def setup_form(action: str, manifest: Mapping[str, Any], organization: str | None, problem: str = "") -> str:
-    """The form that sends the manifest to GitHub, and one to pick an organisation as the App's owner."""
+def setup_form(
+    action: str,
+    manifest: Mapping[str, Any],
+    organization: str | None,
+    problem: str = "",
+    *,
+    token: str = "",
+    url: str = "",
+) -> str:
+    """The form that sends the manifest to GitHub, and one to pick an organisation as the App's owner
+    (carrying the setup token and the confirmed address, `url`, when there is one)."""
     hook_url = str(manifest["hook_attributes"]["url"])
     owner = f"the organisation {organization}" if organization else "your personal account"
     parts = [
@@ -29,7 +38,10 @@ def setup_form(action: str, manifest: Mapping[str, Any], organization: str | Non
         f'<form action="{escape(action)}" method="post">',
         f'<input type="hidden" name="manifest" value="{escape(json.dumps(manifest))}">',
         f"<button type=submit>Create the GitHub App for {escape(owner)}</button></form>",
-        '<form action="/" method="get"><label>Owned by an organisation instead: '
+        '<form action="/" method="get">',
+        _hidden("token", token),
+        _hidden("url", url) if url else "",
+        "<label>Owned by an organisation instead: "
         f'<input name="organization" value="{escape(organization or "")}" placeholder="login"></label> '
         "<button type=submit>Use it</button></form>",
         f"<p>GitHub will send webhooks to <code>{escape(hook_url)}</code>.</p>",
@@ -40,6 +52,24 @@ def setup_form(action: str, manifest: Mapping[str, Any], organization: str | Non
             "to the address it reaches this server at (a tunnel works for a trial), then reload.</p>"
         )
     return _page("scopegate setup", "".join(parts))
+
+
+def address_form(token: str, suggested: str, organization: str, problem: str = "") -> str:
+    """Ask the setup token's holder for the address GitHub reaches this server at (SCOPEGATE_PUBLIC_URL
+    unset): the App's webhook and callback URLs are built from it, never from the request's Host header."""
+    return _page(
+        "scopegate setup",
+        "<h1>Set up scopegate</h1>"
+        + (f'<p class="problem">{escape(problem)}</p>' if problem else "")
+        + "<p>Which address does GitHub reach this server at? GitHub will send the App's webhooks there. "
+        "Check it: it is the address your browser used, and a proxy may have rewritten it. "
+        "(<code>SCOPEGATE_PUBLIC_URL</code> sets it for good.)</p>"
+        '<form action="/" method="get">'
+        + _hidden("token", token)
+        + _hidden("organization", organization)
+        + f'<label>Address: <input name="url" value="{escape(suggested)}" size="40"></label> '
+        "<button type=submit>This is it</button></form>",
+    )
 
 
 def configured_page(identity: AppIdentity, health: Mapping[str, str]) -> str:
@@ -79,6 +109,11 @@ def message_page(title: str, message: str) -> str:
 def install_url(html_url: str) -> str:
     """Where an App's installations are chosen: `{html_url}/installations/new`."""
     return f"{html_url.rstrip('/')}/installations/new"
+
+
+def _hidden(name: str, value: str) -> str:
+    """A hidden form field."""
+    return f'<input type="hidden" name="{name}" value="{escape(value)}">'
 
 
 def _owner(login: str | None) -> str:
