@@ -94,6 +94,13 @@ GENERATED_GLOBS = (
 )
 GENERATED_DIRS = frozenset({"dist", "__generated__", "generated"})
 VENDORED_DIRS = frozenset({"vendor", "node_modules", "third_party", "bower_components"})
+# Yarn Berry commits its own release, its plugins and editor SDKs (third-party bundles) and may commit the
+# Plug'n'Play loader it writes on install; GitHub Linguist calls them vendored / generated too.
+VENDORED_PREFIXES = (".yarn/releases/", ".yarn/plugins/", ".yarn/sdks/", ".yarn/unplugged/", ".yarn/cache/")
+GENERATED_NAMES = frozenset({".pnp.cjs", ".pnp.js", ".pnp.loader.mjs", ".pnp.data.json"})
+# A bundle or minified file: a JavaScript or CSS line this long is no human's writing.
+MINIFIED_SUFFIXES = (".js", ".cjs", ".mjs", ".css")
+MINIFIED_LINE = 2000
 
 # Words real generators put in a file's first lines (matched case-insensitively, any comment syntax).
 CONTENT_MARKERS = (
@@ -139,6 +146,11 @@ def audit(path: str, head: bytes | None) -> Audit | None:
     if head is None or b"\0" in head[:HEAD_BYTES]:
         return None
     text = head[:HEAD_BYTES].decode("utf-8", errors="replace")
+    if (
+        path.lower().endswith(MINIFIED_SUFFIXES)
+        and max(map(len, text.splitlines()), default=0) >= MINIFIED_LINE
+    ):
+        return Audit("generated", f"minified: a line of {MINIFIED_LINE}+ characters in its first bytes")
     if _REQUIREMENTS.search(path) and ("--hash=" in text or _MARKER.search(text)):
         return Audit("lockfile", "requirements file with hashes or a pip-compile / uv export header")
     first = "\n".join(text.splitlines()[:HEAD_LINES])
@@ -176,6 +188,10 @@ def audit_path(path: str) -> Audit | None:
         return Audit("lockfile", "lockfile name pattern")
     if folders & VENDORED_DIRS:
         return Audit("vendored", f"folder {sorted(folders & VENDORED_DIRS)[0]}/")
+    if prefix := next((p for p in VENDORED_PREFIXES if f"/{p}" in f"/{path}"), None):
+        return Audit("vendored", f"folder {prefix}")
+    if name in GENERATED_NAMES:
+        return Audit("generated", f"name {name}")
     for glob in GENERATED_GLOBS:
         if fnmatchcase(name, glob):
             return Audit("generated", f"name {glob}")

@@ -173,7 +173,7 @@ def say(text: str) -> None:
 
 def notes(repository: str, tally: Tally) -> None:
     """Human-readable examples on stderr."""
-    say(f"== {repository}: {tally.prs} PRs ({dict(tally.kinds)}); {tally.bare}")
+    say(f"== {repository}: {tally.prs} PRs ({dict(tally.kinds)})" + (f"; {tally.bare}" if tally.bare else ""))
     say(f"   JSON shape compared: {dict(tally.shapes)}")
     say(f"   excluded lines by the gate's reason: {dict(tally.excluded_by_reason.most_common())}")
     for title, rows in (
