@@ -43,6 +43,7 @@ from benchmarks.corpus_quick import build_quick_repository
 from benchmarks.corpus_report import EXAMPLES, Tally, report, say
 
 TIMEOUT_SECONDS = 120
+FLOOR = Path(__file__).with_name("floor_check.py")
 DEFAULT_MAX_LINES, DEFAULT_MAX_FILES = 800, 60
 SOURCE_SUFFIXES = (".py", ".ts", ".tsx", ".js", ".mjs", ".go", ".rs", ".java", ".c", ".h", ".rb", ".proto")
 
@@ -90,6 +91,14 @@ def run_check(python: str, code_dir: Path, repo: Path, base: str, head: str) -> 
     except ValueError:
         contract, last = None, last or "stdout is not JSON"
     return CheckRun(child.returncode, contract if isinstance(contract, dict) else None, last, seconds)
+
+
+def floor_seconds(repo: Path, pr: MergedPR) -> float:
+    """Wall time of the floor (benchmarks/floor_check.py: the git commands `check` runs, counts summed) as
+    a process, the baseline any Python tool pays on the same PR."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, str(FLOOR), str(repo), pr.base, pr.head], capture_output=True, check=True)
+    return time.perf_counter() - began
 
 
 def per_file_list(contract: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
@@ -158,6 +167,7 @@ def measure_pr(
         tally.user_errors.append((label, run.last_stderr))
         return
     tally.check_seconds.append(run.seconds)
+    tally.floor_seconds.append(floor_seconds(check_repo, pr))
     contract = run.contract
     tally.failures += contract.get("conclusion") == "failure"
     start = merge_base(repo, pr.base, pr.head)
