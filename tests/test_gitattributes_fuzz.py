@@ -31,7 +31,8 @@ ATTRIBUTES = (
     "m",
     "n",
 )
-FOLDERS = ("", "a", "b", "a/b", "a/a", "*", "a b", "[a]")
+NOT_UTF8 = "\udce9"  # the byte 0xE9 alone, as surrogateescape decodes it: git matches bytes
+FOLDERS = ("", "a", "b", "a/b", "a/a", "a/b/a", "*", "a b", "[a]", "é", NOT_UTF8)
 PATTERN_ATOMS = (
     *'*?[]!^-/\\ab. ":#é\t',
     "**",
@@ -41,6 +42,32 @@ PATTERN_ATOMS = (
     "[:x:]",
     "[a-b]",
     "[!a]",
+    # bracket edge cases of wildmatch.c: `]` first, ranges open at either end or reversed, escapes in a
+    # range, a class inside a range, `[:` without `:]`, and a bracket around multi-byte characters
+    "[]a]",
+    "[!]a]",
+    "[^]]",
+    "[a-]",
+    "[-a]",
+    "[z-a]",
+    "[\\]-b]",
+    "[a-\\z]",
+    "[[]",
+    "[[:]",
+    "[[:a]",
+    "[[::]]",
+    "[[:alpha:]-z]",
+    "[a-[:digit:]]",
+    "[:upper:]",
+    "[:space:]",
+    "[:cntrl:]",
+    "[é]",
+    "[!é]",
+    "***",
+    "/**/",
+    "\\",
+    "A",
+    NOT_UTF8,
 )
 NAMES = (
     *'ab.*[]!^-\\ "?:#é',
@@ -61,9 +88,15 @@ NAMES = (
         "a\tb",
         "\\*",
         "a?",
+        "A",
+        "a]",
+        "-",
+        "a" + NOT_UTF8,
+        "\x1b",
     ),
 )
-STAR_FILLS = ("", "a", "ab", "b/a", "é", "a.b", "a/b/a")
+STAR_FILLS = ("", "a", "ab", "b/a", "é", "a.b", "a/b/a", "A", NOT_UTF8)
+FILE_TAILS = ("", "", "", "\n* " + "a" * 2048 + " linguist-vendored\n", "\n*\0 -diff\n*.x\0m diff\n")
 GLOBS = ("*", "?", "**", "[ab]", "[!a]", "\\")
 
 names = st.sampled_from(NAMES)
@@ -71,7 +104,7 @@ raw_patterns = st.lists(st.sampled_from(PATTERN_ATOMS), min_size=1, max_size=8).
 states = st.builds(
     lambda prefix, name, value: f"{prefix}{name}{value}",
     st.sampled_from(("", "", "", "-", "!")),
-    st.sampled_from((*ATTRIBUTES, "bad*name")),
+    st.sampled_from((*ATTRIBUTES, "bad*name", "-x", "a.b_c")),
     st.sampled_from(("", "", "", "=true", "=TRUE", "=false", "=x", "=", "=a=b")),
 )
 blanks = st.sampled_from((" ", "\t", "  ", " \t"))
@@ -129,7 +162,7 @@ def quoted(draw: st.DrawFn, pattern: str) -> str:
         elif char == "\t":
             out.append("\\t")
         elif octal and not char.isalnum():
-            out.append("".join(f"\\{byte:03o}" for byte in char.encode()))
+            out.append("".join(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogateescape")))
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
@@ -139,7 +172,9 @@ def quoted(draw: st.DrawFn, pattern: str) -> str:
 def lines(draw: st.DrawFn, folder: str) -> tuple[str, list[str]]:
     """One line and paths it may match, from the folder: instances of its pattern, the path it was made
     from (none for comments and macro definitions)."""
-    kind = draw(st.sampled_from(("rule",) * 8 + ("comment", "macro")))
+    kind = draw(st.sampled_from(("rule",) * 8 + ("comment", "macro", "noise")))
+    if kind == "noise":  # any text at all: whatever git makes of it, the matcher must make too
+        return draw(st.text(max_size=30)) + draw(st.sampled_from(("", " linguist-generated", " -diff"))), []
     if kind == "comment":
         return draw(st.sampled_from(("#", " #", "\\#"))) + draw(raw_patterns) + " linguist-generated", []
     if kind == "macro":
@@ -162,7 +197,11 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, str], list[str], int]:
     rules = 0
     for folder in folders:
         written = draw(st.lists(lines(folder), min_size=1, max_size=6))
-        files[folder] = "\n".join(text for text, _ in written) + draw(st.sampled_from(("", "\n", "\r\n")))
+        text = "\n".join(text for text, _ in written) + draw(st.sampled_from(("", "\n", "\r\n")))
+        # a byte-order mark (skipped by git), a line git ignores for its length, a NUL that ends a line
+        files[folder] = (
+            draw(st.sampled_from(("", "", "", "\ufeff"))) + text + draw(st.sampled_from(FILE_TAILS))
+        )
         rules += sum(1 for _, near in written if near)
         candidates += [path for _, near in written for path in near]
     near = list(dict.fromkeys(candidates))
