@@ -24,7 +24,7 @@ from bot.ledger.engine import create_engine_for, ping, session_factory
 from bot.ledger.migrate import head_revision, require_head, upgrade
 from bot.settings import Settings
 from bot.web.app import create_app
-from workers.settings import create_worker
+from workers.supervise import run_worker
 
 # Open connections get this long to finish on shutdown; a webhook is answered in milliseconds.
 GRACEFUL_SECONDS = 10
@@ -107,18 +107,17 @@ async def _run(settings: Settings, *, web: bool, work: bool) -> None:
     # uvicorn also listens for these signals while it serves (and stops itself); arq must not, or the
     # two would fight over the handlers: this function stops the worker.
     server = uvicorn.Server(_uvicorn_config(web_app(settings, engine), settings)) if web else None
-    worker = create_worker(settings, handle_signals=False) if work else None
     tasks: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
     tasks += [asyncio.create_task(server.serve())] if server else []
-    tasks += [asyncio.create_task(worker.async_run())] if worker else []
+    # The worker rides out Redis and database outages (a new arq worker after each), so the web app keeps
+    # serving while it waits; stopping it cancels running jobs, which arq runs again (they are idempotent).
+    tasks += [asyncio.create_task(run_worker(settings, stop))] if work else []
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stop.set()
         if server is not None:
             server.should_exit = True
-        if worker is not None:
-            await worker.close()  # cancels running jobs; arq runs them again, and they are idempotent
         results = await asyncio.gather(*tasks, return_exceptions=True)
         engine.dispose()
     for result in results:

@@ -7,6 +7,7 @@ were created, as Prometheus counters expect.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -18,6 +19,10 @@ from redis.asyncio import Redis
 GITHUB = "scopegate:metrics:github"  # "METHOD|STATUS" -> requests
 RATE_LIMIT = "scopegate:metrics:ratelimit"  # "INSTALLATION|RESOURCE" -> remaining
 EVALUATION = "scopegate:metrics:evaluation"  # bucket bound, "+Inf", "sum" -> cumulative values
+WORKERS = "scopegate:workers"  # a sorted set: worker id -> time of its last heartbeat (s since the epoch)
+HEARTBEAT_SECONDS = 5.0
+# A worker whose last heartbeat is older than this is taken for gone (three beats missed).
+HEARTBEAT_STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 # An evaluation gathers from GitHub and runs every rule: a fraction of a second to a couple of minutes.
 BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -31,6 +36,26 @@ async def record_response(redis: Redis, installation_id: int, response: httpx.Re
             resource = response.headers.get("x-ratelimit-resource", "core")
             pipe.hset(RATE_LIMIT, f"{installation_id}|{resource}", remaining)
         await pipe.execute()
+
+
+async def record_heartbeat(redis: Redis, worker_id: str) -> None:
+    """Say that `worker_id` is alive now; forget workers silent for a long time."""
+    now = time.time()
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zadd(WORKERS, {worker_id: now})
+        pipe.zremrangebyscore(WORKERS, "-inf", now - 60 * HEARTBEAT_STALE_SECONDS)
+        await pipe.execute()
+
+
+async def forget_worker(redis: Redis, worker_id: str) -> None:
+    """A worker that stops says so, rather than being taken for alive until its heartbeat is stale."""
+    await redis.zrem(WORKERS, worker_id)
+
+
+async def live_workers(redis: Redis) -> int:
+    """How many workers sent a heartbeat within `HEARTBEAT_STALE_SECONDS`."""
+    count: int = await redis.zcount(WORKERS, time.time() - HEARTBEAT_STALE_SECONDS, "+inf")
+    return count
 
 
 async def record_duration(redis: Redis, seconds: float) -> None:
@@ -49,6 +74,7 @@ class WorkerMetrics(Collector):
     github: dict[str, int] = field(default_factory=dict)
     rate_limit: dict[str, int] = field(default_factory=dict)
     evaluation: dict[str, float] = field(default_factory=dict)
+    workers: int = 0
 
     async def refresh(self, redis: Redis) -> None:
         """Read the workers' hashes."""
@@ -56,13 +82,19 @@ class WorkerMetrics(Collector):
             pipe.hgetall(GITHUB)
             pipe.hgetall(RATE_LIMIT)
             pipe.hgetall(EVALUATION)
-            github, rate_limit, evaluation = await pipe.execute()
+            pipe.zcount(WORKERS, time.time() - HEARTBEAT_STALE_SECONDS, "+inf")
+            github, rate_limit, evaluation, self.workers = await pipe.execute()
         self.github = {_text(k): int(v) for k, v in github.items()}
         self.rate_limit = {_text(k): int(v) for k, v in rate_limit.items()}
         self.evaluation = {_text(k): float(v) for k, v in evaluation.items()}
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         """The families Prometheus reads."""
+        yield GaugeMetricFamily(
+            "scopegate_workers_alive",
+            f"Workers whose heartbeat reached Redis in the last {HEARTBEAT_STALE_SECONDS:.0f} s.",
+            value=self.workers,
+        )
         requests = CounterMetricFamily(
             "scopegate_github_requests",
             "Requests made to the GitHub API, by method and status.",

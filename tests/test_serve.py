@@ -132,11 +132,16 @@ def test_serve_starts_on_a_fresh_machine(tmp_path: Path) -> None:
     link printed to the log, and webhooks refused with 503 until the App is set up."""
     with serve(tmp_path) as running:
         ready = httpx.get(f"{running.url}/readyz", timeout=5)
+        deadline = time.monotonic() + START_SECONDS
+        while ready.json().get("worker") != "ok (1 alive)" and time.monotonic() < deadline:
+            time.sleep(0.1)  # the worker's first heartbeat may follow the web app's start
+            ready = httpx.get(f"{running.url}/readyz", timeout=5)
         home = setup_page(running)
         body, headers = ping_delivery()
         webhook = httpx.post(f"{running.url}/webhooks", content=body, headers=headers, timeout=5)
 
-    assert (ready.status_code, ready.json()) == (200, {"ready": True, "redis": "ok", "database": "ok"})
+    checks = {"ready": True, "redis": "ok", "database": "ok", "worker": "ok (1 alive)"}
+    assert (ready.status_code, ready.json()) == (200, checks)
     action, manifest = form(home)
     assert action.startswith("https://github.com/settings/apps/new?state=")
     assert manifest["hook_attributes"]["url"] == f"{running.url}/webhooks"

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from arq.connections import ArqRedis
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github.client import Client, installation_client
+from bot.github.client import RETRY, Backoff, Client, installation_client
 from bot.settings import AppCredentials, Settings
 from rules.base import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerContext:
-    """Settings, the App's credentials, Redis (queue, locks, token cache), the ledger's sessions and the
-    rule catalogue the jobs evaluate with."""
+    """Settings, the App's credentials, Redis (queue, locks, token cache), the ledger's sessions, the
+    rule catalogue the jobs evaluate with, the thread that runs evaluations off the event loop, how GitHub's
+    transient failures are retried, and how long a PR's lock lasts unless renewed."""
 
     settings: Settings
     credentials: AppCredentials
     redis: ArqRedis
     sessions: sessionmaker[Session]
     rules: Catalogue
+    cpu: Executor
+    retry: Backoff = RETRY
+    # Renewed while the evaluation runs, so the lock of a worker that died frees soon after: well before
+    # arq runs its job again (job timeout + 10 s), and within the wait of the jobs queued behind it.
+    lock_seconds: float = 10.0
 
     def github(self, installation_id: int) -> Client:
         """A client acting as `installation_id`."""
@@ -32,6 +39,7 @@ class WorkerContext:
             self.credentials.private_key,
             installation_id,
             self.redis,
+            retry=self.retry,
         )
 
 

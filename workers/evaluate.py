@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-import httpx
 from arq import Retry
-from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
+from githubkit.exception import GraphQLFailed, RequestError, RequestFailed
 from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
 
-from bot.core.config import load_config
+from bot.core.config import ReportConfig, load_config
 from bot.core.snapshot import OverrideClaim
 from bot.core.verdict import Conclusion, Verdict, evaluate
 from bot.gather.github import PullFacts, fetch_pull, gather
+from bot.github.client import transient
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
     comment_text,
@@ -24,6 +26,7 @@ from bot.github.publish import (
     fail_check_run,
     start_check_run,
     sticky_comment,
+    supersede_check_run,
     sync_labels,
     upsert_comment,
 )
@@ -40,13 +43,11 @@ from workers.ledger import (
 )
 
 log = logging.getLogger(__name__)
-# Renewed while the evaluation runs, so the lock of a worker that died frees this soon after: well before
-# arq runs its job again (job timeout + 10 s), and within the wait of the jobs queued behind it.
-LOCK_SECONDS = 10.0
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).
 LOCK_WAIT_SECONDS = 60.0
 CHECK_MEMORY_SECONDS = 30 * 24 * 3600
 MAX_TRIES = 5
+DEFAULT_CHECK_NAME: str = ReportConfig.model_fields["check_name"].default
 
 
 async def evaluate_pull_request(
@@ -59,19 +60,20 @@ async def evaluate_pull_request(
     head_sha: str,
     delivery_id: str,
 ) -> str:
-    """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on does nothing.
+    """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on completes
+    the check run it may have started earlier as superseded, and publishes nothing else.
 
     One evaluation per PR at a time (a Redis lock shared by every worker process); a second job for the
     same PR waits its turn, and after a minute of waiting tries again later.
     """
     job = EvaluatePullRequest(installation_id, owner, repo, number, head_sha, delivery_id)
     worker = context(ctx)
-    lock = worker.redis.lock(f"scopegate:lock:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
+    lock = worker.redis.lock(f"scopegate:lock:{owner}/{repo}#{number}", timeout=worker.lock_seconds)
     # Waiting here, not retrying later: a burst of pushes queues several jobs, most of them stale and quick,
     # and retries on one schedule would collide round after round, each round costing every loser a try.
     if not await lock.acquire(blocking_timeout=LOCK_WAIT_SECONDS):
-        raise Retry(defer=LOCK_SECONDS)
-    renewal = asyncio.create_task(_renew(lock))
+        raise Retry(defer=worker.lock_seconds)
+    renewal = asyncio.create_task(_renew(lock, worker.lock_seconds))
     try:
         async with worker.github(installation_id) as gh:  # one HTTP client (and connection) per job
             gateway = PullRequestGateway(gh, owner, repo, number)
@@ -79,13 +81,14 @@ async def evaluate_pull_request(
     finally:
         renewal.cancel()
         await asyncio.gather(renewal, return_exceptions=True)
-        await lock.release()
+        with suppress(LockError):  # expired during a Redis outage: nothing of ours left to release
+            await lock.release()
 
 
-async def _renew(lock: Lock) -> None:
+async def _renew(lock: Lock, seconds: float) -> None:
     """Keep `lock` for as long as this task runs; a worker that dies stops renewing it and it expires."""
     while True:
-        await asyncio.sleep(LOCK_SECONDS / 3)
+        await asyncio.sleep(seconds / 3)
         await lock.reacquire()
 
 
@@ -94,36 +97,45 @@ async def _evaluate(
 ) -> str:
     """Gather → evaluate → publish → record; the check never stays in progress."""
     started = time.perf_counter()
-    facts = await fetch_pull(gateway)
-    if facts is None or facts.info.head_sha != job.head_sha:
-        return "stale: the head moved on"
-    if facts.state != "OPEN":
-        return f"skipped: the pull request is {facts.state.lower()}"
     check_id: int | None = None
+    completed = False
     try:
+        facts = await fetch_pull(gateway)
+        if facts is None or facts.info.head_sha != job.head_sha:
+            await _supersede(worker, gateway, job)
+            return "stale: the head moved on"
+        if facts.state != "OPEN":
+            return f"skipped: the pull request is {facts.state.lower()}"
         snapshot = await gather(gateway, facts, worker.rules.needs)
         loaded = load_config(worker.rules, snapshot.repository.rules)
         check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
-        verdict = evaluate(replace(snapshot, override_claims=claims), worker.rules, loaded)
+        # CPU-bound (parsing, measuring): off the event loop, which keeps renewing the lock meanwhile.
+        loop = asyncio.get_running_loop()
+        judged = replace(snapshot, override_claims=claims)
+        verdict = await loop.run_in_executor(worker.cpu, evaluate, judged, worker.rules, loaded)
         await complete_check_run(gateway, check_id, verdict)
+        completed = True
+        await worker.redis.delete(_started_key(job))
         await _comment(gateway, facts, verdict)
         await sync_labels(gateway, facts.info.labels, verdict)
         evaluation = evaluation_record(job, facts, verdict, check_id)
         audit = label_override_record(job, facts, verdict, claims)
         await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
     except Exception as error:
-        if _transient(error) and try_number < MAX_TRIES:
-            raise Retry(defer=5 * try_number) from error
-        # Never left in progress: the check completes saying what went wrong, and the job fails loudly.
-        if check_id is not None:
-            await fail_check_run(gateway, check_id, _reason(error))
+        wait = worker.retry.wait_for(error, try_number - 1)
+        if wait is not None and try_number < MAX_TRIES:
+            raise Retry(defer=wait) from error
+        # Never left in progress, never a pass whose comment or labels could not be published: the check
+        # completes saying what went wrong, and the job fails loudly.
+        await _fail(worker, gateway, job, check_id, _reason(error, try_number))
         raise
     except asyncio.CancelledError:
         # arq's job timeout (or a worker stopping) cancels the job: say so rather than stay in progress.
         # A stopped worker's job runs again later and puts the check back in progress.
-        if check_id is not None:
-            await fail_check_run(gateway, check_id, "the evaluation was stopped (time limit)")
+        if check_id is not None and not completed:
+            with suppress(Exception):
+                await fail_check_run(gateway, check_id, "the evaluation was stopped (time limit)")
         raise
     elapsed = time.perf_counter() - started
     await record_duration(worker.redis, elapsed)
@@ -131,16 +143,47 @@ async def _evaluate(
     return verdict.conclusion.value
 
 
-def _transient(error: Exception) -> bool:
-    """Worth another try later: GitHub's 5xx and rate limits (after githubkit's own retries), network errors.
-    A 4xx is a fact about the request or the installation's permissions; trying again changes nothing."""
-    if isinstance(error, RateLimitExceeded | httpx.TransportError | OSError):
-        return True
-    return isinstance(error, RequestFailed) and error.response.status_code >= 500
+async def _fail(
+    worker: WorkerContext,
+    gateway: PullRequestGateway,
+    job: EvaluatePullRequest,
+    check_id: int | None,
+    reason: str,
+) -> None:
+    """Complete the head's check run as failed with `reason`, creating it when the job failed before
+    starting one (GitHub failing from the first request on). When even that fails, the job's failure is
+    all that is left: it does not hold the head back (`EvaluatePullRequest.rerunnable`)."""
+    try:
+        if check_id is None:
+            check_id = await _start_check(worker, gateway, job, DEFAULT_CHECK_NAME)
+        await fail_check_run(gateway, check_id, reason)
+        await worker.redis.delete(_started_key(job))
+    except Exception:
+        log.exception("could not complete the check of %s/%s#%s", job.owner, job.repo, job.number)
 
 
-def _reason(error: Exception) -> str:
+async def _supersede(worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest) -> None:
+    """Complete, as neutral, a check run an earlier try of this job started on its head and did not
+    complete (cut off by a crash or a stop): nobody will, now that the PR has a newer head."""
+    started = await worker.redis.get(_started_key(job))
+    if started is None:
+        return
+    check_id = int(started)
+    if await gateway.check_run_status(check_id) != "completed":
+        await supersede_check_run(gateway, check_id)
+    await worker.redis.delete(_started_key(job))
+
+
+def _started_key(job: EvaluatePullRequest) -> str:
+    """Where a job remembers the check run it put in progress, until it completes it."""
+    return f"scopegate:started:{job.owner}/{job.repo}#{job.number}@{job.head_sha}"
+
+
+def _reason(error: Exception, tries: int) -> str:
     """What went wrong, for the check's summary; githubkit's errors print nothing useful by themselves."""
+    after = f" (after {tries} tries)" if transient(error) is not None else ""
+    if type(error) is RequestError:  # raised inside githubkit's auth flow: the token exchange
+        return f"GitHub's installation token exchange failed{after}: {_reason(error.exc, 1)}"
     if isinstance(error, RequestFailed):
         response = error.response
         try:
@@ -149,10 +192,11 @@ def _reason(error: Exception) -> str:
             answer = None
         message = answer.get("message") if isinstance(answer, dict) else response.text[:500]
         request = error.request
-        return f"GitHub answered {response.status_code} to {request.method} {request.url.path}: {message}"
+        status = response.status_code
+        return f"GitHub answered {status} to {request.method} {request.url.path}{after}: {message}"
     if isinstance(error, GraphQLFailed):
         return "GitHub's GraphQL API answered: " + "; ".join(e.message for e in error.response.errors or ())
-    return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}{after}: {error}"
 
 
 async def _start_check(
@@ -170,7 +214,10 @@ async def _start_check(
         existing=existing,
         external_id=check_run_external_id(job.number),
     )
-    await worker.redis.set(memory, check_id, ex=CHECK_MEMORY_SECONDS)
+    async with worker.redis.pipeline(transaction=False) as pipe:
+        pipe.set(memory, check_id, ex=CHECK_MEMORY_SECONDS)
+        pipe.set(_started_key(job), check_id, ex=CHECK_MEMORY_SECONDS)
+        await pipe.execute()
     return check_id
 
 

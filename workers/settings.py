@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import socket
+import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from arq import cron
@@ -12,11 +19,17 @@ from arq.cron import CronJob
 from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function, Worker, func
 from arq.worker import create_worker as arq_worker
+from redis.asyncio.retry import Retry
+from redis.backoff import EqualJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.identity import IdentitySource, wait_for_credentials
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import require_head
 from bot.settings import Settings, load_settings
+from bot.worker_metrics import HEARTBEAT_SECONDS, forget_worker, record_heartbeat
 from rules import RULES
 from rules.base import Catalogue
 from workers.context import WorkerContext
@@ -26,7 +39,12 @@ from workers.records import record_installation, record_pull_request_closed
 from workers.redeliver import redeliver_failed_deliveries
 from workers.repository import reevaluate_repository
 
+log = logging.getLogger(__name__)
 JOB_TIMEOUT = 300
+# Every Redis command of the worker (arq's polling included) rides out a Redis restart of up to about
+# 30 s by retrying with jittered back-off (0.1 s doubling to 2 s); a longer outage ends the worker, and
+# `workers.supervise` starts a new one.
+REDIS_RETRY = Retry(EqualJitterBackoff(cap=2.0, base=0.1), retries=20)
 FUNCTIONS = (
     evaluate_pull_request,
     reevaluate_repository,
@@ -49,22 +67,62 @@ async def startup(ctx: dict[str, Any]) -> None:
     """Build the worker context once per process; settings come injected, or from the environment.
 
     A database that answers but is not migrated stops the worker here (SchemaError), before any job runs.
-    The rule catalogue comes injected as `rules` in the ctx too (tests run extra rules), else `RULES`.
+    The rule catalogue comes injected as `rules` in the ctx too (tests run extra rules), else `RULES`; so
+    may `retry` (a `Backoff`) and `lock_seconds` (tests make them short).
     Until the App is set up (its credentials in the environment or stored by the setup page) this waits,
     and no job starts: they stay queued in Redis.
     """
     settings: Settings = ctx.get("settings") or load_settings()
+    ctx["heartbeat"] = asyncio.create_task(_beat(ctx["redis"], _worker_id()))
     engine = create_engine_for(settings.database_url)
     ctx["engine"] = engine
     await asyncio.to_thread(require_head, engine)
     sessions = session_factory(engine)
     credentials = await wait_for_credentials(IdentitySource(settings, sessions))
     rules: Catalogue = ctx.get("rules") or RULES
-    ctx["scopegate"] = WorkerContext(settings, credentials, ctx["redis"], sessions, rules)
+    # One thread: evaluations leave the event loop free (locks renewed, jobs answered) and never run two
+    # at once over the shared parsers; they are CPU-bound, so more threads would not make them faster.
+    ctx["cpu"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate")
+    tuning = {key: ctx[key] for key in ("retry", "lock_seconds") if key in ctx}
+    ctx["scopegate"] = WorkerContext(
+        settings, credentials, ctx["redis"], sessions, rules, ctx["cpu"], **tuning
+    )
+
+
+async def _beat(redis: Any, worker_id: str) -> None:
+    """Record this worker's heartbeat every few seconds for as long as it runs (`/readyz` and `/metrics`
+    show it); a missed beat during a Redis outage is only logged."""
+    try:
+        while True:
+            try:
+                await record_heartbeat(redis, worker_id)
+            except RedisError as error:
+                log.warning("heartbeat not recorded: %s", error)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+    finally:
+        # Redis down or the loop closing: the heartbeat goes stale instead.
+        with suppress(RedisError, asyncio.CancelledError):
+            await asyncio.shield(forget_worker(redis, worker_id))
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def stop_heartbeat(ctx: dict[str, Any]) -> None:
+    """Stop the heartbeat task `startup` started, if it did."""
+    beat: asyncio.Task[None] | None = ctx.pop("heartbeat", None)
+    if beat is not None:
+        beat.cancel()
+        await asyncio.gather(beat, return_exceptions=True)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    """Release the database pool."""
+    """Stop the heartbeat; release the database pool."""
+    await stop_heartbeat(ctx)
+    cpu: ThreadPoolExecutor | None = ctx.pop("cpu", None)
+    if cpu is not None:
+        cpu.shutdown(wait=False, cancel_futures=True)
     engine = ctx.get("engine")
     if engine is not None:
         engine.dispose()
@@ -87,8 +145,18 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
     """An arq worker for `settings`; `overrides` reach arq's Worker (tests use `burst`, `job_timeout`, `ctx`
     with a `rules` catalogue, …). Its cron jobs are its own (see `periodic_jobs`)."""
     options: dict[str, Any] = {
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "redis_settings": redis_settings(settings.redis_url),
         "ctx": {"settings": settings},
         "cron_jobs": periodic_jobs(),
     }
     return arq_worker(WorkerSettings, **(options | overrides))
+
+
+def redis_settings(redis_url: str) -> RedisSettings:
+    """arq's connection settings for `redis_url`, every command retried through a short outage."""
+    return replace(
+        RedisSettings.from_dsn(redis_url),
+        retry=REDIS_RETRY,
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        retry_on_timeout=True,
+    )

@@ -72,6 +72,11 @@ class PullRequestGateway:
         runs = [r for r in response.parsed_data.check_runs if r.name == name]
         return runs[0].id if runs else None
 
+    async def check_run_status(self, check_id: int) -> str:
+        """`queued`, `in_progress` or `completed` (and the like): where a check run stands now."""
+        response = await self.gh.rest.checks.async_get(self.owner, self.repo, check_id)
+        return str(response.parsed_data.status)
+
     async def create_check_run(self, body: Any) -> int:
         """Create a check run; returns its id."""
         response = await self.gh.rest.checks.async_create(self.owner, self.repo, data=body)

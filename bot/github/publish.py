@@ -75,6 +75,20 @@ async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str
     await gateway.update_check_run(check_id, body)
 
 
+async def supersede_check_run(gateway: PullRequestGateway, check_id: int) -> None:
+    """Complete a check run left in progress on a head the PR no longer has: neutral, saying why."""
+    body: Any = {
+        "status": "completed",
+        "conclusion": "neutral",
+        "completed_at": _now(),
+        "output": {
+            "title": "Superseded by a newer push",
+            "summary": "This commit is no longer the pull request's head; the newer head has its own check.",
+        },
+    }
+    await gateway.update_check_run(check_id, body)
+
+
 async def upsert_comment(gateway: PullRequestGateway, comments: Sequence[Comment], markdown: str) -> int:
     """Edit our one comment in place (the App's own, carrying the hidden marker), or post it. `markdown` is
     `comment_text`'s, which leaves room for the marker within GitHub's limit."""

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from arq.connections import ArqRedis
+from arq.constants import result_key_prefix
 
 _ID_ONLY = MappingProxyType({"id_only": True})
 
@@ -24,6 +25,8 @@ class Job(ABC):
 
     function: ClassVar[str]
     debounced: ClassVar[bool] = False
+    # Whether a finished job's kept result leaves its id free for the same work again (see queue.py).
+    rerunnable: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -41,11 +44,15 @@ class EvaluatePullRequest(Job):
 
     Deferred by the debounce so a burst of pushes costs one evaluation (of the last head). `refresh` marks
     a trigger that did not move the head (label, base branch, re-run request, ready for review): the id
-    then also carries the delivery, or arq would refuse it while the earlier evaluation's result is kept.
+    then also carries the delivery, so arq's `enqueue_job` does not refuse it while the earlier
+    evaluation's result is kept. Rerunnable: only a queued or running job of the same id holds a delivery
+    back, never a finished one's result, so a job that failed does not block the head for the hour arq
+    keeps its result, and a force-push back to an earlier head is evaluated again.
     """
 
     function: ClassVar[str] = "evaluate_pull_request"
     debounced: ClassVar[bool] = True
+    rerunnable: ClassVar[bool] = True
 
     installation_id: int
     owner: str
@@ -140,5 +147,7 @@ class RecordPullRequestClosed(Job):
 async def enqueue(redis: ArqRedis, job: Job, *, debounce_seconds: float) -> bool:
     """Queue `job`, deferred by the debounce when it is debounced; False when arq already holds its id."""
     defer_by = debounce_seconds if job.debounced and debounce_seconds > 0 else None
+    if job.rerunnable:
+        await redis.delete(result_key_prefix + job.job_id)  # a finished job's result holds nothing back
     queued = await redis.enqueue_job(job.function, _job_id=job.job_id, _defer_by=defer_by, **job.kwargs())
     return queued is not None

@@ -20,17 +20,20 @@ from arq.jobs import serialize_job
 from bot.intake.jobs import Job
 
 # KEYS: the delivery's mark, the queue, then each job's key and result key.
-# ARGV: the mark's TTL (s), the mark, then each job's id, score (ms), job-key TTL (ms) and data.
+# ARGV: the mark's TTL (s), the mark, then each job's id, score (ms), job-key TTL (ms), data and whether a
+# kept result holds it back ("1") or not ("0", a rerunnable job: only its job key, queued or running, does).
 _SCRIPT = """
 local earlier = redis.call('GET', KEYS[1])
 if earlier then return {1, earlier} end
 local added = {0}
 for i = 0, (#KEYS - 2) / 2 - 1 do
   local job_key, result_key = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
-  if redis.call('EXISTS', job_key, result_key) == 0 then
-    local id = ARGV[3 + 4 * i]
-    redis.call('PSETEX', job_key, ARGV[5 + 4 * i], ARGV[6 + 4 * i])
-    redis.call('ZADD', KEYS[2], ARGV[4 + 4 * i], id)
+  local held = redis.call('EXISTS', job_key)
+  if ARGV[7 + 5 * i] == '1' then held = held + redis.call('EXISTS', result_key) end
+  if held == 0 then
+    local id = ARGV[3 + 5 * i]
+    redis.call('PSETEX', job_key, ARGV[5 + 5 * i], ARGV[6 + 5 * i])
+    redis.call('ZADD', KEYS[2], ARGV[4 + 5 * i], id)
     table.insert(added, id)
   end
 end
@@ -59,7 +62,7 @@ async def enqueue_delivery(
         score = now + (int(debounce_seconds * 1000) if job.debounced else 0)
         keys += [job_key_prefix + job.job_id, result_key_prefix + job.job_id]
         data = serialize_job(job.function, (), job.kwargs(), None, now, serializer=redis.job_serializer)
-        args += [job.job_id, score, score - now + expires_extra_ms, data]
+        args += [job.job_id, score, score - now + expires_extra_ms, data, "0" if job.rerunnable else "1"]
     reply = await redis.register_script(_SCRIPT)(keys=keys, args=args)
     if reply[0] == 1:
         return Enqueued((), (), tuple(json.loads(reply[1])))

@@ -18,6 +18,7 @@ from bot.intake.webhooks import webhook_router
 from bot.settings import Settings
 from bot.web.metrics import CONTENT_TYPE, Metrics, create_metrics, render
 from bot.web.setup import SetupToken, announce_setup, setup_router
+from bot.worker_metrics import HEARTBEAT_STALE_SECONDS, live_workers
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,12 @@ def create_app(
     app = FastAPI(title="scopegate", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
     async def readiness() -> dict[str, str]:
-        """`ok`, `not configured` or the problem, for Redis and the database."""
-        return {"redis": await _check_redis(queue), "database": await _check_database(database_ping)}
+        """`ok`, `not configured` or the problem, for Redis, the database and the workers."""
+        return {
+            "redis": await _check_redis(queue),
+            "database": await _check_database(database_ping),
+            "worker": await _check_workers(queue),
+        }
 
     app.include_router(webhook_router(settings, identity, queue, metrics))
     app.include_router(setup_router(settings, identity, queue, readiness, setup_token))
@@ -70,9 +75,10 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        """Ready when Redis answers PING and the database (if one is wired in) answers too."""
+        """Ready when Redis answers PING and the database (if one is wired in) answers too. The workers'
+        heartbeat is shown, not required: this process can take deliveries without one (they wait queued)."""
         checks = await readiness()
-        ready = all(state in ("ok", "not configured") for state in checks.values())
+        ready = all(checks[part] in ("ok", "not configured") for part in ("redis", "database"))
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
@@ -106,6 +112,17 @@ async def _check_redis(queue: ArqRedis) -> str:
     except RedisError as error:
         return _failure("Redis", error)
     return "ok"
+
+
+async def _check_workers(queue: ArqRedis) -> str:
+    """`ok (N alive)`, or that no worker's heartbeat reached Redis lately."""
+    try:
+        alive = await live_workers(queue)
+    except RedisError as error:
+        return _failure("the workers' heartbeat", error)
+    if alive == 0:
+        return f"error: no worker heartbeat in the last {HEARTBEAT_STALE_SECONDS:.0f} s"
+    return f"ok ({alive} alive)"
 
 
 async def _check_database(database_ping: DatabasePing | None) -> str:

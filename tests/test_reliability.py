@@ -1,0 +1,282 @@
+"""The App rides out outages: a Redis restart under `scopegate worker`, workers' heartbeats on /readyz and
+/metrics. Real redis-server processes (restarted on their port), real worker processes, the fake GitHub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import ArqRedis
+from arq.jobs import Job
+from arq.worker import Worker
+from redis.asyncio import ConnectionPool
+
+from bot.embedded import RedisProcess, start_redis
+from bot.github.client import Backoff
+from bot.ledger.migrate import upgrade
+from tests import slow_rule
+from tests.apprunner import (
+    Webhooks,
+    app_settings,
+    serve_web,
+    until,
+    until_async,
+    worker_in_loop,
+    worker_process,
+)
+from tests.fakegithub.fixtures import FakeInstallation
+from tests.test_app_e2e import PROCESS_SECONDS, Stack, lines
+
+STARTED = "Starting worker for"
+# The production policy's shape (5 retries, jittered doubling), with waits a test can afford.
+FAST = Backoff(tries=5, base=0.02, cap=0.1)
+TOKEN = r"/app/installations/\d+/access_tokens$"
+
+
+@dataclass
+class RestartableRedis:
+    """A redis-server of this test's own, which the test can stop and start again on the same port."""
+
+    server: RedisProcess
+
+    @property
+    def url(self) -> str:
+        """Where it listens."""
+        return self.server.url
+
+    def stop(self) -> None:
+        """SIGTERM, as a restart or a failover does."""
+        self.server.stop()
+
+    def start(self) -> None:
+        """Start it again with the same arguments: same port, same files."""
+        log = (self.server.folder / "redis.log").open("ab")
+        with log:
+            process = subprocess.Popen(self.server.process.args, stdout=log, stderr=subprocess.STDOUT)
+        self.server = RedisProcess(process, self.server.url, self.server.folder)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RestartableRedis]:
+    """A persistent (append-only file) redis-server for this test alone."""
+    redis = RestartableRedis(start_redis(tmp_path / "redis", persist=True))
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@asynccontextmanager
+async def deployed(installation: FakeInstallation, redis_url: str, database_url: str) -> AsyncIterator[Stack]:
+    """The web app on `redis_url` and a migrated ledger, no worker yet; at the end, every request the App
+    made must have matched GitHub's OpenAPI description."""
+    upgrade(database_url)
+    settings = app_settings(
+        installation, redis_url=redis_url, database_url=database_url, debounce_seconds=0.2
+    )
+    queue = ArqRedis(ConnectionPool.from_url(redis_url))
+    with serve_web(settings) as web_url:
+        async with httpx.AsyncClient(base_url=web_url, timeout=10) as http:
+            yield Stack(installation, settings, web_url, http, queue, Webhooks(installation))
+    await queue.aclose(close_connection_pool=True)
+    assert not installation.fake.invalid_requests, installation.fake.invalid_requests
+
+
+@pytest.fixture
+async def own_stack(
+    fake_installation: FakeInstallation, own_redis: RestartableRedis, sqlite_url: str
+) -> AsyncIterator[Stack]:
+    """The App on its own Redis."""
+    async with deployed(fake_installation, own_redis.url, sqlite_url) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def stack(
+    fake_installation: FakeInstallation, clean_redis_url: str, sqlite_url: str
+) -> AsyncIterator[Stack]:
+    """The App on the tests' Redis."""
+    async with deployed(fake_installation, clean_redis_url, sqlite_url) as stack:
+        yield stack
+
+
+@asynccontextmanager
+async def fast_worker(stack: Stack, **ctx: Any) -> AsyncIterator[Worker]:
+    """A worker in this loop whose GitHub retries wait milliseconds, not seconds (`ctx` adds to its ctx)."""
+    options = {"settings": stack.settings, "retry": FAST} | ctx
+    async with worker_in_loop(stack.settings, ctx=options) as worker:
+        yield worker
+
+
+async def test_scopegate_worker_survives_a_redis_restart(
+    own_stack: Stack, own_redis: RestartableRedis, tmp_path: Path
+) -> None:
+    """Redis stopped for three seconds under a running `scopegate worker`: the worker stays up, reconnects,
+    and evaluates the next pull request."""
+    with worker_process(own_stack.settings, tmp_path / "worker.log", ["-m", "bot", "worker"]) as worker:
+        await until(lambda: STARTED in worker.output(), what="the worker to start", timeout=PROCESS_SECONDS)
+        own_redis.stop()
+        await asyncio.sleep(3.0)
+        own_redis.start()
+        head = await own_stack.open_and_deliver(1, {"src/app.py": lines(1200)})
+        run = await own_stack.settled(head, timeout=PROCESS_SECONDS)
+        alive = worker.process.poll() is None
+        log = worker.output()
+
+    assert alive, log
+    assert run.conclusion == "failure"
+    assert len(own_stack.runs(head)) == 1
+
+
+async def test_workers_heartbeat_shows_on_readyz_and_metrics(stack: Stack) -> None:
+    """While a worker runs, /readyz names it alive and /metrics counts it; once it stops, /readyz says no
+    worker is there (still ready: deliveries wait queued)."""
+    async with fast_worker(stack):
+        await until_async(_worker_state(stack, "ok (1 alive)"), what="the worker's heartbeat")
+        metrics = (await stack.http.get("/metrics")).text.splitlines()
+    stopped = await (await stack.http.get("/readyz")).aread()
+
+    assert "scopegate_workers_alive 1.0" in metrics
+    assert b'"worker":"error: no worker heartbeat in the last 15 s"' in stopped
+    assert (await stack.http.get("/readyz")).status_code == 200
+
+
+def _worker_state(stack: Stack, state: str) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        """Whether /readyz shows `state` for the workers."""
+        answer = (await stack.http.get("/readyz")).json()
+        return bool(answer.get("worker") == state)
+
+    return probe
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("POST", TOKEN, id="token-exchange"),
+        pytest.param("POST", r"/graphql$", id="first-graphql-query"),
+        pytest.param("GET", r"/pulls/1/files$", id="rest-listing"),
+    ],
+)
+async def test_a_burst_of_502_at_any_request_is_ridden_out(stack: Stack, method: str, path: str) -> None:
+    """Four 502s in a row (more than githubkit's own three retries) at the token exchange, the first
+    GraphQL query or a listing: retried where they happen, and the PR gets its one completed check."""
+    head = stack.open_pull(1, {"src/app.py": lines(1200)})
+    stack.fake.fail_next(method, path, 502, times=4)
+
+    async with fast_worker(stack):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        run = await stack.settled(head)
+
+    assert stack.fake.count(status=502) == 4
+    assert (run.conclusion, run.title) == ("failure", "1,200 effective lines (size/XXL): 1 blocking finding")
+    assert len(stack.runs(head)) == 1
+
+
+async def test_github_down_from_the_first_request_ends_in_a_check_then_a_later_delivery_runs(
+    stack: Stack,
+) -> None:
+    """GitHub's GraphQL API failing on every try: the job gives up after its bounded retries with a
+    completed check naming what failed and that a re-run is possible; the failed job does not hold the
+    head back, so the next delivery for the same head evaluates it, in the same check run."""
+    head = stack.open_pull(1, {"src/app.py": lines(1200)})
+    outage = stack.fake.fail_next("POST", r"/graphql$", 502, times=10_000)
+
+    async with fast_worker(stack):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        first = await stack.settled(head)
+        failed = (first.conclusion, first.title, first.summary or "")
+        stack.fake.faults.pending.remove(outage)
+        again = await stack.deliver(stack.webhooks.pull_request("opened", 1))  # a new GUID, the same head
+        await until(
+            lambda: stack.runs(head)[0].conclusion != "neutral" and _evaluated(stack, head), what="the re-run"
+        )
+        await stack.drained()
+
+    assert failed[:2] == ("failure", "scopegate could not evaluate this pull request")
+    assert "GitHub answered 502 to POST /graphql (after 5 tries)" in failed[2]
+    assert "Re-run to retry." in failed[2]
+    assert (again.status_code, again.json()["already_queued"]) == (202, [])
+    [run] = stack.runs(head)
+    assert run.title == "1,200 effective lines (size/XXL): 1 blocking finding"
+
+
+def _evaluated(stack: Stack, head: str) -> bool:
+    """Whether the head's check carries a verdict (not the could-not-evaluate failure)."""
+    return any("effective lines" in (run.title or "") for run in stack.runs(head))
+
+
+async def test_a_force_push_back_to_an_earlier_head_is_evaluated_again(stack: Stack) -> None:
+    """Head A (1,200 lines), then B (10 lines), then a force-push back to A within the hour: A is
+    evaluated again, so the comment and the size label describe A once more."""
+    head_a = stack.open_pull(1, {"src/app.py": lines(1200)})
+    async with fast_worker(stack):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await stack.settled(head_a)
+        stack.fake.push(stack.owner, stack.repo, 1, "b" * 40, head_files={"src/app.py": lines(10)})
+        assert (await stack.deliver(stack.webhooks.pull_request("synchronize", 1))).status_code == 202
+        await stack.settled("b" * 40)
+        stack.fake.push(stack.owner, stack.repo, 1, head_a, head_files={"src/app.py": lines(1200)})
+        back = await stack.deliver(stack.webhooks.pull_request("synchronize", 1))
+        await until(lambda: stack.labels(1) == ["size/XXL"], what="the earlier head's label again")
+        await stack.drained()
+
+    assert back.json()["already_queued"] == []
+    [comment] = stack.comments(1)
+    assert "1,200 effective lines" in comment.body
+    assert [run.conclusion for run in stack.runs(head_a)] == ["failure"]
+
+
+async def test_a_job_cut_off_before_its_head_moved_completes_its_run_as_superseded(stack: Stack) -> None:
+    """A job stopped while its check run is in progress (a worker stopping), the PR pushed meanwhile: when
+    the job runs again, its head is stale, and the run it created is completed as neutral, superseded."""
+    head = stack.open_pull(1, {"src/app.py": lines(1200)})
+    completing = stack.fake.delay_next("PATCH", r"/check-runs/\d+$", 1.0)
+    async with fast_worker(stack):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await until(completing.arrived.is_set, what="the check run's completion")
+    await asyncio.sleep(1.5)  # the delayed answer, if the fake still gives it
+    # The stopped job said "stopped" on its run; a crash would have left it in progress: make it so.
+    [orphan] = stack.runs(head)
+    with stack.fake.lock:
+        orphan.status, orphan.conclusion = "in_progress", None
+    stack.fake.push(stack.owner, stack.repo, 1, "c" * 40, head_files={"src/app.py": lines(10)})
+
+    async with fast_worker(stack):
+        await until(lambda: stack.runs(head)[0].status == "completed", what="the orphan's completion")
+        assert (await stack.deliver(stack.webhooks.pull_request("synchronize", 1))).status_code == 202
+        await stack.settled("c" * 40)
+
+    [run] = stack.runs(head)
+    assert (run.conclusion, run.title) == ("neutral", "Superseded by a newer push")
+    assert [r.conclusion for r in stack.runs("c" * 40)] == ["success"]
+
+
+async def test_a_long_evaluation_keeps_the_pull_requests_lock(stack: Stack) -> None:
+    """An evaluation that computes for three times the lock's lifetime runs off the event loop: the lock is
+    renewed throughout, and the job ends with its verdict rather than losing the lock."""
+    head = stack.open_pull(1, {"slow/app.py": lines(20)})
+    lock_key = f"scopegate:lock:{stack.owner}/{stack.repo}#1"
+    held: list[bool] = []
+
+    async with fast_worker(stack, rules=slow_rule.CATALOGUE, lock_seconds=0.5):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await until_async(lambda: stack.queue.exists(lock_key), what="the lock")
+        while not any(run.status == "completed" for run in stack.runs(head)):
+            held.append(bool(await stack.queue.exists(lock_key)))
+            await asyncio.sleep(0.05)
+        result = await Job(f"evaluate:{stack.owner}/{stack.repo}#1@{head}", stack.queue).result(
+            timeout=20, poll_delay=0.05
+        )
+
+    assert result == "success"
+    assert len(held) > 10
+    assert all(held), held
