@@ -51,15 +51,16 @@ def main(argv: Sequence[str] | None = None, rules: Catalogue = RULES) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    """Evaluate the branch and print the verdict; exit 0 when the gate passes, 1 when it fails."""
+    """Evaluate the branch and print the verdict; exit 0 when the gate passes, 1 when it fails, 2 when the
+    rules file is broken (the verdict, measured with the defaults, is printed all the same)."""
     catalogue: Catalogue = args.catalogue
     rules = _rules_override(args.config)
     snapshot = gather(args.repo, args.base, args.head, needs=catalogue.needs, rules=rules)
     verdict = evaluate(snapshot, catalogue)
-    if verdict.problems:
-        for problem in verdict.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_USAGE
+    # A broken rules file is a user error (exit 2) named on stderr as `FILE:LINE:COL: problem`, and the
+    # verdict still goes to stdout: a CI step reading `--format json|sarif` gets the `config` findings.
+    for problem in verdict.problems:
+        print(problem, file=sys.stderr)
     try:
         if args.format == "text":
             print_verdict(verdict, console_for(sys.stdout))
@@ -75,6 +76,8 @@ def check(args: argparse.Namespace) -> int:
         # /dev/null so that Python's flush at exit does not fail again with a traceback:
         # https://docs.python.org/3/library/signal.html#note-on-sigpipe
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if verdict.problems:
+        return EXIT_USAGE
     return EXIT_PASS if verdict.conclusion is not Conclusion.FAILURE else EXIT_FAIL
 
 
