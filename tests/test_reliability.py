@@ -26,6 +26,7 @@ from tests import slow_rule
 from tests.apprunner import (
     Webhooks,
     app_settings,
+    forward_redeliveries,
     serve_web,
     until,
     until_async,
@@ -33,7 +34,9 @@ from tests.apprunner import (
     worker_process,
 )
 from tests.fakegithub.fixtures import FakeInstallation
+from tests.fakegithub.models import Delivery
 from tests.test_app_e2e import PROCESS_SECONDS, Stack, lines
+from workers.redeliver import redeliver_failed_deliveries
 
 STARTED = "Starting worker for"
 # The production policy's shape (5 retries, jittered doubling), with waits a test can afford.
@@ -280,3 +283,40 @@ async def test_a_long_evaluation_keeps_the_pull_requests_lock(stack: Stack) -> N
     assert result == "success"
     assert len(held) > 10
     assert all(held), held
+
+
+async def test_a_failed_delivery_is_asked_for_again_until_an_attempt_succeeds(stack: Stack) -> None:
+    """A delivery that failed while the intake was down: the first ask itself fails (GitHub 502, beyond
+    the retries), so nothing is marked; the next ask is accepted but GitHub's attempt fails too; the one
+    after that reaches the web app and the PR is evaluated; then nothing is left to ask for."""
+    head = stack.open_pull(1, {"src/app.py": lines(1200)})
+    missed = stack.webhooks.pull_request("opened", 1)
+    stack.fake.add_delivery("pull_request", missed.payload, guid=missed.guid, status_code=502)
+    forward = forward_redeliveries(stack.web_url, stack.installation.app.webhook_secret)
+    attempts: list[int] = []
+
+    def intake_down_once(delivery: Delivery) -> int:
+        """GitHub's first redelivery finds the intake still down; later ones reach it."""
+        attempts.append(502 if not attempts else forward(delivery))
+        return attempts[-1]
+
+    stack.fake.on_redeliver = intake_down_once
+    refused = stack.fake.fail_next("POST", r"/app/hook/deliveries/\d+/attempts$", 502, times=1 + FAST.tries)
+
+    async with fast_worker(stack, redeliver_wait_seconds=0) as worker:
+        # the periodic job also runs as the worker starts: its ask is the one refused
+        await until(lambda: refused not in stack.fake.faults.pending, what="the refused ask")
+        await stack.drained()
+        asked = [await redeliver_failed_deliveries(worker.ctx)]
+        await until(lambda: len(attempts) == 1, what="GitHub's first redelivery")
+        asked.append(await redeliver_failed_deliveries(worker.ctx))
+        run = await stack.settled(head)
+        asked.append(await redeliver_failed_deliveries(worker.ctx))
+
+    assert asked == [1, 1, 0]
+    assert attempts == [502, 202]
+    assert [(d.guid, d.status_code) for d in stack.fake.deliveries] == [(missed.guid, 502)] * 2 + [
+        (missed.guid, 202)
+    ]
+    assert run.conclusion == "failure"
+    assert len(stack.runs()) == 1
