@@ -189,6 +189,29 @@ def test_markdown_budget_is_in_bytes() -> None:
     assert markdown_problems(summary, SUMMARY_LIMIT) == []
 
 
+def test_a_3000_file_refactor_with_long_non_ascii_paths_fits() -> None:
+    """3,000 renamed-and-edited files under long Cyrillic paths (78-85 characters, 140-147 bytes): in full
+    the summary is several times GitHub's limit in bytes; the check summary and the sticky comment are cut
+    to fit it and still open with the verdict, the findings and the counts."""
+
+    def path(i: int, folder: str) -> str:
+        return f"пакет_{i % 30}/{folder}_обработки_данных_{i}/реализация_алгоритма_сортировки_{i}.py"
+
+    files = [
+        ChangedFile(f"ядро/{path(i, 'компонент')}", FileStatus.RENAMED, 3, 3, previous_path=path(i, "модуль"))
+        for i in range(3000)
+    ]
+    verdict = evaluate(_snapshot(*files))
+    summary, comment = to_markdown(verdict), f"{MARKER}\n{comment_text(verdict)}"
+    assert len(to_markdown(verdict, max_bytes=10**7).encode()) > 4 * SUMMARY_LIMIT
+    assert len(summary.encode()) <= SUMMARY_LIMIT
+    assert len(comment.encode()) <= COMMENT_LIMIT
+    assert markdown_problems(summary, SUMMARY_LIMIT) == []
+    assert summary.startswith("### ❌ scopegate: 18,000 effective lines (size/XXL): 2 blocking findings\n")
+    assert "- ❌ **size** 3,000 files changed; the limit is 60." in summary
+    assert "| counted | 9,000 | 9,000 | 3,000 |" in summary
+
+
 @pytest.mark.parametrize("budget", [900, 1_500, 2_345, 3_000, 4_000], ids=lambda b: f"{b}-bytes")
 def test_a_cut_closes_what_it_leaves_open(budget: int) -> None:
     """When even the shortest lists do not fit, whole lines are kept while they fit: the text ends with a
