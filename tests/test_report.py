@@ -157,6 +157,20 @@ def test_markdown_escapes_split_plan_titles_and_messages() -> None:
     assert markdown_problems(markdown, SUMMARY_LIMIT) == []
 
 
+def test_markdown_title_from_a_hostile_label_is_plain_text() -> None:
+    """The title carries the size label, whose name comes from the rules file: a label named with `@`, `#12`,
+    backticks, `|` and `</details>` reads as written in the heading, pings no one, links nothing and opens
+    no code span or tag."""
+    rules = json.dumps({"size": {"labels": {"@octocat</details>`x`|#12 *y*": 7}}})
+    markdown = to_markdown(evaluate(_snapshot(_file("src/a.py", 5), rules=rules)))
+    heading = markdown.split("\n", 1)[0]
+    assert heading == (
+        "### ✅ scopegate: 6 effective lines "
+        "(size/@\u2060octocat&lt;/details&gt;\\`x\\`\\|#\u206012 \\*y\\*): within limits"
+    )
+    assert markdown_problems(markdown, SUMMARY_LIMIT) == []
+
+
 def test_markdown_override_reason_is_escaped_and_names_the_overrider() -> None:
     """The override line names its author (a GitHub login) and shows the reason as text, never as HTML."""
     claim = OverrideClaim("mona", "2024-05-01T12:00:00Z", "comment", "maintain", "</details> *now*", "b" * 40)
