@@ -223,11 +223,23 @@ def test_vendored_example(name: str) -> None:
     assert_maps_to(name.partition("/")[0], load(name), EXPECTED[name])
 
 
-def test_vendored_payload_is_passed_whole_to_record_installation() -> None:
-    """record_installation gets the payload as delivered, for the worker to read what it needs."""
+def test_record_installation_gets_the_plain_values_the_ledger_reads() -> None:
+    """record_installation gets what the ledger reads of the payload (the installation, its account and the
+    repositories' ids and names), as plain values: nothing else of the payload travels in the queue."""
     payload = load("installation/01-created.json")
     (job,) = plan("installation", payload, delivery_id=DELIVERY, app_id=None, bot_login=None).jobs
-    assert job.kwargs()["payload"] == payload
+    installation = payload["installation"]
+    assert job.kwargs()["payload"] == {
+        "action": "created",
+        "installation": {
+            "id": installation["id"],
+            "target_type": installation["target_type"],
+            "created_at": installation["created_at"],
+            "suspended_at": installation["suspended_at"],
+            "account": {k: installation["account"][k] for k in ("id", "login", "type")},
+        },
+        "repositories": [{"id": r["id"], "full_name": r["full_name"]} for r in payload["repositories"]],
+    }
 
 
 SYNC = "pull_request/22-synchronize.json"

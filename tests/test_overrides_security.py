@@ -16,10 +16,8 @@ from bot.core.verdict import Conclusion, evaluate
 from bot.gather.github import fetch_pull
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import sync_labels
-from bot.ledger.engine import create_engine_for, session_factory
-from bot.settings import app_credentials
-from rules import RULES
-from tests.apprunner import until
+from bot.intake.events import override_label_key_for
+from tests.apprunner import until, worker_in_loop
 from tests.test_app_e2e import (
     MARKER,
     OVERRIDE_LABEL,
@@ -30,7 +28,7 @@ from tests.test_app_e2e import (
     lines,
     stack,
 )
-from workers.context import WorkerContext
+from workers.context import context
 from workers.override import label_claim
 
 BOT = "scopegate[bot]"
@@ -169,38 +167,36 @@ def test_a_stale_label_fails_the_gate_and_names_the_reason() -> None:
 
 
 async def test_the_label_is_pinned_to_the_head_it_was_first_judged_at_and_taken_off_when_stale(
-    app: Stack,
+    stack: Stack,
 ) -> None:
     """A maintainer's label is judged at head 1 (the ledger keeps that); after a push its claim still names
     head 1, the verdict refuses it as stale, and the App takes the label off the pull request."""
-    first = await app.open_and_deliver(1, {"src/app.py": lines(900)})
-    await app.settled(first)
-    app.fake.add_collaborator(app.owner, app.repo, "mona", "maintain")
-    app.fake.add_label(app.owner, app.repo, 1, OVERRIDE_LABEL, actor="mona")
-    webhook = app.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
-    assert (await app.deliver(webhook)).status_code == 202
-    await until(lambda: app.runs(first)[0].conclusion == "success", what="the override at head 1")
-    await app.drained()
-    app.fake.push(app.owner, app.repo, 1, "d" * 40, head_files={"src/app.py": lines(6900)})
+    async with worker_in_loop(stack.settings) as running:
+        first = await stack.open_and_deliver(1, {"src/app.py": lines(900)})
+        await stack.settled(first)
+        stack.fake.add_collaborator(stack.owner, stack.repo, "mona", "maintain")
+        stack.fake.add_label(stack.owner, stack.repo, 1, OVERRIDE_LABEL, actor="mona")
+        webhook = stack.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
+        assert (await stack.deliver(webhook)).status_code == 202
+        await until(lambda: stack.runs(first)[0].conclusion == "success", what="the override at head 1")
+        await stack.drained()
+        stack.fake.push(stack.owner, stack.repo, 1, "d" * 40, head_files={"src/app.py": lines(6900)})
 
-    settings = app.settings
-    engine = create_engine_for(settings.database_url)
-    worker = WorkerContext(settings, app_credentials(settings), app.queue, session_factory(engine), RULES)
-    try:
-        async with worker.github(app.installation.installation_id) as gh:
-            gateway = PullRequestGateway(gh, app.owner, app.repo, 1)
+        worker = context(running.ctx)
+        async with worker.github(stack.installation.installation_id) as gh:
+            gateway = PullRequestGateway(gh, stack.owner, stack.repo, 1)
             facts = await fetch_pull(gateway)
             assert facts is not None
             assert facts.info.head_sha == "d" * 40
             claim = await label_claim(worker, gateway, facts, OVERRIDE_LABEL)
             assert claim is not None
             assert (claim.login, claim.permission, claim.head_sha) == ("mona", "maintain", first)
+            told = await stack.queue.get(override_label_key_for(stack.owner, stack.repo))
+            assert told == OVERRIDE_LABEL.encode()  # the intake now ignores every other label
             verdict = evaluate(oversized(facts.info, 6900, claim))
             assert verdict.conclusion is Conclusion.FAILURE
             await sync_labels(gateway, facts.info.labels, verdict)
-    finally:
-        engine.dispose()
-    assert OVERRIDE_LABEL not in app.labels(1)
+    assert OVERRIDE_LABEL not in stack.labels(1)
 
 
 @pytest.mark.xfail(

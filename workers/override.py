@@ -13,6 +13,7 @@ from bot.core.overrides import allows
 from bot.core.snapshot import OverrideClaim
 from bot.gather.github import PullFacts, base_rules, fetch_pull
 from bot.github.gateway import PullRequestGateway
+from bot.intake.events import OVERRIDE_LABEL_SECONDS, override_label_key_for
 from bot.intake.jobs import EvaluatePullRequest, enqueue
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
 from workers.context import WorkerContext, context
@@ -97,11 +98,15 @@ async def label_claim(
     worker: WorkerContext, gateway: PullRequestGateway, facts: PullFacts, label: str
 ) -> OverrideClaim | None:
     """The override label's claim while the label is on: its latest adder, their permission, and the head
-    it was given at, so that it holds for that head only (bot.core.overrides).
+    it was given at, so that it holds for that head only (bot.core.overrides). Called at each evaluation
+    with the rules file's label, which it also tells the intake.
 
     That head is the one the App first judged the label at (its audit row in the ledger), else the
     current head: GitHub's label events carry a time but no commit, and a commit's dates are its author's
     to choose."""
+    # The intake ignores label changes but this label's from now on (bot.intake.events).
+    key = override_label_key_for(gateway.owner, gateway.repo)
+    await worker.redis.set(key, label, ex=OVERRIDE_LABEL_SECONDS)
     added = [e for e in facts.label_events if e.label == label and e.login]
     if label not in facts.info.labels or not added:
         return None

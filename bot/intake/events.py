@@ -7,10 +7,12 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.core.config import OverrideConfig
 from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
 from bot.intake.jobs import (
     EvaluatePullRequest,
@@ -27,6 +29,17 @@ SIZE_LABEL_PREFIX = "size/"
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
 PUSH_COMMITS_CAP = 2048
 _EXTERNAL_ID_PREFIX = "scopegate:pr:"
+# What a job may name: a login (alphanumerics and hyphens; underscores in Enterprise Managed Users'), a
+# repository name (alphanumerics, `-`, `_`, `.`; at most 100), a commit (SHA-1, or SHA-256 for repositories
+# in that object format). Anything else in a signed payload is not GitHub's, and is no job's business.
+# https://docs.github.com/en/enterprise-cloud@latest/admin/managing-iam/iam-configuration-reference/username-considerations-for-external-authentication
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_REPOSITORY = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9._-]{1,100}")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# The override label unless a rules file names another; a repository's own is learnt from its workers,
+# who renew it at each evaluation: long enough to outlive quiet months, short enough to forget a rename.
+DEFAULT_OVERRIDE_LABEL: str = OverrideConfig.model_fields["label"].default
+OVERRIDE_LABEL_SECONDS = 30 * 24 * 3600
 
 T = TypeVar("T")
 
@@ -47,6 +60,7 @@ class _Context:
     delivery_id: str
     app_id: int | None
     bot_login: str | None
+    override_label: str | None
 
 
 class _MissingField(Exception):
@@ -60,13 +74,15 @@ def plan(
     delivery_id: str,
     app_id: int | None,
     bot_login: str | None,
+    override_label: str | None = None,
 ) -> Plan:
-    """The jobs for one delivery of `event` with `payload`."""
+    """The jobs for one delivery of `event` with `payload`. `override_label` is the repository's override
+    label as its workers last read it from the rules file (None: not known)."""
     handler = _HANDLERS.get(event)
     if handler is None:
         return Plan((), f"{event} events are not handled")
     try:
-        return handler(payload, _Context(event, delivery_id, app_id, bot_login))
+        return handler(payload, _Context(event, delivery_id, app_id, bot_login, override_label))
     except _MissingField as missing:
         return Plan((), f"{event} payload has no usable {missing}")
 
@@ -96,7 +112,8 @@ def _pull_request(payload: Mapping[str, Any], ctx: _Context) -> Plan:
 
 
 def _label_change(payload: Mapping[str, Any], ctx: _Context, action: str) -> Plan:
-    """Any label may be the override label (named in the base branch's rules file), except our own."""
+    """Only the override label changes the verdict: other bots' and people's labels, and our own, do not.
+    While the repository's override label is not known, any label but ours may be it."""
     sender = _find(payload, "sender.login")
     # Logins are case-insensitive on GitHub.
     if ctx.bot_login is not None and isinstance(sender, str) and sender.lower() == ctx.bot_login.lower():
@@ -104,17 +121,39 @@ def _label_change(payload: Mapping[str, Any], ctx: _Context, action: str) -> Pla
     label = _find(payload, "label.name")
     if isinstance(label, str) and label.startswith(SIZE_LABEL_PREFIX):
         return Plan((), f"pull_request.{action} of the size label {label!r}")
+    overrides = {DEFAULT_OVERRIDE_LABEL, ctx.override_label}
+    if ctx.override_label is not None and label not in overrides:
+        return Plan((), f"pull_request.{action} of {label!r}, not the override label")
     return _evaluate_pull_request(payload, ctx, action, refresh=True)
+
+
+def needs_override_label(event: str, payload: Mapping[str, Any]) -> bool:
+    """Whether mapping this delivery depends on the repository's override label (a label change)."""
+    return event == "pull_request" and _find(payload, "action") in ("labeled", "unlabeled")
+
+
+def override_label_key(payload: Mapping[str, Any]) -> str | None:
+    """The Redis key of the repository's override label, as workers remember it; None without a usable
+    repository."""
+    owner, name = _find(payload, "repository.owner.login"), _find(payload, "repository.name")
+    if not isinstance(owner, str) or not isinstance(name, str):
+        return None
+    return override_label_key_for(owner, name)
+
+
+def override_label_key_for(owner: str, repo: str) -> str:
+    """`scopegate:override-label:{owner}/{repo}`; owner and repository names are case-insensitive."""
+    return f"scopegate:override-label:{owner.lower()}/{repo.lower()}"
 
 
 def _evaluate_pull_request(payload: Mapping[str, Any], ctx: _Context, action: str, *, refresh: bool) -> Plan:
     """Evaluate the payload's PR at its head."""
     job = EvaluatePullRequest(
         installation_id=_read(payload, "installation.id", int),
-        owner=_read(payload, "repository.owner.login", str),
-        repo=_read(payload, "repository.name", str),
+        owner=_read_matching(payload, "repository.owner.login", _LOGIN),
+        repo=_read_matching(payload, "repository.name", _REPOSITORY),
         number=_read(payload, "pull_request.number", int),
-        head_sha=_read(payload, "pull_request.head.sha", str),
+        head_sha=_read_matching(payload, "pull_request.head.sha", _SHA),
         delivery_id=ctx.delivery_id,
         refresh=refresh,
     )
@@ -126,8 +165,8 @@ def _closed(payload: Mapping[str, Any], ctx: _Context) -> Job:
     return RecordPullRequestClosed(
         installation_id=_read(payload, "installation.id", int),
         repository_id=_read(payload, "repository.id", int),
-        owner=_read(payload, "repository.owner.login", str),
-        repo=_read(payload, "repository.name", str),
+        owner=_read_matching(payload, "repository.owner.login", _LOGIN),
+        repo=_read_matching(payload, "repository.name", _REPOSITORY),
         number=_read(payload, "pull_request.number", int),
         merged=_read(payload, "pull_request.merged", bool),
         delivery_id=ctx.delivery_id,
@@ -154,15 +193,15 @@ def _rerequested(payload: Mapping[str, Any], ctx: _Context, key: str) -> Plan:
     owner_app = _find(payload, f"{key}.app.id")
     if ctx.app_id is not None and owner_app != ctx.app_id:
         return Plan((), f"{key}.rerequested for another App ({owner_app})")
-    head_sha = _read(payload, f"{key}.head_sha", str)
+    head_sha = _read_matching(payload, f"{key}.head_sha", _SHA)
     numbers = _pull_request_numbers(payload, key)
     if not numbers:
         # A fork's branch is not in this repository, so GitHub lists no pull requests for it.
         # https://docs.github.com/en/rest/checks/runs#get-a-check-run
         return Plan((), f"{key}.rerequested lists no pull request (a fork's PR is not listed)")
     installation_id = _read(payload, "installation.id", int)
-    owner = _read(payload, "repository.owner.login", str)
-    repo = _read(payload, "repository.name", str)
+    owner = _read_matching(payload, "repository.owner.login", _LOGIN)
+    repo = _read_matching(payload, "repository.name", _REPOSITORY)
     jobs = tuple(
         EvaluatePullRequest(installation_id, owner, repo, n, head_sha, ctx.delivery_id, refresh=True)
         for n in numbers
@@ -173,7 +212,8 @@ def _rerequested(payload: Mapping[str, Any], ctx: _Context, key: str) -> Plan:
 def _pull_request_numbers(payload: Mapping[str, Any], key: str) -> tuple[int, ...]:
     """The PR numbers of a check run or suite: its `pull_requests`, else our run's `external_id`."""
     listed = _find(payload, f"{key}.pull_requests")
-    numbers = tuple(pr["number"] for pr in listed or () if _is_int(_find(pr, "number")))
+    listed = listed if isinstance(listed, list) else []
+    numbers = tuple(pr["number"] for pr in listed if _is_int(_find(pr, "number")))
     if numbers:
         return numbers
     external_id = _find(payload, f"{key}.external_id")
@@ -194,9 +234,9 @@ def _push(payload: Mapping[str, Any], ctx: _Context) -> Plan:
         return Plan((), "push does not touch the rules file or CODEOWNERS")
     job = ReevaluateRepository(
         installation_id=_read(payload, "installation.id", int),
-        owner=_read(payload, "repository.owner.login", str),
-        repo=_read(payload, "repository.name", str),
-        after=_read(payload, "after", str),
+        owner=_read_matching(payload, "repository.owner.login", _LOGIN),
+        repo=_read_matching(payload, "repository.name", _REPOSITORY),
+        after=_read_matching(payload, "after", _SHA),
     )
     return Plan((job,), "push changed the rules: re-evaluate open pull requests")
 
@@ -222,9 +262,45 @@ def _installation(payload: Mapping[str, Any], ctx: _Context) -> Plan:
     """`installation` and `installation_repositories`: record the change."""
     action = _read(payload, "action", str)
     job = RecordInstallation(
-        event=ctx.event, action=action, payload=dict(payload), delivery_id=ctx.delivery_id
+        event=ctx.event, action=action, payload=_recorded(payload), delivery_id=ctx.delivery_id
     )
     return Plan((job,), f"{ctx.event}.{action}: record")
+
+
+# What the ledger reads of an installation event (bot/ledger/installations.py): only these, and only their
+# plain values, travel in the job, so a payload nested a thousand deep is never queued.
+_INSTALLATION_FIELDS = ("id", "target_type", "created_at", "suspended_at")
+_ACCOUNT_FIELDS = ("id", "login", "slug", "type")
+_REPOSITORY_LISTS = ("repositories", "repositories_added", "repositories_removed")
+
+
+def _recorded(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an installation event the ledger records: plain values only."""
+    installation = _find(payload, "installation")
+    account = _find(payload, "installation.account")
+    recorded: dict[str, Any] = {
+        "action": payload.get("action"),
+        "installation": {
+            **_plain(installation, _INSTALLATION_FIELDS),
+            "account": _plain(account, _ACCOUNT_FIELDS),
+        },
+    }
+    for key in _REPOSITORY_LISTS:
+        listed = payload.get(key)
+        if isinstance(listed, list):
+            recorded[key] = [
+                _plain(repo, ("id", "full_name")) for repo in listed if isinstance(repo, Mapping)
+            ]
+    return recorded
+
+
+def _plain(value: object, keys: tuple[str, ...]) -> dict[str, Any]:
+    """`keys` of a mapping whose values are strings, numbers, booleans or null."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        k: value[k] for k in keys if isinstance(value.get(k), str | int | float | bool | None) and k in value
+    }
 
 
 def _issue_comment(payload: Mapping[str, Any], ctx: _Context) -> Plan:
@@ -241,11 +317,11 @@ def _issue_comment(payload: Mapping[str, Any], ctx: _Context) -> Plan:
         return Plan((), "issue_comment is not a scopegate command")
     job = OverrideByComment(
         installation_id=_read(payload, "installation.id", int),
-        owner=_read(payload, "repository.owner.login", str),
-        repo=_read(payload, "repository.name", str),
+        owner=_read_matching(payload, "repository.owner.login", _LOGIN),
+        repo=_read_matching(payload, "repository.name", _REPOSITORY),
         number=_read(payload, "issue.number", int),
         comment_id=_read(payload, "comment.id", int),
-        login=_read(payload, "comment.user.login", str),
+        login=_read_matching(payload, "comment.user.login", _LOGIN),
         body=body,
     )
     return Plan((job,), "issue_comment: override command")
@@ -271,6 +347,14 @@ def _read(payload: Mapping[str, Any], path: str, kind: type[T]) -> T:
     value = _find(payload, path)
     # JSON has one number type: a bool is not an id, and an int is never a flag.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _MissingField(path)
+    return value
+
+
+def _read_matching(payload: Mapping[str, Any], path: str, pattern: re.Pattern[str]) -> str:
+    """The string at dotted `path`, which must match `pattern` whole (a name or a SHA a job carries)."""
+    value = _read(payload, path, str)
+    if not pattern.fullmatch(value):
         raise _MissingField(path)
     return value
 

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 PREFIX = "sha256="
 
 
-def sign(secret: str, body: bytes) -> str:
+def sign(secret: str, body: bytes | bytearray) -> str:
     """The `X-Hub-Signature-256` value GitHub sends for `body` under `secret`."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return PREFIX + digest
 
 
-def verify(body: bytes, header: str | None, secrets: Iterable[str]) -> bool:
+def verify(body: bytes | bytearray, header: str | None, secrets: Iterable[str]) -> bool:
     """Whether `header` signs `body` under any of `secrets` (several while a secret is rotated)."""
     if header is None or not header.startswith(PREFIX):
         return False

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.identity import AppIdentity, IdentitySource
+from bot.identity import AppIdentity, IdentitySource, environment_credentials, resolve_identity
 from bot.intake import events, signature
 from bot.intake.queue import enqueue_delivery
 from bot.settings import Settings
@@ -31,21 +31,53 @@ MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
 # https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries
 DELIVERY_TTL_SECONDS = 3 * 24 * 60 * 60
 DELIVERY_KEY = "scopegate:delivery:{}"
+# Bodies are read before their signature can be checked, so anyone can send them: the bytes held at once by
+# one process, over every delivery being read, are capped (a few GitHub-size payloads), beyond which a
+# delivery is refused with 503 (a failed delivery, which the workers ask GitHub to redeliver).
+BODIES_BUDGET_BYTES = 64 * 1024 * 1024
 # The event header is only trusted (and used as a metric label) once the signature checks out.
 _UNVERIFIED = "unverified"
 NOT_SET_UP = "the App is not set up yet: open /"
+_TOO_LARGE = "payload larger than GitHub's 25 MB cap"
+_BUSY = "too many large deliveries at once"
+
+
+class BodyBudget:
+    """The bytes of request bodies one process holds at once, capped: bounded memory whatever arrives."""
+
+    def __init__(self, limit: int = BODIES_BUDGET_BYTES) -> None:
+        """A budget of `limit` bytes."""
+        self.limit = limit
+        self.held = 0
+
+    def take(self, size: int) -> bool:
+        """Reserve `size` more bytes; False (nothing reserved) when that would pass the cap."""
+        if self.held + size > self.limit:
+            return False
+        self.held += size
+        return True
+
+    def give(self, size: int) -> None:
+        """Release `size` bytes."""
+        self.held -= size
 
 
 def webhook_router(
-    settings: Settings, identity: IdentitySource, redis: ArqRedis, metrics: Metrics
+    settings: Settings,
+    identity: IdentitySource,
+    redis: ArqRedis,
+    metrics: Metrics,
+    budget: BodyBudget | None = None,
 ) -> APIRouter:
-    """The webhook route, bound to its settings, the App's identity, the queue and metrics."""
+    """The webhook route, bound to its settings, the App's identity, the queue, metrics and the bodies'
+    budget."""
     router = APIRouter()
+    door = _Door(settings, identity, redis, budget or BodyBudget())
 
     @router.post("/webhooks")
     async def receive(request: Request) -> JSONResponse:
         """Verify, de-duplicate and enqueue one delivery."""
-        event, outcome, response = await _receive(request, settings, identity, redis)
+        event, outcome, response = await door.receive(request)
         metrics.deliveries.labels(event=event, outcome=outcome).inc()
         delivery = request.headers.get("x-github-delivery")
         log.info("delivery %s (%s): %s %s", delivery, event, outcome, response.status_code)
@@ -54,41 +86,89 @@ def webhook_router(
     return router
 
 
-async def _receive(
-    request: Request, settings: Settings, source: IdentitySource, redis: ArqRedis
-) -> tuple[str, str, JSONResponse]:
-    """The delivery's event (for metrics), its outcome and the response."""
-    try:
-        identity = await source.current()
-    except SQLAlchemyError as error:
-        log.warning("ledger unavailable while reading the webhook secret: %s", error)
-        return _UNVERIFIED, "unavailable", _error(503, "ledger unavailable")
-    if not identity.webhook_secrets:
-        # Also the fate of the `ping` GitHub sends as it creates the App, before the setup page has stored
-        # the secret: a failed delivery, which the workers ask GitHub to redeliver once they run as the App.
-        return _UNVERIFIED, "not_set_up", JSONResponse({"reason": NOT_SET_UP}, status_code=503)
-    body = await _read_body(request, MAX_PAYLOAD_BYTES)
-    if body is None:
-        return _UNVERIFIED, "too_large", _error(413, "payload larger than GitHub's 25 MB cap")
-    header = request.headers.get("x-hub-signature-256")
-    if not signature.verify(body, header, identity.webhook_secrets):
-        return _UNVERIFIED, "unauthorized", _error(401, "missing or wrong X-Hub-Signature-256")
-    event = request.headers.get("x-github-event")
-    delivery = request.headers.get("x-github-delivery")
-    if not event or not delivery:
-        return event or _UNVERIFIED, "bad_request", _error(400, "missing X-GitHub-Event or X-GitHub-Delivery")
-    payload = _parse(body)
-    if payload is None:
-        return event, "bad_request", _error(400, "body is not a JSON object")
-    try:
-        outcome, response = await _enqueue(
-            settings, identity, redis, event=event, delivery=delivery, payload=payload
-        )
-    except RedisError as error:
-        # 503 makes GitHub mark the delivery failed, so it can be redelivered once Redis is back.
-        log.warning("delivery %s: Redis unavailable: %s", delivery, error)
-        return event, "unavailable", _error(503, "queue unavailable")
-    return event, outcome, response
+class _Door:
+    """One process's intake: the identity it knows from the environment, and the bodies it holds."""
+
+    def __init__(
+        self, settings: Settings, source: IdentitySource, redis: ArqRedis, budget: BodyBudget
+    ) -> None:
+        self.settings, self.source, self.redis, self.budget = settings, source, redis, budget
+        # With the App's id, key and secret all in the environment, the ledger has nothing to add to a
+        # delivery's check: it stays off this path, so a database outage does not refuse deliveries.
+        environment = resolve_identity(settings, environment_credentials(settings), None)
+        self.environment = environment if environment.configured else None
+
+    async def receive(self, request: Request) -> tuple[str, str, JSONResponse]:
+        """The delivery's event (for metrics), its outcome and the response."""
+        try:
+            identity = self.environment or await self.source.current()
+        except SQLAlchemyError as error:
+            log.warning("ledger unavailable while reading the webhook secret: %s", error)
+            return _UNVERIFIED, "unavailable", _error(503, "ledger unavailable")
+        if not identity.webhook_secrets:
+            # Also the fate of the `ping` GitHub sends as it creates the App, before the setup page has
+            # stored the secret: a failed delivery, which the workers ask GitHub to redeliver once they run
+            # as the App.
+            return _UNVERIFIED, "not_set_up", JSONResponse({"reason": NOT_SET_UP}, status_code=503)
+        declared = _content_length(request)
+        if declared is not None and declared > MAX_PAYLOAD_BYTES:
+            # Refused on the header alone: not one byte of the body is read.
+            return _UNVERIFIED, "too_large", _error(413, _TOO_LARGE)
+        read = await self._read_body(request, declared)
+        if isinstance(read, JSONResponse):
+            return _UNVERIFIED, "too_large" if read.status_code == 413 else "busy", read
+        try:
+            return await self._handle(request, identity, read)
+        finally:
+            self.budget.give(len(read) if declared is None else declared)
+
+    async def _read_body(self, request: Request, declared: int | None) -> bytearray | JSONResponse:
+        """The raw body, read within the cap and the process's budget; an error response otherwise.
+        A declared length is reserved at once; without one (chunked), each chunk as it comes."""
+        if declared is not None and not self.budget.take(declared):
+            return _error(503, _BUSY)
+        limit = MAX_PAYLOAD_BYTES if declared is None else declared
+        body = bytearray()
+        async for chunk in request.stream():
+            if len(body) + len(chunk) > limit:
+                self.budget.give(len(body) if declared is None else declared)
+                return _error(413, _TOO_LARGE)
+            if declared is None and not self.budget.take(len(chunk)):
+                self.budget.give(len(body))
+                return _error(503, _BUSY)
+            body += chunk
+        return body
+
+    async def _handle(
+        self, request: Request, identity: AppIdentity, body: bytearray
+    ) -> tuple[str, str, JSONResponse]:
+        """Check the signature of a body read whole, then map and enqueue the delivery."""
+        header = request.headers.get("x-hub-signature-256")
+        if not signature.verify(body, header, identity.webhook_secrets):
+            return _UNVERIFIED, "unauthorized", _error(401, "missing or wrong X-Hub-Signature-256")
+        event = request.headers.get("x-github-event")
+        delivery = request.headers.get("x-github-delivery")
+        if not event or not delivery:
+            missing = "missing X-GitHub-Event or X-GitHub-Delivery"
+            return event or _UNVERIFIED, "bad_request", _error(400, missing)
+        payload = _parse(body)
+        if payload is None:
+            return event, "bad_request", _error(400, "body is not a JSON object")
+        try:
+            outcome, response = await _enqueue(
+                self.settings, identity, self.redis, event=event, delivery=delivery, payload=payload
+            )
+        except RedisError as error:
+            # 503 makes GitHub mark the delivery failed, so it can be redelivered once Redis is back.
+            log.warning("delivery %s: Redis unavailable: %s", delivery, error)
+            return event, "unavailable", _error(503, "queue unavailable")
+        return event, outcome, response
+
+
+def _content_length(request: Request) -> int | None:
+    """The declared body length; None when absent (chunked)."""
+    value = request.headers.get("content-length")
+    return int(value) if value is not None and value.isdecimal() else None
 
 
 async def _enqueue(
@@ -102,8 +182,14 @@ async def _enqueue(
 ) -> tuple[str, JSONResponse]:
     """Enqueue the delivery's jobs unless it was queued before, and remember it as queued: one atomic
     Redis script, so a delivery is never half-queued and its redelivery is refused only once it is in."""
+    override_label = await _override_label(redis, event, payload)
     plan = events.plan(
-        event, payload, delivery_id=delivery, app_id=identity.app_id, bot_login=identity.bot_login
+        event,
+        payload,
+        delivery_id=delivery,
+        app_id=identity.app_id,
+        bot_login=identity.bot_login,
+        override_label=override_label,
     )
     if not plan.jobs:
         return "ignored", JSONResponse({"queued": [], "reason": plan.reason}, status_code=200)
@@ -121,17 +207,16 @@ async def _enqueue(
     return "queued", JSONResponse(body, status_code=202)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The raw body, or None once it grows past `limit` bytes."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
+async def _override_label(redis: ArqRedis, event: str, payload: dict[str, Any]) -> str | None:
+    """The repository's override label as its workers last read it, for a label change only (one GET)."""
+    key = events.override_label_key(payload) if events.needs_override_label(event, payload) else None
+    if key is None:
+        return None
+    value = await redis.get(key)
+    return value.decode() if isinstance(value, bytes) else None
 
 
-def _parse(body: bytes) -> dict[str, Any] | None:
+def _parse(body: bytearray) -> dict[str, Any] | None:
     """The body as a JSON object, or None. App webhooks are always JSON, never form-encoded."""
     try:
         # orjson: parsing the payload was a quarter of a delivery's CPU with the standard library's json.
