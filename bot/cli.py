@@ -59,8 +59,12 @@ def check(args: argparse.Namespace) -> int:
     verdict = evaluate(snapshot, catalogue)
     # A broken rules file is a user error (exit 2) named on stderr as `FILE:LINE:COL: problem`, and the
     # verdict still goes to stdout: a CI step reading `--format json|sarif` gets the `config` findings.
-    for problem in verdict.problems:
-        print(problem, file=sys.stderr)
+    try:
+        for problem in verdict.problems:
+            print(problem, file=sys.stderr)
+    except BrokenPipeError:
+        # Nobody reads stderr (`2>&1 | head`, a closed log): the verdict on stdout and the exit code stand.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
     try:
         if args.format == "text":
             print_verdict(verdict, console_for(sys.stdout))

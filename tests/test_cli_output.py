@@ -206,3 +206,22 @@ def test_piped_into_head_exits_quietly(many_files: GitRepo, output: str) -> None
     assert (done.returncode, done.stderr) == (1, "")
     assert len(done.stdout.splitlines()) == 1
     assert re.match(r"FAIL 12,500 effective lines|\{$", done.stdout)
+
+
+def test_broken_rules_with_nobody_reading_stderr_still_print_the_verdict(repo: GitRepo) -> None:
+    """Stderr closed by its reader (a log collector gone, `2>&1 | head`): writing the rules-file problem
+    there fails, yet the JSON verdict still comes out on stdout and the exit code is 2, not 1 ("the gate
+    failed") from a traceback."""
+    repo.write(".github/scopegate.yml", BROKEN_RULES)
+    repo.commit("rules with a typo")
+    repo.topic()
+    repo.write("src/a.py", lines(3))
+    repo.commit("work")
+    args = ["check", "--repo", str(repo.root), "--base", "main", "--format", "json"]
+    child = subprocess.Popen([SCOPEGATE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None
+    assert child.stderr is not None
+    child.stderr.close()  # before the child has even imported its modules
+    out = child.stdout.read().decode()
+    assert child.wait(timeout=60) == 2
+    _config_finding_in_json(out)
