@@ -153,6 +153,21 @@ async def test_concurrent_bodies_are_held_within_the_budget(clean_redis_url: str
     assert (first, after) == (401, 401)  # read whole, then refused for its (missing) signature
 
 
+async def test_a_client_that_goes_away_mid_body_gives_its_budget_back(clean_redis_url: str) -> None:
+    """A request that declares 600 kB of a 1 MB budget and hangs up halfway holds nothing afterwards: the
+    next 600 kB delivery is read (401: unsigned), not refused as busy."""
+    with budgeted(clean_redis_url, 1_000_000) as port:
+        for _ in range(3):
+            raw_request(port, post_head(600_000), b" " * 1000).close()
+        await asyncio.sleep(0.3)
+        after = raw_request(port, post_head(600_000), b" " * 600_000)
+        try:
+            status = await asyncio.to_thread(status_of, after)
+        finally:
+            after.close()
+    assert status == 401
+
+
 def _with(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of `payload` with the value at dotted `path` replaced."""
     copy = json.loads(json.dumps(payload))

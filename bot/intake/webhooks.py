@@ -62,6 +62,25 @@ class BodyBudget:
         self.held -= size
 
 
+class _Held:
+    """What one delivery holds of the budget, released once it is answered."""
+
+    def __init__(self, budget: BodyBudget) -> None:
+        self.budget, self.size = budget, 0
+
+    def take(self, size: int) -> bool:
+        """Reserve `size` more bytes, if the budget has them."""
+        if not self.budget.take(size):
+            return False
+        self.size += size
+        return True
+
+    def release(self) -> None:
+        """Give back all this delivery holds."""
+        self.budget.give(self.size)
+        self.size = 0
+
+
 def webhook_router(
     settings: Settings,
     identity: IdentitySource,
@@ -114,27 +133,28 @@ class _Door:
         if declared is not None and declared > MAX_PAYLOAD_BYTES:
             # Refused on the header alone: not one byte of the body is read.
             return _UNVERIFIED, "too_large", _error(413, _TOO_LARGE)
-        read = await self._read_body(request, declared)
-        if isinstance(read, JSONResponse):
-            return _UNVERIFIED, "too_large" if read.status_code == 413 else "busy", read
+        held = _Held(self.budget)
         try:
+            read = await self._read_body(request, declared, held)
+            if isinstance(read, JSONResponse):
+                return _UNVERIFIED, "too_large" if read.status_code == 413 else "busy", read
             return await self._handle(request, identity, read)
         finally:
-            self.budget.give(len(read) if declared is None else declared)
+            held.release()  # also when the client went away mid-body
 
-    async def _read_body(self, request: Request, declared: int | None) -> bytearray | JSONResponse:
+    async def _read_body(
+        self, request: Request, declared: int | None, held: _Held
+    ) -> bytearray | JSONResponse:
         """The raw body, read within the cap and the process's budget; an error response otherwise.
         A declared length is reserved at once; without one (chunked), each chunk as it comes."""
-        if declared is not None and not self.budget.take(declared):
+        if declared is not None and not held.take(declared):
             return _error(503, _BUSY)
         limit = MAX_PAYLOAD_BYTES if declared is None else declared
         body = bytearray()
         async for chunk in request.stream():
             if len(body) + len(chunk) > limit:
-                self.budget.give(len(body) if declared is None else declared)
                 return _error(413, _TOO_LARGE)
-            if declared is None and not self.budget.take(len(chunk)):
-                self.budget.give(len(body))
+            if declared is None and not held.take(len(chunk)):
                 return _error(503, _BUSY)
             body += chunk
         return body
