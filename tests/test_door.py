@@ -25,7 +25,7 @@ from redis.asyncio import ConnectionPool
 from sqlalchemy import select
 
 from bot.identity import IdentitySource
-from bot.intake.events import override_label_key_for, plan
+from bot.intake.events import merge_group_pull_request, override_label_key_for, plan
 from bot.intake.webhooks import MAX_PAYLOAD_BYTES, BodyBudget, webhook_router
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.installations import record_installation
@@ -350,3 +350,61 @@ def _record(url: str, payload: dict[str, Any]) -> tuple[list[tuple[Any, ...]], l
 
 
 AT = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def merge_group(action: str, head_ref: str) -> dict[str, Any]:
+    """A `merge_group` delivery with the fields GitHub documents (webhook-events-and-payloads#merge_group)."""
+    opened = load("pull_request/12-opened.json")
+    return {
+        "action": action,
+        "merge_group": {
+            "head_sha": "b" * 40,
+            "head_ref": head_ref,
+            "base_sha": "a" * 40,
+            "base_ref": "refs/heads/main",
+            "head_commit": {"id": "b" * 40, "message": "Merge pull request #7"},
+        },
+        "repository": opened["repository"],
+        "installation": opened["installation"],
+        "sender": opened["sender"],
+    }
+
+
+QUEUE_REF = f"refs/heads/gh-readonly-queue/main/pr-7-{'a' * 40}"
+
+
+@pytest.mark.parametrize(
+    ("action", "head_ref", "reason"),
+    [
+        pytest.param(
+            "checks_requested", QUEUE_REF, "at bbbbbbb (up to #7): not evaluated yet", id="requested"
+        ),
+        pytest.param("checks_requested", "refs/heads/odd", "(up to an unnamed pull request)", id="odd-ref"),
+        pytest.param("destroyed", QUEUE_REF, "merge_group.destroyed: nothing to do", id="destroyed"),
+    ],
+)
+async def test_merge_group_deliveries_are_subscribed_and_answered(
+    door: httpx.AsyncClient, queue: ArqRedis, action: str, head_ref: str, reason: str
+) -> None:
+    """A merge queue's `merge_group` delivery is verified and answered with what it asks for (the check on
+    the group's commit, up to the newest pull request); the workers' side is still to come, so nothing is
+    queued."""
+    body, sent = signed(merge_group(action, head_ref), "merge_group", f"group-{action}-{head_ref}")
+    response = await deliver(door, body, sent)
+    assert response.status_code == 200
+    assert reason in response.json()["reason"]
+    assert await queue.queued_jobs() == []
+
+
+@pytest.mark.parametrize(
+    ("head_ref", "number"),
+    [
+        pytest.param(QUEUE_REF, 7, id="queue-branch"),
+        pytest.param(f"refs/heads/gh-readonly-queue/release/1.x/pr-12-{'c' * 64}", 12, id="slashed-base"),
+        pytest.param("refs/heads/gh-readonly-queue/main/pr-x-abc", None, id="not-a-number"),
+        pytest.param("refs/heads/main", None, id="not-a-queue-branch"),
+    ],
+)
+def test_merge_group_branch_names_its_newest_pull_request(head_ref: str, number: int | None) -> None:
+    """The newest pull request of a group is read from the queue branch's name, and only from that form."""
+    assert merge_group_pull_request(head_ref) == number

@@ -23,8 +23,15 @@ EVENT_PERMISSION = {
     "check_suite": "checks",
     "push": "contents",
     "issue_comment": "pull_requests",  # "Issues" or "Pull requests"
+    "merge_group": "merge_queues",
 }
-LEAST = {"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read"}
+LEAST = {
+    "checks": "write",
+    "pull_requests": "write",
+    "contents": "read",
+    "metadata": "read",
+    "merge_queues": "read",
+}
 
 
 def test_packaged_manifest_is_the_top_level_file() -> None:
@@ -40,7 +47,8 @@ def test_subscribed_events_are_the_handled_ones() -> None:
 
 
 def test_permissions_are_the_least_that_work() -> None:
-    """Checks and pull requests to write, contents and metadata to read: no issues, no members."""
+    """Checks and pull requests to write, contents, metadata and merge queues to read: no issues, no
+    members."""
     assert load_manifest()["default_permissions"] == LEAST
 
 

@@ -327,6 +327,30 @@ def _issue_comment(payload: Mapping[str, Any], ctx: _Context) -> Plan:
     return Plan((job,), "issue_comment: override command")
 
 
+def _merge_group(payload: Mapping[str, Any], ctx: _Context) -> Plan:
+    """`merge_group.checks_requested`: the merge queue wants the check on its group's commit."""
+    action = _read(payload, "action", str)
+    if action != "checks_requested":
+        return Plan((), f"merge_group.{action}: nothing to do")
+    head_sha = _read_matching(payload, "merge_group.head_sha", _SHA)
+    number = merge_group_pull_request(_read(payload, "merge_group.head_ref", str))
+    newest = f"#{number}" if number is not None else "an unnamed pull request"
+    # No job yet: reporting on the group's commit is the workers' part, still to come.
+    return Plan((), f"merge_group.checks_requested at {head_sha[:7]} (up to {newest}): not evaluated yet")
+
+
+# A merge group's branch: `refs/heads/gh-readonly-queue/<base branch>/pr-<number>-<base sha>`, named after
+# the newest pull request in the group.
+# https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/configuring-pull-request-merges/managing-a-merge-queue
+_QUEUE_REF = re.compile(r"refs/heads/gh-readonly-queue/.+/pr-([0-9]{1,9})-[0-9a-f]{40,64}")
+
+
+def merge_group_pull_request(head_ref: str) -> int | None:
+    """The number of the newest pull request in a merge group, from its branch's name."""
+    found = _QUEUE_REF.fullmatch(head_ref)
+    return int(found[1]) if found else None
+
+
 def _ping(payload: Mapping[str, Any], ctx: _Context) -> Plan:
     """`ping`: GitHub checking the webhook is reachable."""
     return Plan((), "ping")
@@ -372,6 +396,7 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], _Context], Plan]] = {
     "installation": _installation,
     "installation_repositories": _installation,
     "issue_comment": _issue_comment,
+    "merge_group": _merge_group,
     "ping": _ping,
 }
 
