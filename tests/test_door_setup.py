@@ -140,3 +140,20 @@ async def test_readyz_names_no_host(
     text = response.text
     for leak in ("127.0.0.1", str(port), "db.internal", "10.1.2.3", "5432"):
         assert leak not in text, text
+
+
+@pytest.mark.parametrize("token", [TOKEN, "another-process-token"], ids=["this-process", "unknown"])
+async def test_the_setup_page_names_no_host_when_redis_is_down(
+    sessions: sessionmaker[Session],  # noqa: F811
+    token: str,
+) -> None:
+    """With Redis down the setup page answers 503 saying so, without the address it tried."""
+    port = closed_port()
+    settings = load_settings(_env_file=None, redis_url=f"redis://127.0.0.1:{port}/0")
+    app = create_app(settings, identity=IdentitySource(settings, sessions), setup_token=SetupToken(TOKEN))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gate") as http:
+        response = await http.get("/", params={"token": token, "url": "https://gate.example.org"})
+    assert response.status_code == 503
+    assert "Redis does not answer" in response.text
+    assert "127.0.0.1" not in response.text
+    assert str(port) not in response.text

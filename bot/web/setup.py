@@ -83,7 +83,7 @@ class SetupToken:
             pipe.sismember(TOKENS_KEY, given)
             _, known = await pipe.execute()
         except RedisError as error:
-            raise _Unavailable(f"Redis does not answer: {error}") from error
+            raise _Unavailable(f"Redis does not answer ({type(error).__name__})") from error
         return bool(known)
 
     async def register(self, redis: ArqRedis) -> None:
@@ -141,6 +141,7 @@ def setup_router(
             state = secrets.token_urlsafe(32)
             await _remember(redis, state)
         except _Unavailable as error:
+            log.warning("setup: %s: %s", error, error.__cause__)
             return _message(503, "Unavailable", str(error))
         action = creation_url(github_web_url(settings.github_api_url), state, owner)
         confirmed = "" if settings.public_url else base_url
@@ -159,6 +160,7 @@ def setup_router(
             if (await _identity(identity)).configured:
                 return _message(409, "Already set up", "This scopegate already has its GitHub App.")
         except _Unavailable as error:
+            log.warning("setup: %s: %s", error, error.__cause__)
             return _message(503, "Unavailable", str(error))
         try:
             conversion = await exchange_code(settings.github_api_url, code)
@@ -218,7 +220,7 @@ async def _remember(redis: ArqRedis, state: str) -> None:
     try:
         await redis.set(STATE_KEY.format(state), "1", ex=STATE_TTL_SECONDS)
     except RedisError as error:
-        raise _Unavailable(f"Redis does not answer: {error}") from error
+        raise _Unavailable(f"Redis does not answer ({type(error).__name__})") from error
 
 
 async def _take(redis: ArqRedis, state: str) -> bool:
@@ -226,7 +228,7 @@ async def _take(redis: ArqRedis, state: str) -> bool:
     try:
         return bool(await redis.delete(STATE_KEY.format(state)))
     except RedisError as error:
-        raise _Unavailable(f"Redis does not answer: {error}") from error
+        raise _Unavailable(f"Redis does not answer ({type(error).__name__})") from error
 
 
 def _organization(name: str) -> tuple[str | None, str]:
