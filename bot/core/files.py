@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from bot.core.gitattributes import GitAttributes
@@ -21,6 +22,7 @@ from bot.core.markers import has_generated_header, has_generated_name, is_snapsh
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 
 VENDOR_DIRS = frozenset({"vendor", "node_modules", "third_party", "third-party"})
+YARN_VENDORED = frozenset({"releases", "plugins", "sdks"})
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "testdata", "testing"})
 DOC_DIRS = frozenset({"doc", "docs"})
 DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".mdx"})
@@ -129,8 +131,12 @@ def _was_generated(base_start: bytes, file: ChangedFile) -> bool:
 
 
 def _vendored_path(path: str) -> bool:
-    """Whether `path` sits below a `vendor/`, `node_modules/` or `third_party/` folder."""
-    return not VENDOR_DIRS.isdisjoint(path.split("/")[:-1])
+    """Whether `path` sits below a `vendor/`, `node_modules/` or `third_party/` folder, or in Yarn's
+    committed copies of itself (`.yarn/releases/`, `.yarn/plugins/`, `.yarn/sdks/`)."""
+    folders = path.split("/")[:-1]
+    if not VENDOR_DIRS.isdisjoint(folders):
+        return True
+    return any(a == ".yarn" and b in YARN_VENDORED for a, b in pairwise(folders))
 
 
 def counted_kind(path: str) -> Kind:
