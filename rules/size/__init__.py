@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -14,7 +14,9 @@ from rules.base import Context, Example, Need, Rule, RuleResult
 from rules.size.branches import git_commands
 from rules.size.globs import Glob
 from rules.size.measure import SizeMeasure, counted_lines, measure_size
-from rules.size.split import SplitPlan, plan_split, rename_sources
+
+if TYPE_CHECKING:
+    from rules.size.split import SplitPlan
 
 ID = "size"
 LABEL_PREFIX = "size/"
@@ -115,17 +117,15 @@ def evaluate(context: Context, config: Config) -> RuleResult:
         findings.append(_finding(Severity.ERROR, message, "max_files"))
     oversized = lines > config.max_lines or files > config.max_files
     snapshot = context.snapshot
-    plan = (
-        plan_split(
-            measure.files,
-            config.max_lines,
-            config.max_files,
-            snapshot.repository.manifests,
-            rename_sources(snapshot.files),
+    plan = None
+    if oversized:
+        # The planner and its package readers load only for a PR that needs a plan (~10 ms of imports).
+        from rules.size.split import plan_split, rename_sources
+
+        manifests = snapshot.repository.manifests
+        plan = plan_split(
+            measure.files, config.max_lines, config.max_files, manifests, rename_sources(snapshot.files)
         )
-        if oversized
-        else None
-    )
     label = size_label(lines, config.labels)
     return RuleResult(
         tuple(findings), (label,), _section(measure, label, plan, snapshot.pull_request, config)
