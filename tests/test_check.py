@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -303,3 +305,22 @@ def test_snapshots_count_zero_unless_the_rules_file_counts_them(
     code, out = check(repo, capsys)
     assert code == 1
     assert out["size"]["effective_lines"] == 1212
+
+
+def test_check_in_json_loads_only_what_it_uses(repo: GitRepo) -> None:
+    """`check --format json` on a repository without a rules file, within its limits, starts without the
+    terminal renderer (rich), the YAML reader (ruamel), the glob matcher (pathspec) or the split planner:
+    each is start-up time a CI step would pay for nothing."""
+    repo.topic()
+    repo.write("src/app.py", lines(20))
+    repo.commit("small")
+    probe = (
+        "import sys\nfrom bot.cli import main\n"
+        f"code = main(['check', '--repo', {str(repo.root)!r}, '--base', 'main', '--format', 'json'])\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = {m.split(".")[0] for m in done.stderr.split()} | set(done.stderr.split())
+    assert not loaded & {"rich", "ruamel", "pathspec", "rules.size.split", "bot.core.report.markdown"}
+    assert json.loads(done.stdout)["size"]["effective_lines"] == 20

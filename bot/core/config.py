@@ -11,17 +11,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
 
 from bot.core.snapshot import ConfigSource
 from rules.base import Catalogue, Rule
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.nodes import Node
+
+# ruamel (~10 ms to import) loads only when a layer has text: `scopegate check` on a repository without a
+# rules file reads no YAML. Each function below that reads ruamel's types imports them where it runs.
 
 # ruamel's round-trip parser is pure Python and reads 15-60 KB/s of YAML shaped for the worst (long flow
 # lists); 64 KiB is at most a few seconds, and some 20x the largest real rules file (hundreds of globs),
@@ -226,6 +228,10 @@ def _read_layer(name: str, text: str) -> _Document:
     if (version := _unsupported_version(text)) is not None:
         document.problem(_offset_place(text, version), "invalid YAML: only %YAML 1.1 and 1.2 are read")
         return document
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     try:
         root = _load(text)
     except _Refused as refused:
@@ -273,6 +279,8 @@ def _load(text: str) -> Any:
     to be plain YAML: no tag but YAML's own, each on a value it fits (so no `!!python/...` object and no
     ruamel constructor fed a node it cannot take), at most MAX_DEPTH levels, and at most MAX_VALUES values
     once aliases are expanded ("billion laughs" is refused before it is expanded)."""
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     root = yaml.compose(text)
     if root is None:
@@ -289,6 +297,8 @@ _IMPLICIT = frozenset(f"{_YAML_TAG}{t}" for t in ("null", "bool", "int", "float"
 
 def _expanded_size(node: Node, depth: int, resolver: Any, sizes: dict[int, int]) -> int:
     """How many values `node` stands for, aliases expanded (each shared node is measured once)."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     if (known := sizes.get(id(node))) is not None:
         return known
     if depth > MAX_DEPTH:
@@ -315,6 +325,8 @@ def _expanded_size(node: Node, depth: int, resolver: Any, sizes: dict[int, int])
 
 
 def _check_tag(node: Node, resolver: Any) -> None:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     tag = str(node.tag)
     shown = tag.replace(_YAML_TAG, "!!")
     if isinstance(node, MappingNode | SequenceNode):
@@ -356,6 +368,8 @@ def _mapping(
 
 def _plain(document: _Document, node: Any, loc: tuple[Any, ...], at: tuple[int, int]) -> Any:
     """`node` as plain data (dict, list, str, int, float, bool, None, dates), or None with a problem."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
     if isinstance(node, TaggedScalar):  # an explicit `!!str`, the one tag `_load` lets through as such
         return str(node.value)
     if isinstance(node, CommentedMap):
@@ -564,6 +578,8 @@ def _escaped(char: str) -> str:
 
 
 def _is_container(value: Any) -> bool:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     return isinstance(value, CommentedMap | CommentedSeq)
 
 

@@ -15,7 +15,6 @@ import re
 import warnings
 from typing import Annotated
 
-from pathspec import GitIgnoreSpec
 from pydantic import AfterValidator
 
 MAX_DEGREE = 2
@@ -29,6 +28,8 @@ def checked_glob(pattern: str) -> str:
         raise ValueError(f"{pattern!r}: character classes such as [:alpha:] are not supported; list them")
     tokens = _collapsed(_tokens(pattern))
     glob = "".join(tokens)
+    from pathspec import GitIgnoreSpec  # loads only when a rules file sets globs, as in `measure_size`
+
     try:
         with warnings.catch_warnings():  # re's FutureWarning about '[[': the glob is rejected or fine
             warnings.simplefilter("ignore", FutureWarning)
