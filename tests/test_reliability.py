@@ -34,7 +34,7 @@ from tests.apprunner import (
     worker_process,
 )
 from tests.fakegithub.fixtures import FakeInstallation
-from tests.fakegithub.models import Delivery
+from tests.fakegithub.models import Delivery, FileChange
 from tests.test_app_e2e import PROCESS_SECONDS, Stack, lines
 from workers.redeliver import redeliver_failed_deliveries
 
@@ -320,3 +320,65 @@ async def test_a_failed_delivery_is_asked_for_again_until_an_attempt_succeeds(st
     ]
     assert run.conclusion == "failure"
     assert len(stack.runs()) == 1
+
+
+def _share_head(stack: Stack, number: int, head_sha: str, base_ref: str, added: int) -> None:
+    """Open PR `number` from the same commit as another PR, into `base_ref`, adding `added` lines."""
+    stack.fake.add_pull(
+        stack.owner,
+        stack.repo,
+        number,
+        base_ref=base_ref,
+        base_files={},
+        head_sha=head_sha,
+        files=[FileChange("src/app.py", "added", additions=added)],
+    )
+
+
+async def test_pull_requests_sharing_a_head_share_one_check_with_the_strictest_verdict(stack: Stack) -> None:
+    """The oversized PR evaluated, then a 10-line PR from the same commit into another base: the commit's
+    one `scopegate` check stays a failure, naming both PRs; a push that moves the big PR off the commit
+    leaves the small PR's verdict to decide."""
+    head = stack.open_pull(1, {"src/app.py": lines(2010)})
+    _share_head(stack, 2, head, "release", 10)
+
+    async with fast_worker(stack):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await stack.settled(head)
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 2))).status_code == 202
+        await until(
+            lambda: any("#2" in (r.summary or "") for r in stack.runs(head)), what="the shared verdict"
+        )
+        await stack.drained()
+        [shared] = stack.runs(head)
+        shared_view = (shared.conclusion, shared.title, shared.summary or "")
+        stack.fake.push(stack.owner, stack.repo, 1, "d" * 40, head_files={"src/app.py": lines(5)})
+        assert (await stack.deliver(stack.webhooks.pull_request("synchronize", 1))).status_code == 202
+        await stack.settled("d" * 40)
+        assert (await stack.deliver(stack.webhooks.pull_request("synchronize", 2))).status_code == 202
+        await until(lambda: stack.runs(head)[0].conclusion == "success", what="the small PR's own verdict")
+        await stack.drained()
+
+    conclusion, title, summary = shared_view
+    assert conclusion == "failure"
+    assert title == "#1: 2,010 effective lines (size/XXL): 1 blocking finding"
+    assert "| #1 | failure | 2,010 effective lines (size/XXL): 1 blocking finding |" in summary
+    assert "| #2 | success | 10 effective lines (size/S): within limits |" in summary
+    [alone] = stack.runs(head)
+    assert alone.title == "10 effective lines (size/S): within limits"
+
+
+async def test_pull_requests_sharing_a_head_evaluated_at_once_get_one_check_run(stack: Stack) -> None:
+    """Two PRs on one commit delivered together: one check run on that commit, the strictest verdict."""
+    head = stack.open_pull(1, {"src/app.py": lines(2010)})
+    _share_head(stack, 2, head, "release", 10)
+
+    async with fast_worker(stack):
+        for number in (1, 2):
+            assert (await stack.deliver(stack.webhooks.pull_request("opened", number))).status_code == 202
+        await until(lambda: any("#2" in (r.summary or "") for r in stack.runs(head)), what="both verdicts")
+        await stack.drained()
+
+    [run] = stack.runs(head)
+    assert run.conclusion == "failure"
+    assert stack.fake.count("POST", f"/repos/{stack.owner}/{stack.repo}/check-runs") == 1

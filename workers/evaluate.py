@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.github.publish import (
     comment_text,
     complete_check_run,
     fail_check_run,
+    head_verdict,
     start_check_run,
     sticky_comment,
     supersede_check_run,
@@ -34,6 +36,7 @@ from bot.intake.events import check_run_external_id
 from bot.intake.jobs import EvaluatePullRequest
 from bot.worker_metrics import record_duration
 from workers.context import WorkerContext, context
+from workers.heads import forget_pull_head, note_pull_head, share_verdict
 from workers.ledger import (
     comment_claims,
     evaluation_record,
@@ -105,16 +108,21 @@ async def _evaluate(
             await _supersede(worker, gateway, job)
             return "stale: the head moved on"
         if facts.state != "OPEN":
+            await forget_pull_head(worker.redis, job.owner, job.repo, job.number)
             return f"skipped: the pull request is {facts.state.lower()}"
+        await note_pull_head(worker.redis, job)
         snapshot = await gather(gateway, facts, worker.rules.needs)
         loaded = load_config(worker.rules, snapshot.repository.rules)
-        check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
+        async with _head_lock(worker, job):
+            check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
         # CPU-bound (parsing, measuring): off the event loop, which keeps renewing the lock meanwhile.
         loop = asyncio.get_running_loop()
         judged = replace(snapshot, override_claims=claims)
         verdict = await loop.run_in_executor(worker.cpu, evaluate, judged, worker.rules, loaded)
-        await complete_check_run(gateway, check_id, verdict)
+        async with _head_lock(worker, job):
+            others = await share_verdict(worker.redis, job, head_verdict(job.number, verdict))
+            await complete_check_run(gateway, check_id, verdict, others)
         completed = True
         await worker.redis.delete(_started_key(job))
         await _comment(gateway, facts, verdict)
@@ -172,6 +180,25 @@ async def _supersede(worker: WorkerContext, gateway: PullRequestGateway, job: Ev
     if await gateway.check_run_status(check_id) != "completed":
         await supersede_check_run(gateway, check_id)
     await worker.redis.delete(_started_key(job))
+
+
+@asynccontextmanager
+async def _head_lock(worker: WorkerContext, job: EvaluatePullRequest) -> AsyncIterator[None]:
+    """Hold the head's lock (renewed like the PR's): PRs sharing a head, each under its own PR lock, find
+    or create its one check run, and complete it with their verdicts, one at a time."""
+    lock = worker.redis.lock(
+        f"scopegate:lock:{job.owner}/{job.repo}@{job.head_sha}", timeout=worker.lock_seconds
+    )
+    if not await lock.acquire(blocking_timeout=LOCK_WAIT_SECONDS):
+        raise Retry(defer=worker.lock_seconds)
+    renewal = asyncio.create_task(_renew(lock, worker.lock_seconds))
+    try:
+        yield
+    finally:
+        renewal.cancel()
+        await asyncio.gather(renewal, return_exceptions=True)
+        with suppress(LockError):
+            await lock.release()
 
 
 def _started_key(job: EvaluatePullRequest) -> str:

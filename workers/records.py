@@ -7,6 +7,7 @@ from typing import Any
 from bot.ledger.installations import record_installation as record
 from bot.ledger.pull_requests import record_closure
 from workers.context import context
+from workers.heads import forget_pull_head
 from workers.ledger import in_transaction
 
 
@@ -31,6 +32,7 @@ async def record_pull_request_closed(
 ) -> None:
     """Record that the PR was closed, merged or not (the start of time-to-merge reports)."""
     worker = context(ctx)
+    await forget_pull_head(worker.redis, owner, repo, number)
     await in_transaction(
         worker.sessions,
         lambda session: record_closure(

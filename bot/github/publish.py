@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,21 +41,67 @@ async def start_check_run(
     return await gateway.create_check_run({**body, "name": name, "head_sha": head_sha})
 
 
-async def complete_check_run(gateway: PullRequestGateway, check_id: int, verdict: Verdict) -> None:
-    """Complete the check with the verdict; annotations beyond the first 50 follow in further updates."""
-    annotations = [_annotation(f) for f in verdict.findings if f.path and f.line]
-    output = {"title": title(verdict), "summary": to_markdown(verdict)}
+@dataclass(frozen=True, slots=True)
+class HeadVerdict:
+    """One open PR's verdict on a commit, as its check run shows it: several PRs may share a head."""
+
+    number: int
+    conclusion: str
+    title: str
+    summary: str
+
+
+# Branch protection asks for the check by name on the commit, whichever PR it is seen from: a commit that is
+# the head of several open PRs gets the strictest of their verdicts.
+_STRICTNESS = {"success": 0, "neutral": 1, "failure": 2}
+
+
+def head_verdict(number: int, verdict: Verdict) -> HeadVerdict:
+    """What PR `number`'s verdict contributes to its head's check run."""
+    return HeadVerdict(number, verdict.conclusion.value, title(verdict), to_markdown(verdict))
+
+
+async def complete_check_run(
+    gateway: PullRequestGateway, check_id: int, verdict: Verdict, others: Sequence[HeadVerdict] = ()
+) -> None:
+    """Complete the check with the verdict, or with the strictest of it and `others` (the verdicts of the
+    other open PRs with this head), each PR named in the summary; the annotations, beyond the first 50 in
+    further updates, are this verdict's when it is the strictest."""
+    own = head_verdict(gateway.number, verdict)
+    strictest = max((own, *others), key=lambda v: (_STRICTNESS.get(v.conclusion, 2), v is own))
+    annotations = [_annotation(f) for f in verdict.findings if f.path and f.line] if strictest is own else []
+    output = {"title": own.title, "summary": own.summary}
+    if others:
+        output = {
+            "title": f"#{strictest.number}: {strictest.title}",
+            "summary": _shared(own, others, strictest),
+        }
     step = ANNOTATIONS_PER_REQUEST
     batches = [annotations[i : i + step] for i in range(0, len(annotations), step)] or [[]]
     body: Any = {
         "status": "completed",
-        "conclusion": verdict.conclusion.value,
+        "conclusion": strictest.conclusion,
         "completed_at": _now(),
         "output": {**output, "annotations": batches[0]},
     }
     await gateway.update_check_run(check_id, body)
     for batch in batches[1:]:
         await gateway.update_check_run(check_id, {"output": {**output, "annotations": batch}})
+
+
+def _shared(own: HeadVerdict, others: Sequence[HeadVerdict], strictest: HeadVerdict) -> str:
+    """The summary of a check shared by several PRs: each PR's verdict, then the strictest one's report."""
+    rows = "\n".join(
+        f"| #{v.number} | {v.conclusion} | {v.title} |"
+        for v in sorted((own, *others), key=lambda v: v.number)
+    )
+    head = (
+        f"This commit is the head of {len(others) + 1} open pull requests; the check carries the strictest "
+        f"verdict, #{strictest.number}'s.\n\n| pull request | conclusion | verdict |\n|---|---|---|\n"
+        f"{rows}\n\n### #{strictest.number}\n\n"
+    )
+    room = SUMMARY_LIMIT - len(head.encode())
+    return head + strictest.summary.encode()[:room].decode(errors="ignore")
 
 
 async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
