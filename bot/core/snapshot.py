@@ -100,10 +100,39 @@ class PullRequestInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class BlameRange:
+    """Added lines `start`… (`length` of them) of `path` at the head, which commit `sha` last introduced
+    (whitespace-only changes ignored), where they were `original_start`… of `original_path` in it."""
+
+    path: str
+    start: int
+    length: int
+    sha: str
+    original_path: str
+    original_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A replacing hunk of a pull-request commit: lines `start`… (`length`) of `path` in commit `sha`
+    took the place of lines that `replaced` commits had written (transitively)."""
+
+    sha: str
+    path: str
+    start: int
+    length: int
+    replaced: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class History:
-    """The pull request's commits, oldest first."""
+    """The pull request's commits, oldest first; when line attribution is needed, the blame of the added
+    lines at the head and the commits' replacing hunks (`blame_partial` says why it is incomplete)."""
 
     commits: tuple[Commit, ...] = ()
+    blame: tuple[BlameRange, ...] | None = None
+    rewrites: tuple[Rewrite, ...] = ()
+    blame_partial: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

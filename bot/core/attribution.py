@@ -1,0 +1,317 @@
+"""AI attribution: commit signals → commit classes → per-line buckets of the final diff (DESIGN §4).
+
+Signals are exact identities (an address, a vendor domain, a GitHub App's `[bot]` login or numeric account
+id), trailer keys and footer lines — never a bare name: Claude, Devin and Jules are also people's names.
+A line without a marker is `unknown`, never "human".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.snapshot import BlameRange, Commit, Rewrite
+
+
+class SignalKind(StrEnum):
+    """Where a signal looks, and how it matches (all case-insensitive)."""
+
+    EMAIL = "email"  # an address, exactly: the author's or a Co-authored-by trailer's
+    DOMAIN = "domain"  # any address at this vendor domain (or its subdomains)
+    BOT = "bot"  # a GitHub App's login `name[bot]` in its noreply address, any account id
+    BOT_ID = "bot id"  # the numeric account id of `<id>+<login>@users.noreply.github.com`
+    TRAILER = "trailer"  # a trailer key (`Claude-Session`), or `Key: value` for an exact value
+    FOOTER = "footer"  # text a line of the message contains (`Generated with [Claude Code]`)
+    AUTHOR_SUFFIX = "author suffix"  # the end of the author's name (` (aider)`); never the committer's
+
+
+class CommitClass(StrEnum):
+    """What a commit's signals say about who wrote it."""
+
+    AGENT_AUTHORED = "agent-authored"
+    AGENT_CO_AUTHORED = "agent-co-authored"
+    DECLARED_ASSIST = "declared-assist"
+    NONE = "none"
+
+
+class Bucket(StrEnum):
+    """A line's attribution. There is no "human": a missing marker proves nothing."""
+
+    AI = "ai"
+    MIXED = "mixed"  # an AI line a commit without a marker later rewrote
+    ASSIST = "assist"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One row of the signal table: `pattern` of `kind` means `agent`, with `confidence` (0 to 1)."""
+
+    agent: str
+    kind: SignalKind
+    pattern: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """A commit's class, the agent, the evidence line that decided it and its confidence."""
+
+    sha: str
+    kind: CommitClass
+    agent: str | None = None
+    evidence: str = ""
+    confidence: float = 0.0
+    squash: bool = False
+
+
+# The keys git and GitHub read a co-author from; assistance declared by key (Linux kernel, Fedora, LLVM
+# policies use `Assisted-by:`; some tools write `Generated-by:`).
+CO_AUTHOR_KEYS = frozenset({"co-authored-by"})
+ASSIST_KEYS = frozenset({"assisted-by", "generated-by"})
+_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):[ \t]*(.*?)\s*$")
+_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_NOREPLY = re.compile(r"^(?:(\d+)\+)?([^@+]+)@users\.noreply\.github\.com$")
+# GitHub's squash merge lists the squashed commits as `* subject` lines: commit-level evidence that stands
+# for several commits, so its confidence is halved.
+_SQUASHED = re.compile(r"^\* \S", re.MULTILINE)
+SQUASH_FACTOR = 0.5
+
+
+def trailers(message: str) -> list[tuple[str, str]]:
+    """`(key, value)` of the trailer lines of the message's last paragraph (as `git interpret-trailers`
+    finds them, without continuation lines), keys lower-cased."""
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", message.strip()) if p.strip()]
+    if len(paragraphs) < 2:
+        return []
+    found = []
+    for line in paragraphs[-1].splitlines():
+        if match := _TRAILER.match(line):
+            found.append((match[1].lower(), match[2]))
+    return found
+
+
+def address(text: str) -> str | None:
+    """The email address in `Name <address>`, lower-cased."""
+    match = _ADDRESS.search(text)
+    return match[1].lower() if match else None
+
+
+def identity_signal(email: str, signals: Sequence[Signal]) -> Signal | None:
+    """The strongest identity signal an address matches, exactly."""
+    email = email.strip().lower()
+    noreply = _NOREPLY.match(email)
+    hits = []
+    for signal in signals:
+        pattern = signal.pattern.lower()
+        if signal.kind is SignalKind.EMAIL:
+            hit = email == pattern
+        elif signal.kind is SignalKind.DOMAIN:
+            domain = email.rpartition("@")[2]
+            hit = domain == pattern or domain.endswith(f".{pattern}")
+        elif signal.kind is SignalKind.BOT:
+            hit = noreply is not None and noreply[2] == pattern
+        elif signal.kind is SignalKind.BOT_ID:
+            hit = noreply is not None and noreply[1] == pattern
+        else:
+            continue
+        if hit:
+            hits.append(signal)
+    return max(hits, key=lambda s: s.confidence, default=None)
+
+
+def classify_commit(commit: Commit, signals: Sequence[Signal]) -> Classified:
+    """The commit's class from its author, trailers and message lines; the strongest evidence decides
+    within the first class that has any (authored, then co-authored, then declared assistance)."""
+    found = trailers(commit.message)
+    candidates = _candidates(commit, found, signals)
+    squash = len(_SQUASHED.findall(commit.message)) >= 2
+    factor = SQUASH_FACTOR if squash else 1.0
+    for kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
+        mine = [(s, e) for k, s, e in candidates if k is kind]
+        if mine:
+            signal, evidence = max(mine, key=lambda c: c[0].confidence)
+            return Classified(commit.sha, kind, signal.agent, evidence, signal.confidence * factor, squash)
+    for key, value in found:
+        if key in ASSIST_KEYS and value:
+            hit = identity_signal(address(value) or "", signals)
+            agent = hit.agent if hit else value
+            evidence = f"{key}: {value}"
+            return Classified(commit.sha, CommitClass.DECLARED_ASSIST, agent, evidence, factor, squash)
+    return Classified(commit.sha, CommitClass.NONE, squash=squash)
+
+
+def _candidates(
+    commit: Commit, found: Sequence[tuple[str, str]], signals: Sequence[Signal]
+) -> list[tuple[CommitClass, Signal, str]]:
+    """Every signal the commit matches, with the class it stands for and the evidence line."""
+    candidates: list[tuple[CommitClass, Signal, str]] = []
+    author = commit.author
+    who = f"author {author.name} <{author.email}>"
+    if hit := identity_signal(author.email, signals):
+        candidates.append((CommitClass.AGENT_AUTHORED, hit, who))
+    for key, value in found:
+        email = address(value)
+        if key in CO_AUTHOR_KEYS and email and (hit := identity_signal(email, signals)):
+            candidates.append((CommitClass.AGENT_CO_AUTHORED, hit, f"{key}: {value}"))
+    lines = commit.message.splitlines()
+    for signal in signals:
+        if signal.kind is SignalKind.AUTHOR_SUFFIX and author.name.lower().endswith(signal.pattern.lower()):
+            candidates.append((CommitClass.AGENT_AUTHORED, signal, who))
+        elif signal.kind is SignalKind.TRAILER:
+            hits = (f"{k}: {v}" for k, v in found if _trailer_matches(signal.pattern, k, v))
+            if line := next(hits, None):
+                candidates.append((CommitClass.AGENT_CO_AUTHORED, signal, line))
+        elif signal.kind is SignalKind.FOOTER:
+            text = next((x.strip() for x in lines if signal.pattern.lower() in x.lower()), None)
+            if text is not None:
+                candidates.append((CommitClass.AGENT_CO_AUTHORED, signal, text))
+    return candidates
+
+
+def _trailer_matches(pattern: str, key: str, value: str) -> bool:
+    want_key, colon, want_value = pattern.partition(":")
+    if want_key.strip().lower() != key:
+        return False
+    return not colon or want_value.strip().lower() == value.strip().lower()
+
+
+def is_look_alike(commit: Commit) -> str | None:
+    """What in an unflagged commit looks like an agent by name only (the author or committer name, a
+    co-author's name), for reports of what the rules refused; None when nothing does."""
+    names = [("author", commit.author.name), ("committer", commit.committer.name)]
+    names += [("co-author", v) for k, v in trailers(commit.message) if k in CO_AUTHOR_KEYS]
+    for role, name in names:
+        if _AGENT_WORDS.search(name):
+            return f"{role} {name}"
+    return None
+
+
+_AGENT_WORDS = re.compile(r"\b(claude|copilot|cursor|codex|devin|aider|jules|amp|openhands|sweep)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class LineAttribution:
+    """The buckets of a pull request's added lines, by agent and by commit."""
+
+    added: int
+    buckets: Mapping[Bucket, int]
+    by_agent: Mapping[str, int]
+    by_commit: Mapping[str, Mapping[Bucket, int]]
+    outside: int = 0  # added lines blame gives to a commit outside the pull request (a merged base)
+    partial: tuple[str, ...] = ()
+
+    def share(self, *buckets: Bucket) -> float:
+        """The share of attributed added lines in `buckets`; 0 when nothing was attributed."""
+        total = sum(self.buckets.values())
+        return sum(self.buckets.get(b, 0) for b in buckets) / total if total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    buckets: Counter[Bucket] = field(default_factory=Counter)
+    agents: Counter[str] = field(default_factory=Counter)
+    commits: dict[str, Counter[Bucket]] = field(default_factory=dict)
+
+
+def attribute_lines(
+    blame: Iterable[BlameRange],
+    rewrites: Iterable[Rewrite],
+    classes: Mapping[str, Classified],
+    *,
+    added: int,
+    partial: Sequence[str] = (),
+) -> LineAttribution:
+    """Bucket the added lines blame gives to the pull request's commits (`classes` holds exactly those).
+
+    A line of an AI commit is `ai`; of a declared-assist commit `assist`; of a commit without a marker
+    `mixed` when that commit rewrote lines an AI commit had written (a replacing hunk of `rewrites`), else
+    `unknown`. Lines blamed outside the pull request (the base, a merged-in base branch) are not its own.
+    """
+    replaced: dict[tuple[str, str], list[Rewrite]] = {}
+    for rewrite in rewrites:
+        replaced.setdefault((rewrite.sha, rewrite.path), []).append(rewrite)
+    tally = _Tally()
+    outside = 0
+    for blamed in blame:
+        cls = classes.get(blamed.sha)
+        if cls is None:
+            outside += blamed.length
+            continue
+        per_commit = tally.commits.setdefault(blamed.sha, Counter())
+        if cls.kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
+            _count(tally, per_commit, Bucket.AI, blamed.length, cls.agent)
+            continue
+        if cls.kind is CommitClass.DECLARED_ASSIST:
+            _count(tally, per_commit, Bucket.ASSIST, blamed.length, cls.agent)
+            continue
+        for line in range(blamed.original_start, blamed.original_start + blamed.length):
+            agent = _rewritten_agent(replaced.get((blamed.sha, blamed.original_path), ()), line, classes)
+            if agent is None:
+                _count(tally, per_commit, Bucket.UNKNOWN, 1, None)
+            else:
+                _count(tally, per_commit, Bucket.MIXED, 1, agent)
+    return LineAttribution(
+        added=added,
+        buckets=dict(tally.buckets),
+        by_agent=dict(tally.agents),
+        by_commit={sha: dict(c) for sha, c in tally.commits.items()},
+        outside=outside,
+        partial=tuple(partial),
+    )
+
+
+def _count(tally: _Tally, per_commit: Counter[Bucket], bucket: Bucket, lines: int, agent: str | None) -> None:
+    tally.buckets[bucket] += lines
+    per_commit[bucket] += lines
+    if agent is not None and bucket is not Bucket.UNKNOWN:
+        tally.agents[agent] += lines
+
+
+def _rewritten_agent(rewrites: Iterable[Rewrite], line: int, classes: Mapping[str, Classified]) -> str | None:
+    """The agent whose lines the commit replaced to write `line` (its number in that commit), if any."""
+    for rewrite in rewrites:
+        if rewrite.start <= line < rewrite.start + rewrite.length:
+            for sha in rewrite.replaced:
+                cls = classes.get(sha)
+                if cls and cls.kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
+                    return cls.agent
+    return None
+
+
+# One file section of a commit's zero-context patch: its path before and after (None: added or deleted)
+# and its hunks as `(old_start, old_length, new_start, new_length)`.
+FilePatch = tuple[str | None, str | None, Sequence[tuple[int, int, int, int]]]
+
+
+def replay_rewrites(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> tuple[Rewrite, ...]:
+    """The replacing hunks of each commit, oldest first, with the commits whose lines they replaced.
+
+    Each line carries its lineage: the commit that wrote it and, transitively, those whose lines it
+    replaced, so an AI line rewritten twice is still known as rewritten AI. Lines of the base carry
+    none; the files' lines below the last hunk are never needed, so no file is read.
+    """
+    files: dict[str, list[frozenset[str]]] = {}
+    found: list[Rewrite] = []
+    for sha, sections in patches:
+        moved: dict[str, list[frozenset[str]]] = {}
+        for old, new, hunks in sections:
+            labels = list(files.get(old, ())) if old is not None else []
+            for old_start, old_length, new_start, new_length in reversed(hunks):
+                at = old_start if old_length == 0 else old_start - 1
+                if len(labels) < at + old_length:
+                    labels.extend([frozenset()] * (at + old_length - len(labels)))
+                replaced = frozenset().union(*labels[at : at + old_length])
+                if replaced and new_length:
+                    found.append(Rewrite(sha, new or "", new_start, new_length, replaced))
+                labels[at : at + old_length] = [replaced | {sha}] * new_length
+            if new is not None:
+                moved[new] = labels
+        for old, new, _ in sections:
+            if old is not None and old != new and not any(n == old for _, n, _ in sections):
+                files.pop(old, None)
+        files.update(moved)
+    return tuple(found)
