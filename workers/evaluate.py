@@ -130,8 +130,10 @@ async def _evaluate(
         evaluation = evaluation_record(job, facts, verdict, check_id)
         audit = label_override_record(job, facts, verdict, claims)
         await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
+    except Retry:  # the head's lock stayed taken: this try did nothing, the next one will
+        raise
     except Exception as error:
-        wait = worker.retry.wait_for(error, try_number - 1)
+        wait = worker.retry.defer_for(error, try_number - 1)
         if wait is not None and try_number < MAX_TRIES:
             raise Retry(defer=wait) from error
         # Never left in progress, never a pass whose comment or labels could not be published: the check

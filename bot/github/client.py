@@ -67,6 +67,14 @@ class Backoff:
             return asked + self.delay(0) / 4 if asked <= self.max_wait else None
         return self.delay(attempt)
 
+    def defer_for(self, error: BaseException, attempt: int) -> float | None:
+        """How long a job should wait before its next try after `error`, or None when no try will help: a
+        rate limit's whole `retry-after` (a primary limit resets within the hour), else the back-off."""
+        cause = transient(error)
+        if isinstance(cause, RateLimitExceeded):
+            return cause.retry_after.total_seconds() + self.delay(0)
+        return None if cause is None else self.delay(attempt)
+
     def __call__(self, error: GitHubException, retry_count: int) -> RetryOption:
         """githubkit's retry decision for every request a client makes."""
         wait = self.wait_for(error, retry_count) if retry_count < self.tries else None
