@@ -179,14 +179,14 @@ def _trailer_matches(pattern: str, key: str, value: str) -> bool:
     return not colon or want_value.strip().lower() == value.strip().lower()
 
 
-def is_look_alike(commit: Commit) -> str | None:
-    """What in an unflagged commit looks like an agent by name only (the author or committer name, a
-    co-author's name), for reports of what the rules refused; None when nothing does."""
+def is_look_alike(commit: Commit) -> tuple[str, str, str] | None:
+    """What in an unflagged commit names an agent by a word only (the author's or committer's name, a
+    co-author's), for reports of what the rules refused: `(role, word, name)`; None when nothing does."""
     names = [("author", commit.author.name), ("committer", commit.committer.name)]
     names += [("co-author", v) for k, v in trailers(commit.message) if k in CO_AUTHOR_KEYS]
     for role, name in names:
-        if _AGENT_WORDS.search(name):
-            return f"{role} {name}"
+        if match := _AGENT_WORDS.search(name):
+            return role, match[1].lower(), name
     return None
 
 

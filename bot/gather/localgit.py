@@ -9,21 +9,26 @@ its code "binary"; the base's attributes are applied by the core).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from bot.core.attribution import FilePatch, replay_rewrites
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
+    BlameRange,
     ChangedFile,
     Commit,
     ConfigSource,
+    FileStatus,
     GitAttributesFile,
     History,
     Hunk,
@@ -109,6 +114,9 @@ def gather(
             for f, c in zip(files, changes, strict=True)
         ]
     commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
+    history = History(commits)
+    if Need.BLAME in needs:
+        history = attribution_history(git, start, head_sha, files, commits)
     attributes = [
         p for p in finish(listing).decode("utf-8", errors="replace").split("\0") if is_gitattributes(p)
     ]
@@ -128,7 +136,7 @@ def gather(
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
         files=tuple(files),
-        history=History(commits),
+        history=history,
         repository=RepositoryFiles(
             rules=(rules or ConfigSource(RULES_PATH, at_base.get(RULES_PATH)),),
             codeowners=next((at_base[p] for p in CODEOWNERS_PATHS if p in at_base), None),
@@ -343,3 +351,141 @@ def _commits(log: str) -> Iterator[Commit]:
         if len(fields) == 6:
             sha, an, ae, cn, ce, message = fields
             yield Commit(sha, Person(an, ae), Person(cn, ce), message.strip())
+
+
+# Line attribution (DESIGN §4): blame of the added lines at the head, stopping at where the branch left the
+# base (`start..head`: older lines are the boundary's, not the pull request's), whitespace ignored (`-w`:
+# a formatter run keeps the lines' authors); and the first-parent patches of the pull request's commits,
+# replayed by the core to find which commits rewrote which lines.
+BLAME_ARGS = ("blame", "--porcelain", "-w")
+PATCH_ARGS = (
+    "-c",
+    "core.quotePath=false",
+    "log",
+    "--reverse",
+    "--first-parent",
+    "--diff-merges=first-parent",
+    "-p",
+    "-U0",
+    "-w",
+    "-M",
+    "--no-prefix",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--format=%x00%H",
+)
+BLAME_PROCESSES = max(1, min(16, os.cpu_count() or 1))
+_PATCH_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def blamed_ranges(files: Sequence[ChangedFile]) -> dict[str, list[tuple[int, int]]]:
+    """`{path: [(first, last)]}` of the added lines at the head of the text files that add any."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for file in files:
+        if file.binary or file.status is FileStatus.REMOVED:
+            continue
+        spans = [
+            (h.target_start, h.target_start + h.target_length - 1) for h in file.hunks if h.target_length
+        ]
+        if spans:
+            ranges[file.path] = spans
+    return ranges
+
+
+def blame_added(
+    git: Git, start: str, head: str, ranges: Mapping[str, Sequence[tuple[int, int]]]
+) -> list[BlameRange]:
+    """The blame of the added lines, a git process per file, several at a time."""
+
+    def one(path: str) -> list[BlameRange]:
+        spans = [arg for first, last in ranges[path] for arg in ("-L", f"{first},{last}")]
+        out = git.output(*BLAME_ARGS, *spans, f"{start}..{head}", "--", path)
+        return parse_blame_porcelain(path, out)
+
+    with ThreadPoolExecutor(BLAME_PROCESSES) as pool:
+        return [r for found in pool.map(one, list(ranges)) for r in found]
+
+
+def parse_blame_porcelain(path: str, output: bytes) -> list[BlameRange]:
+    """The groups of `git blame --porcelain`: a header `sha orig final count` opens each; a `filename`
+    line names the file in that commit the first time the commit shows up (later groups of the same commit
+    have none); content lines start with a tab."""
+    found: list[BlameRange] = []
+    names: dict[str, str] = {}
+    for line in output.split(b"\n"):
+        if line.startswith(b"\t") or not line:
+            continue
+        fields = line.split(b" ")
+        if len(fields) == 4 and len(fields[0]) >= 40 and fields[3].isdigit():
+            sha = fields[0].decode()
+            found.append(
+                BlameRange(path, int(fields[2]), int(fields[3]), sha, names.get(sha, path), int(fields[1]))
+            )
+        elif line.startswith(b"filename ") and found:
+            name = line[len(b"filename ") :].decode("utf-8", errors="replace")
+            names[found[-1].sha] = name
+            found[-1] = replace(found[-1], original_path=name)
+    return found
+
+
+def parse_patches(output: bytes) -> Iterator[tuple[str, list[FilePatch]]]:
+    """The commits of `git log -p -U0 --no-prefix --format=%x00%H`, each with its files' hunks. Hunk
+    bodies are skipped by their counts, so a content line that looks like a header is never read as one."""
+    sha: str | None = None
+    sections: list[FilePatch] = []
+    old: str | None = None
+    new: str | None = None
+    hunks: list[tuple[int, int, int, int]] = []
+    skip = 0
+    in_file = False
+
+    def close() -> None:
+        if in_file:
+            sections.append((old, new, hunks))
+
+    for line in output.split(b"\n"):
+        if skip:
+            if not line.startswith(b"\\"):
+                skip -= 1
+            continue
+        if line.startswith(b"\0"):
+            close()
+            if sha is not None:
+                yield sha, sections
+            sha, sections, in_file = line[1:].decode().strip(), [], False
+        elif line.startswith(b"diff --git "):
+            close()
+            in_file, old, new, hunks = True, None, None, []
+            names = line[len(b"diff --git ") :].decode("utf-8", errors="replace")
+            half = len(names) // 2  # `a a` for a file changed in place; renames are named below
+            old = new = names[:half] if names[half : half + 1] == " " else names
+        elif line.startswith(b"--- ") and in_file and not hunks:
+            name = line[4:].decode("utf-8", errors="replace")
+            old = None if name == "/dev/null" else name
+        elif line.startswith(b"+++ ") and in_file and not hunks:
+            name = line[4:].decode("utf-8", errors="replace")
+            new = None if name == "/dev/null" else name
+        elif line.startswith((b"rename from ", b"rename to ")) and in_file:
+            name = line.split(b" ", 2)[2].decode("utf-8", errors="replace")
+            old, new = (name, new) if line.startswith(b"rename from ") else (old, name)
+        elif (match := _PATCH_HUNK.match(line)) and in_file:
+            old_length = int(match[2]) if match[2] is not None else 1
+            new_length = int(match[4]) if match[4] is not None else 1
+            hunks.append((int(match[1]), old_length, int(match[3]), new_length))
+            skip = old_length + new_length
+    close()
+    if sha is not None:
+        yield sha, sections
+
+
+def attribution_history(
+    git: Git, start: str, head: str, files: Sequence[ChangedFile], commits: tuple[Commit, ...]
+) -> History:
+    """The history with the blame of the added lines and the commits' replacing hunks."""
+    if not any(f.hunks for f in files):
+        files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head), strict=True)]
+    patches = git.spawn(*PATCH_ARGS, f"{start}..{head}")
+    blame = blame_added(git, start, head, blamed_ranges(files))
+    rewrites = replay_rewrites(parse_patches(finish(patches)))
+    return History(commits, blame=tuple(blame), rewrites=rewrites)

@@ -1,0 +1,149 @@
+"""Line attribution on the CLI path: a pull request of 200 commits and 20,000 added lines, against
+`git blame --porcelain` alone over the same files and ranges.
+
+The attribution is what `scopegate check` runs for the `attribution` rule: the blame of the added ranges
+(parsed), the first-parent patches of the commits replayed for rewrites, and the classification and
+bucketing in the core. The baseline runs the same blame processes, as many at a time, and only reads
+their output. The App path does not blame lines yet, so it uses no GitHub request for them: 0.
+
+python benchmarks/bench_attribution.py [--quick]
+python benchmarks/bench_attribution.py --corpus REPO [--window N]   # a real history: classes, look-alikes
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from collections import Counter
+
+from benchmarks.common import figure, median_seconds
+from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit, is_look_alike
+from bot.gather import localgit
+from rules.attribution.signals import SIGNALS
+from rules.base import Need
+from tests.gitrepo import GitRepo
+
+CLAUDE = "Co-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>"
+
+
+def build(root: Path, commits: int, added: int, files: int) -> GitRepo:
+    """`commits` commits adding `added` lines over `files` files; every third commit co-authored by an
+    agent, every fifth rewriting a few lines an earlier commit wrote."""
+    repo = GitRepo(root)
+    repo.topic()
+    per_commit = added // commits
+    contents: dict[int, list[str]] = {i: [] for i in range(files)}
+    for n in range(commits):
+        target = n % files
+        contents[target] += [f"value_{n}_{j} = {n * j}\n" for j in range(per_commit)]
+        if n % 5 == 4 and len(contents[target]) > 3:
+            contents[target][1] = f"rewritten_{n} = 0\n"
+        repo.write(f"src/mod{target}.py", "".join(contents[target]))
+        repo.commit(f"step {n}\n\n{CLAUDE}" if n % 3 == 0 else f"step {n}")
+    return repo
+
+
+def attribute(root: Path) -> dict[Bucket, int]:
+    """The attribution `check` computes: gather with blame, classify, bucket."""
+    snapshot = localgit.gather(root, "main", "HEAD", needs=frozenset({Need.BLAME, Need.HUNKS}))
+    history = snapshot.history
+    assert history.blame is not None  # gathered with Need.BLAME
+    classes = {c.sha: classify_commit(c, SIGNALS) for c in history.commits}
+    return dict(attribute_lines(history.blame, history.rewrites, classes, added=0).buckets)
+
+
+def gather_only(root: Path) -> None:
+    """The same gathering without blame: what `check` spent before attribution."""
+    localgit.gather(root, "main", "HEAD", needs=frozenset({Need.HUNKS}))
+
+
+def blame_alone(root: Path, ranges: dict[str, list[tuple[int, int]]], start: str) -> None:
+    """`git blame --porcelain -w` over the same ranges, as many at a time, output read and dropped."""
+
+    def one(path: str) -> None:
+        spans = [a for first, last in ranges[path] for a in ("-L", f"{first},{last}")]
+        argv = ["git", "-C", str(root), "blame", "--porcelain", "-w", *spans, f"{start}..HEAD", "--", path]
+        subprocess.run(argv, capture_output=True, check=True)
+
+    with ThreadPoolExecutor(localgit.BLAME_PROCESSES) as pool:
+        list(pool.map(one, list(ranges)))
+
+
+def corpus(root: Path, name: str, window: int) -> None:
+    """A real history: its commits by class and agent, the look-alikes refused (a name only), and the
+    line buckets of its last `window` first-parent commits taken as one pull request."""
+    git = localgit.Git.open(root)
+    log = git.output("log", "--all", f"--format={localgit.LOG_FORMAT}").decode("utf-8", errors="replace")
+    commits = list(localgit._commits(log))
+    classes = [classify_commit(c, SIGNALS) for c in commits]
+    by_class = Counter(c.kind.value for c in classes)
+    by_agent = Counter(f"{c.agent} ({c.kind.value})" for c in classes if c.kind is not CommitClass.NONE)
+    looks = [is_look_alike(c) for c, k in zip(commits, classes, strict=True) if k.kind is CommitClass.NONE]
+    refused = Counter(f"{role} name with '{word}'" for role, word, _ in filter(None, looks))
+    named = Counter(f"{role} {who}" for role, _, who in filter(None, looks) if role != "committer")
+    figure(f"{name}: commits", len(commits), "commits")
+    for kind, count in sorted(by_class.items()):
+        figure(f"{name}: commits {kind}", count, "commits")
+    for agent, count in by_agent.most_common():
+        figure(f"{name}: commits by {agent}", count, "commits")
+    for look, count in refused.most_common():
+        figure(f"{name}: look-alikes refused, {look}", count, "commits")
+    for look, count in named.most_common(20):
+        figure(f"{name}: look-alike refused: {look}", count, "commits")
+    snapshot = localgit.gather(root, f"HEAD~{window}", "HEAD", needs=frozenset({Need.BLAME, Need.HUNKS}))
+    history = snapshot.history
+    assert history.blame is not None  # gathered with Need.BLAME
+    pr = {c.sha: classify_commit(c, SIGNALS) for c in history.commits}
+    found = attribute_lines(history.blame, history.rewrites, pr, added=0)
+    lines = sum(found.buckets.values())
+    span = f"{name}: HEAD~{window}..HEAD as one pull request ({len(pr)} commits, {lines:,} lines)"
+    for bucket in Bucket:
+        figure(f"{span}: {bucket.value} lines", found.buckets.get(bucket, 0), "lines")
+    figure(f"{span}: ai share strict", found.share(Bucket.AI), "share")
+    figure(f"{span}: ai share inclusive", found.share(Bucket.AI, Bucket.MIXED, Bucket.ASSIST), "share")
+
+
+def main() -> None:
+    """Print the figures, one JSON object per line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller pull request, fewer runs")
+    parser.add_argument("--corpus", type=Path, help="classify a real repository's history instead")
+    parser.add_argument("--name", help="the repository's name in the figures")
+    parser.add_argument("--window", type=int, default=200, help="commits taken as one pull request")
+    arguments = parser.parse_args()
+    if arguments.corpus:
+        corpus(arguments.corpus, arguments.name or arguments.corpus.resolve().name, arguments.window)
+        return
+    quick = arguments.quick
+    commits, added, files = (20, 2_000, 10) if quick else (200, 20_000, 50)
+    repeat = 2 if quick else 5
+    with tempfile.TemporaryDirectory(prefix="scopegate-bench-") as folder:
+        root = Path(folder) / "repo"
+        build(root, commits, added, files)
+        snapshot = localgit.gather(root, "main", "HEAD", needs=frozenset({Need.HUNKS}))
+        ranges = localgit.blamed_ranges(snapshot.files)
+        start = snapshot.pull_request.base_sha
+        buckets = attribute(root)
+        lines = sum(buckets.values())
+        blame = median_seconds(lambda: blame_alone(root, ranges, start), repeat)
+        total = median_seconds(lambda: attribute(root), repeat)
+        base = median_seconds(lambda: gather_only(root), repeat)
+    label = f"{commits} commits, {lines:,} added lines"
+    figure(f"attribution time ({label})", total - base, "s", "git blame --porcelain -w alone", blame)
+    figure(
+        f"check gathering with attribution ({label})", total, "s", "check gathering without attribution", base
+    )
+    figure(f"ai lines ({label})", buckets.get(Bucket.AI, 0), "lines")
+    figure(f"mixed lines ({label})", buckets.get(Bucket.MIXED, 0), "lines")
+    figure("GitHub requests for line attribution on the App path (not built)", 0, "requests")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Line attribution on real git repositories: each added line goes to the pull-request commit that last
+introduced it, bucketed by that commit's signals (DESIGN §4)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit
+from bot.gather import localgit
+from rules.attribution.signals import SIGNALS
+from rules.base import Need
+from tests.gitrepo import GitRepo, lines
+
+CLAUDE = "Co-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>"
+AIDER = "Co-authored-by: aider (gpt-4o) <aider@aider.chat>"
+HUMAN = ("Ada Author", "ada@example.com")
+
+
+class AgentRepo(GitRepo):
+    """A scratch repository whose commits can name their author and committer."""
+
+    def commit_as(
+        self, message: str, author: tuple[str, str] = HUMAN, committer: tuple[str, str] = HUMAN
+    ) -> str:
+        """Stage everything and commit as `author`, applied by `committer`; returns the new sha."""
+        self.git("add", "-A")
+        env = {
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": committer[0],
+            "GIT_COMMITTER_EMAIL": committer[1],
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": "/nonexistent",
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+        }
+        argv = ["git", "commit", "-q", "--allow-empty", "-m", message]
+        subprocess.run(argv, cwd=self.root, env=env, check=True, capture_output=True)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+def _buckets(repo: GitRepo, base: str = "main") -> dict[Bucket, int]:
+    snapshot = localgit.gather(repo.root, base, "HEAD", needs=frozenset({Need.BLAME}))
+    history = snapshot.history
+    assert history.blame is not None
+    classes = {c.sha: classify_commit(c, SIGNALS) for c in history.commits}
+    found = attribute_lines(history.blame, history.rewrites, classes, added=0)
+    return {b: n for b, n in found.buckets.items() if n}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> AgentRepo:
+    """A repository with a base file of 10 lines and the topic branch checked out."""
+    made = AgentRepo(tmp_path / "repo")
+    made.write("base.py", lines(10, "base"))
+    made.commit("base")
+    made.topic()
+    return made
+
+
+def test_ai_human_and_assist_lines(repo: AgentRepo) -> None:
+    """Lines of an AI co-authored commit are ai, of an `Assisted-by:` commit assist, of a commit without a
+    marker unknown — never human."""
+    repo.write("a.py", lines(6, "ai"))
+    repo.commit_as(f"add a\n\n{CLAUDE}")
+    repo.write("b.py", lines(4, "assist"))
+    repo.commit_as("add b\n\nAssisted-by: GitHub Copilot")
+    repo.write("c.py", lines(3, "plain"))
+    repo.commit_as("add c")
+    assert _buckets(repo) == {Bucket.AI: 6, Bucket.ASSIST: 4, Bucket.UNKNOWN: 3}
+
+
+def test_human_edit_of_an_ai_line_is_mixed(repo: AgentRepo) -> None:
+    """An AI line a later commit without a marker rewrote is mixed; twice rewritten, still mixed; the AI
+    lines nobody touched stay ai, and a new line of the human commit is unknown."""
+    repo.write("a.py", lines(6, "ai"))
+    repo.commit_as(f"add a\n\n{AIDER}")
+    repo.write("a.py", lines(6, "ai").replace("ai 2\n", "edited 2\n") + "own\n")
+    repo.commit_as("edit line 2, add one")
+    repo.write("a.py", lines(6, "ai").replace("ai 2\n", "again 2\n") + "own\n")
+    repo.commit_as("edit line 2 again")
+    assert _buckets(repo) == {Bucket.AI: 5, Bucket.MIXED: 1, Bucket.UNKNOWN: 1}
+
+
+def test_a_formatter_run_keeps_ai_lines(repo: AgentRepo) -> None:
+    """A whitespace-only re-edit (a formatter) by a commit without a marker keeps the lines' AI author."""
+    repo.write("a.py", "def f():\n  return 1\n\n\ndef g():\n  return 2\n")
+    repo.commit_as("add a", author=("Paul Gauthier (aider)", "paul@example.com"))
+    repo.write("a.py", "def f():\n    return 1\n\n\ndef g():\n    return 2\n")
+    repo.commit_as("format")
+    assert _buckets(repo) == {Bucket.AI: 6}
+
+
+def test_committer_only_aider_is_not_ai(repo: AgentRepo) -> None:
+    """`(aider)` on the committer, with a human author, is no signal: its lines are unknown."""
+    repo.write("a.py", lines(3))
+    repo.commit_as("add a", committer=("Paul Gauthier (aider)", "paul@example.com"))
+    assert _buckets(repo) == {Bucket.UNKNOWN: 3}
+
+
+def test_lines_merged_from_the_base_are_not_the_pull_requests(repo: AgentRepo) -> None:
+    """After merging the base branch in, the base's new lines are neither added nor attributed; and a
+    whitespace-only re-indent of a base line is not the pull request's line."""
+    repo.write("a.py", lines(4, "ai"))
+    repo.commit_as(f"add a\n\n{CLAUDE}")
+    repo.git("checkout", "-q", "main")
+    repo.write("main.py", lines(50, "main"))
+    repo.commit_as("main moves on")
+    repo.git("checkout", "-q", "topic")
+    repo.git("merge", "-q", "--no-edit", "main")
+    repo.write("base.py", lines(10, "base").replace("base 3\n", "  base 3\n"))
+    repo.commit_as("indent a base line")
+    snapshot = localgit.gather(repo.root, "main", "HEAD", needs=frozenset({Need.BLAME}))
+    assert {f.path for f in snapshot.files} == {"a.py", "base.py"}
+    assert _buckets(repo) == {Bucket.AI: 4}
+
+
+def test_a_squash_is_commit_level_evidence(repo: AgentRepo) -> None:
+    """A squash of AI and human commits attributes all its lines to the AI, with halved confidence."""
+    repo.write("a.py", lines(8))
+    repo.commit_as(f"Feature (#7)\n\n* add a part\n\n* add b part\n\n{CLAUDE}")
+    snapshot = localgit.gather(repo.root, "main", "HEAD", needs=frozenset({Need.BLAME}))
+    found = classify_commit(snapshot.history.commits[0], SIGNALS)
+    assert (found.kind, found.squash, found.confidence) == (CommitClass.AGENT_CO_AUTHORED, True, 0.475)
+    assert _buckets(repo) == {Bucket.AI: 8}
+
+
+def test_check_json_carries_attribution(repo: AgentRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --format json` has the `attribution` object with its buckets, shares, agents and evidence,
+    and the text output has its headline."""
+    repo.write("a.py", lines(6, "ai"))
+    ai = repo.commit_as(f"add a\n\n{CLAUDE}")
+    repo.write("a.py", lines(6, "ai").replace("ai 0\n", "human 0\n") + lines(2, "more"))
+    repo.commit_as("edit")
+    code = main(["check", "--repo", str(repo.root), "--base", "main", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)["attribution"]
+    assert code == 0
+    assert (data["ai_lines"], data["mixed_lines"], data["assist_lines"], data["unknown_lines"]) == (
+        5,
+        1,
+        0,
+        2,
+    )
+    assert data["ai_share"] == {"strict": 0.625, "inclusive": 0.75}
+    assert data["by_agent"] == {"Claude Code": 6}
+    flagged = next(c for c in data["commits"] if c["sha"] == ai)
+    assert flagged["evidence"] == "co-authored-by: Claude Opus 4.6 <noreply@anthropic.com>"
+    assert flagged["lines"] == {"ai": 5}
+    assert data["partial"] is False
+    main(["check", "--repo", str(repo.root), "--base", "main", "--format", "text"])
+    assert "5 of 8 added lines AI (62%), 1 of 2 commits AI-flagged" in capsys.readouterr().out
