@@ -153,3 +153,63 @@ def test_check_json_carries_attribution(repo: AgentRepo, capsys: pytest.CaptureF
     assert data["partial"] is False
     main(["check", "--repo", str(repo.root), "--base", "main", "--format", "text"])
     assert "5 of 8 added lines AI (62%), 1 of 2 commits AI-flagged" in capsys.readouterr().out
+
+
+def _note(path: str, ai: str, human: str) -> str:
+    """A git-ai Authorship Log (authorship/3.0.0) with a Claude session's lines and a known human's."""
+    metadata = {
+        "schema_version": "authorship/3.0.0",
+        "git_ai_version": "1.4.5",
+        "base_commit_sha": "0" * 40,
+        "prompts": {},
+        "humans": {"h_31dce776f88375": {"author": "Ada Author <ada@example.com>"}},
+        "sessions": {"s_c9883b05a2487d": {"agent_id": {"tool": "claude", "id": "c1", "model": "m"}}},
+    }
+    return (
+        f"{path}\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 {ai}\n  h_31dce776f88375 {human}\n---\n"
+        + json.dumps(metadata)
+    )
+
+
+def _contract(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    main(["check", "--repo", str(repo.root), "--base", "main", "--format", "json"])
+    found: dict[str, object] = json.loads(capsys.readouterr().out)["attribution"]
+    return found
+
+
+def test_git_ai_notes_win_over_commit_labels(repo: AgentRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A git-ai note's AI lines are ai in a commit without a marker; its known-human lines are unknown even
+    in a commit with an agent trailer; lines it does not cover keep the commit's label."""
+    repo.write("a.py", lines(6, "a"))
+    plain = repo.commit_as("add a")
+    repo.git("notes", "--ref=ai", "add", "-m", _note("a.py", "1-3", "4-5"), plain)
+    repo.write("b.py", lines(4, "b"))
+    flagged = repo.commit_as(f"add b\n\n{CLAUDE}")
+    repo.git("notes", "--ref=ai", "add", "-m", _note("b.py", "1", "2-3"), flagged)
+    data = _contract(repo, capsys)
+    # a.py: 1-3 ai (note), 4-5 unknown (known human), 6 unknown (uncovered, no marker);
+    # b.py: 1 ai (note), 2-3 unknown (known human), 4 ai (uncovered, the commit's trailer).
+    assert (data["ai_lines"], data["unknown_lines"]) == (5, 5)
+    assert data["by_agent"] == {"Claude Code": 5}
+    commits = {c["sha"]: c for c in data["commits"]}  # type: ignore[attr-defined]
+    assert commits[plain]["git_ai_note"] is True
+    assert data["partial"] is False
+
+
+def test_a_note_of_another_schema_is_not_read(repo: AgentRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A note that is not authorship/3 is ignored, and the result says so."""
+    repo.write("a.py", lines(2))
+    sha = repo.commit_as("add a")
+    repo.git(
+        "notes",
+        "--ref=ai",
+        "add",
+        "-m",
+        'a.py\n  abcd1234abcd1234 1-2\n---\n{"schema_version": "authorship/2.0.0"}',
+        sha,
+    )
+    data = _contract(repo, capsys)
+    assert data["ai_lines"] == 0
+    assert data["partial_reasons"] == [
+        f"git-ai note of {sha[:12]} not read: schema 'authorship/2.0.0', not authorship/3"
+    ]

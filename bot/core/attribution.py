@@ -7,6 +7,7 @@ A line without a marker is `unknown`, never "human".
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -223,14 +224,18 @@ def attribute_lines(
     classes: Mapping[str, Classified],
     *,
     added: int,
+    notes: Mapping[str, NoteLines] | None = None,
     partial: Sequence[str] = (),
 ) -> LineAttribution:
     """Bucket the added lines blame gives to the pull request's commits (`classes` holds exactly those).
 
-    A line of an AI commit is `ai`; of a declared-assist commit `assist`; of a commit without a marker
-    `mixed` when that commit rewrote lines an AI commit had written (a replacing hunk of `rewrites`), else
-    `unknown`. Lines blamed outside the pull request (the base, a merged-in base branch) are not its own.
+    A line a commit's git-ai note covers is `ai` (an agent's key) or `unknown` (a known human's): line-level
+    evidence wins. Otherwise a line of an AI commit is `ai`; of a declared-assist commit `assist`; of a
+    commit without a marker `mixed` when that commit rewrote lines an AI commit had written (a replacing
+    hunk of `rewrites`), else `unknown`. Lines blamed outside the pull request (the base, a merged-in base
+    branch) are not its own.
     """
+    notes = notes or {}
     replaced: dict[tuple[str, str], list[Rewrite]] = {}
     for rewrite in rewrites:
         replaced.setdefault((rewrite.sha, rewrite.path), []).append(rewrite)
@@ -242,18 +247,19 @@ def attribute_lines(
             outside += blamed.length
             continue
         per_commit = tally.commits.setdefault(blamed.sha, Counter())
-        if cls.kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
+        note = notes.get(blamed.sha)
+        if note is None and cls.kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
             _count(tally, per_commit, Bucket.AI, blamed.length, cls.agent)
             continue
-        if cls.kind is CommitClass.DECLARED_ASSIST:
+        if note is None and cls.kind is CommitClass.DECLARED_ASSIST:
             _count(tally, per_commit, Bucket.ASSIST, blamed.length, cls.agent)
             continue
+        mine = replaced.get((blamed.sha, blamed.original_path), ())
         for line in range(blamed.original_start, blamed.original_start + blamed.length):
-            agent = _rewritten_agent(replaced.get((blamed.sha, blamed.original_path), ()), line, classes)
-            if agent is None:
-                _count(tally, per_commit, Bucket.UNKNOWN, 1, None)
-            else:
-                _count(tally, per_commit, Bucket.MIXED, 1, agent)
+            bucket, agent = _line_bucket(
+                cls, note, blamed.original_path, line, rewrites=mine, classes=classes
+            )
+            _count(tally, per_commit, bucket, 1, agent)
     return LineAttribution(
         added=added,
         buckets=dict(tally.buckets),
@@ -262,6 +268,28 @@ def attribute_lines(
         outside=outside,
         partial=tuple(partial),
     )
+
+
+def _line_bucket(
+    cls: Classified,
+    note: NoteLines | None,
+    path: str,
+    line: int,
+    *,
+    rewrites: Iterable[Rewrite],
+    classes: Mapping[str, Classified],
+) -> tuple[Bucket, str | None]:
+    """One line's bucket and agent: the note's word where it covers the line, else the commit's class."""
+    if note is not None:
+        covered, agent = note.agent_at(path, line)
+        if covered:
+            return (Bucket.AI, agent) if agent else (Bucket.UNKNOWN, None)
+    if cls.kind in (CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED):
+        return Bucket.AI, cls.agent
+    if cls.kind is CommitClass.DECLARED_ASSIST:
+        return Bucket.ASSIST, cls.agent
+    agent = _rewritten_agent(rewrites, line, classes)
+    return (Bucket.UNKNOWN, None) if agent is None else (Bucket.MIXED, agent)
 
 
 def _count(tally: _Tally, per_commit: Counter[Bucket], bucket: Bucket, lines: int, agent: str | None) -> None:
@@ -315,3 +343,73 @@ def replay_rewrites(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> tuple
                 files.pop(old, None)
         files.update(moved)
     return tuple(found)
+
+
+# git-ai's Authorship Log (specs/git_ai_standard_v3.0.0.md in git-ai-project/git-ai): an attestation
+# section (`path` lines, then `  <key> <ranges>` lines; line numbers of the file in that commit), a `---`
+# line, and JSON metadata with `schema_version` "authorship/3.0.0". Keys `s_…::t_…` resolve in
+# `sessions`, bare hex keys in `prompts` (both AI, with `agent_id.tool`); `h_…` keys are known humans.
+NOTE_SCHEMA = "authorship/3."
+NOTE_TOOLS = {
+    "claude": "Claude Code",
+    "cursor": "Cursor",
+    "copilot": "GitHub Copilot",
+    "codex": "OpenAI Codex",
+    "amp": "Amp",
+    "gemini": "Gemini",
+    "windsurf": "Windsurf",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLines:
+    """A commit's git-ai note: per path, `(first, last, agent)` ranges; agent None for a known human."""
+
+    ranges: Mapping[str, tuple[tuple[int, int, str | None], ...]]
+
+    def agent_at(self, path: str, line: int) -> tuple[bool, str | None]:
+        """Whether the note covers the line, and its agent (None: a known human)."""
+        for first, last, agent in self.ranges.get(path, ()):
+            if first <= line <= last:
+                return True, agent
+        return False, None
+
+
+def parse_note(text: str) -> NoteLines | str:
+    """A git-ai authorship note, or why it cannot be read (another schema, broken JSON)."""
+    attestation, divider, metadata_text = text.partition("\n---\n")
+    if not divider:
+        return "no `---` divider"
+    try:
+        metadata = json.loads(metadata_text)
+    except ValueError:
+        return "metadata is not JSON"
+    schema = metadata.get("schema_version") if isinstance(metadata, dict) else None
+    if not isinstance(schema, str) or not schema.startswith(NOTE_SCHEMA):
+        return f"schema {schema!r}, not authorship/3"
+    tools = {
+        key: _tool(record)
+        for table in ("sessions", "prompts")
+        for key, record in (metadata.get(table) or {}).items()
+    }
+    ranges: dict[str, list[tuple[int, int, str | None]]] = {}
+    path = ""
+    for line in attestation.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith("  "):
+            path = line[1:-1] if len(line) > 1 and line[0] == line[-1] == '"' else line
+            continue
+        key, _, spans = line.strip().partition(" ")
+        agent = None if key.startswith("h_") else tools.get(key.split("::")[0], "git-ai")
+        for span in spans.split(","):
+            first, _, last = span.partition("-")
+            if first.isdigit() and (not last or last.isdigit()):
+                ranges.setdefault(path, []).append((int(first), int(last or first), agent))
+    return NoteLines({p: tuple(r) for p, r in ranges.items()})
+
+
+def _tool(record: object) -> str:
+    agent = record.get("agent_id") if isinstance(record, dict) else None
+    tool = agent.get("tool") if isinstance(agent, dict) else None
+    return NOTE_TOOLS.get(str(tool).lower(), str(tool)) if tool else "git-ai"

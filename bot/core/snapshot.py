@@ -127,12 +127,14 @@ class Rewrite:
 @dataclass(frozen=True, slots=True)
 class History:
     """The pull request's commits, oldest first; when line attribution is needed, the blame of the added
-    lines at the head and the commits' replacing hunks (`blame_partial` says why it is incomplete)."""
+    lines at the head, the commits' replacing hunks (`blame_partial` says why it is incomplete) and the
+    text of the commits' git-ai notes (`refs/notes/ai`) by sha."""
 
     commits: tuple[Commit, ...] = ()
     blame: tuple[BlameRange, ...] | None = None
     rewrites: tuple[Rewrite, ...] = ()
     blame_partial: tuple[str, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

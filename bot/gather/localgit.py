@@ -488,4 +488,24 @@ def attribution_history(
     patches = git.spawn(*PATCH_ARGS, f"{start}..{head}")
     blame = blame_added(git, start, head, blamed_ranges(files))
     rewrites = replay_rewrites(parse_patches(finish(patches)))
-    return History(commits, blame=tuple(blame), rewrites=rewrites)
+    return History(commits, blame=tuple(blame), rewrites=rewrites, notes=git_ai_notes(git, commits))
+
+
+# git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
+# specs/git_ai_standard_v3.0.0.md §1.1); most repositories have none.
+NOTES_REF = "refs/notes/ai"
+
+
+def git_ai_notes(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
+    """The text of the git-ai note of each commit that has one, by sha."""
+    listed = run(git.command("notes", f"--ref={NOTES_REF}", "list"))
+    if listed.returncode != 0:
+        return {}
+    wanted = {c.sha for c in commits}
+    blobs = {}
+    for line in listed.stdout.decode(errors="replace").splitlines():
+        note, _, commit = line.partition(" ")
+        if commit in wanted:
+            blobs[commit] = note
+    texts = git.objects(list(blobs.values()))
+    return {c: texts[n].decode("utf-8", errors="replace") for c, n in blobs.items() if n in texts}

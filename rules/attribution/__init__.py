@@ -11,10 +11,12 @@ from bot.core.attribution import (
     Classified,
     CommitClass,
     LineAttribution,
+    NoteLines,
     Signal,
     SignalKind,
     attribute_lines,
     classify_commit,
+    parse_note,
 )
 from bot.core.findings import Finding, Severity
 from bot.core.locations import RULES_PATH
@@ -89,12 +91,20 @@ def evaluate(context: Context, config: Config) -> RuleResult:
     classes = {c.sha: classify_commit(c, signals) for c in history.commits}
     attribution = None
     if history.blame is not None:
+        notes, unread = {}, []
+        for sha, text in history.notes.items():
+            note = parse_note(text)
+            if isinstance(note, NoteLines):
+                notes[sha] = note
+            else:
+                unread.append(f"git-ai note of {sha[:12]} not read: {note}")
         attribution = attribute_lines(
             history.blame,
             history.rewrites,
             classes,
             added=sum(f.additions for f in context.snapshot.files),
-            partial=history.blame_partial,
+            notes=notes,
+            partial=(*history.blame_partial, *unread),
         )
     findings = []
     if attribution and config.ai_max_lines is not None:
@@ -105,7 +115,8 @@ def evaluate(context: Context, config: Config) -> RuleResult:
                 f"{config.ai_share_threshold:.0%} the limit is {config.ai_max_lines:,} lines."
             )
             findings.append(Finding(ID, Severity.ERROR, message, key="ai_max_lines"))
-    return RuleResult(tuple(findings), (), _section(tuple(classes.values()), attribution))
+    section = _section(tuple(classes.values()), attribution, frozenset(history.notes))
+    return RuleResult(tuple(findings), (), section)
 
 
 def _headline(attribution: LineAttribution | None, classes: tuple[Classified, ...]) -> str:
@@ -117,7 +128,9 @@ def _headline(attribution: LineAttribution | None, classes: tuple[Classified, ..
     return f"{ai:,} of {total:,} added lines AI ({attribution.share(Bucket.AI):.0%}), {commits}"
 
 
-def _section(classes: tuple[Classified, ...], attribution: LineAttribution | None) -> Section:
+def _section(
+    classes: tuple[Classified, ...], attribution: LineAttribution | None, noted: frozenset[str]
+) -> Section:
     blocks: list[Table] = []
     if attribution is not None:
         rows = tuple((b.value, attribution.buckets.get(b, 0)) for b in Bucket)
@@ -142,12 +155,14 @@ def _section(classes: tuple[Classified, ...], attribution: LineAttribution | Non
     return Section(
         headline=_headline(attribution, classes),
         blocks=tuple(blocks),
-        data={"attribution": contract(classes, attribution)},
+        data={"attribution": contract(classes, attribution, noted)},
         metrics=metrics,
     )
 
 
-def contract(classes: tuple[Classified, ...], attribution: LineAttribution | None) -> dict[str, Any]:
+def contract(
+    classes: tuple[Classified, ...], attribution: LineAttribution | None, noted: frozenset[str]
+) -> dict[str, Any]:
     """The JSON contract's `attribution`: line buckets (null where lines were not attributed), the strict
     and inclusive shares, lines by agent, and every commit's class with its evidence."""
     buckets = attribution.buckets if attribution else {}
@@ -174,6 +189,7 @@ def contract(classes: tuple[Classified, ...], attribution: LineAttribution | Non
                 "evidence": c.evidence,
                 "confidence": round(c.confidence, 3),
                 "squash": c.squash,
+                "git_ai_note": c.sha in noted,
                 "lines": {b.value: n for b, n in attribution.by_commit.get(c.sha, {}).items()}
                 if attribution
                 else None,
