@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -168,13 +169,25 @@ def _commands(tree: Tree, mark: int, parent: int | None) -> bytes:
 
 
 class Repository:
-    """One bare repository for every example: each writes its base and head over the same two branches."""
+    """A bare repository for the examples: each writes its base and head over the same two branches, and
+    every `EXAMPLES_PER_REPOSITORY` examples a fresh repository replaces the last one.
+
+    fast-import keeps what it writes as one small pack (left to itself it would run `unpack-objects` to
+    loosen it, three times the cost of the import); a fresh repository keeps the packs few."""
+
+    EXAMPLES_PER_REPOSITORY = 50
 
     def __init__(self, root: Path) -> None:
-        self.git_dir = root / "repo.git"
+        self.root = root
         self.empty = root / "empty"
         self.empty.mkdir()
-        subprocess.run(["git", "init", "-q", "--bare", str(self.git_dir)], env=_GIT_ENV, check=True)
+        self.written = 0
+        self.git_dir = self._fresh()
+
+    def _fresh(self) -> Path:
+        git_dir = self.root / f"repo{self.written}.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(git_dir)], env=_GIT_ENV, check=True)
+        return git_dir
 
     def git(self, *args: str, stdin: bytes = b"") -> bytes:
         argv = ["git", f"--git-dir={self.git_dir}", "--work-tree", str(self.empty), *args]
@@ -182,8 +195,13 @@ class Repository:
 
     def commit(self, base: Tree, head: Tree) -> tuple[str, str]:
         """The base and head commits, written by one fast-import that prints both ids."""
-        stream = _commands(base, 1, None) + _commands(head, 2, 1) + b"get-mark :1\nget-mark :2\n"
-        start, end = self.git("fast-import", "--quiet", "--force", "--done", stdin=stream + b"done\n").split()
+        if self.written and self.written % self.EXAMPLES_PER_REPOSITORY == 0:
+            shutil.rmtree(self.git_dir)
+            self.git_dir = self._fresh()
+        self.written += 1
+        stream = _commands(base, 1, None) + _commands(head, 2, 1) + b"get-mark :1\nget-mark :2\ndone\n"
+        importer = ("-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--force", "--done")
+        start, end = self.git(*importer, stdin=stream).split()
         return start.decode(), end.decode()
 
 
