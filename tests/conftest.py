@@ -22,9 +22,10 @@ pytest_plugins = ["tests.fakegithub.fixtures"]
 
 # Property tests: about 1,000 examples each in CI; `HYPOTHESIS_PROFILE=full pytest -m fuzz` runs 10,000.
 # No deadline: a test's examples run real git and real parsers, whose time varies with the machine's load.
-_PROPERTIES = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("ci", max_examples=1_000, **_PROPERTIES)
-settings.register_profile("full", max_examples=10_000, **_PROPERTIES)
+for _name, _examples in (("ci", 1_000), ("full", 10_000)):
+    settings.register_profile(
+        _name, max_examples=_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
