@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.core.snapshot import BlameRange, Commit, Rewrite
+from bot.core.snapshot import BlameRange, Commit, Hunk, Rewrite
 
 
 class SignalKind(StrEnum):
@@ -413,3 +413,22 @@ def _tool(record: object) -> str:
     agent = record.get("agent_id") if isinstance(record, dict) else None
     tool = agent.get("tool") if isinstance(agent, dict) else None
     return NOTE_TOOLS.get(str(tool).lower(), str(tool)) if tool else "git-ai"
+
+
+def added_spans(hunks: Iterable[Hunk]) -> list[tuple[int, int]]:
+    """The added lines of `hunks` as `(first, last)` runs: a patch with context lines (GitHub's) has
+    hunks wider than what they add."""
+    spans: list[tuple[int, int]] = []
+    for hunk in hunks:
+        added = hunk.added
+        if isinstance(added, range) and added.step == 1:
+            runs = [(added.start, added.stop - 1)] if len(added) else []
+        else:
+            runs = []
+            for line in added:
+                if runs and runs[-1][1] == line - 1:
+                    runs[-1] = (runs[-1][0], line)
+                else:
+                    runs.append((line, line))
+        spans.extend(runs)
+    return spans

@@ -135,6 +135,7 @@ class History:
     rewrites: tuple[Rewrite, ...] = ()
     blame_partial: tuple[str, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)
+    rewrites_known: bool = True  # False where the gatherer cannot see the commits' patches (the App)
 
 
 @dataclass(frozen=True, slots=True)

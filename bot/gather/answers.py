@@ -139,3 +139,17 @@ class Tree(Answer):
     """A folder's entries (a blob matches no field of the `... on Tree` selection: no entries)."""
 
     entries: list[TreeEntry] | None = None
+
+
+class BlameCommit(Answer):
+    oid: str
+
+
+class BlameRange(Answer):
+    starting_line: int
+    ending_line: int
+    commit: BlameCommit
+
+
+class Blame(Answer):
+    ranges: list[BlameRange]

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from bot.core.attribution import FilePatch, replay_rewrites
+from bot.core.attribution import FilePatch, added_spans, replay_rewrites
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
 from bot.core.markers import is_source_path
@@ -385,9 +385,7 @@ def blamed_ranges(files: Sequence[ChangedFile]) -> dict[str, list[tuple[int, int
     for file in files:
         if file.binary or file.status is FileStatus.REMOVED:
             continue
-        spans = [
-            (h.target_start, h.target_start + h.target_length - 1) for h in file.hunks if h.target_length
-        ]
+        spans = added_spans(file.hunks)
         if spans:
             ranges[file.path] = spans
     return ranges

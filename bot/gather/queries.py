@@ -83,3 +83,15 @@ def blobs_query(count: int, *, org_rules: bool = False) -> str:
 def blob_variables(expressions: Sequence[str]) -> dict[str, str]:
     """The `$e0…` variables of `blobs_query`."""
     return {f"e{i}": expression for i, expression in enumerate(expressions)}
+
+
+def blame_query(count: int) -> str:
+    """A query reading the blame of `count` files (variables `$p0…`) at the commit `$oid`, as `f0…`."""
+    params = "".join(f", $p{i}: String!" for i in range(count))
+    ranges = "ranges { startingLine endingLine commit { oid } }"
+    fields = "\n".join(f"        f{i}: blame(path: $p{i}) {{ {ranges} }}" for i in range(count))
+    return (
+        f"query Blame($owner: String!, $name: String!, $oid: GitObjectID!{params}) {{\n"
+        "  repository(owner: $owner, name: $name) {\n"
+        f"    object(oid: $oid) {{\n      ... on Commit {{\n{fields}\n      }}\n    }}\n  }}\n}}\n"
+    )

@@ -104,7 +104,7 @@ def evaluate(context: Context, config: Config) -> RuleResult:
             classes,
             added=sum(f.additions for f in context.snapshot.files),
             notes=notes,
-            partial=(*history.blame_partial, *unread),
+            partial=(*history.blame_partial, *unread, *_unseen_rewrites(history, classes)),
         )
     findings = []
     if attribution and config.ai_max_lines is not None:
@@ -117,6 +117,16 @@ def evaluate(context: Context, config: Config) -> RuleResult:
             findings.append(Finding(ID, Severity.ERROR, message, key="ai_max_lines"))
     section = _section(tuple(classes.values()), attribution, frozenset(history.notes))
     return RuleResult(tuple(findings), (), section)
+
+
+def _unseen_rewrites(history: History, classes: dict[str, Classified]) -> tuple[str, ...]:
+    """Why mixed lines may be missing: the gatherer saw no patches, and an AI commit's lines could have been
+    rewritten by a commit without a marker."""
+    kinds = {c.kind for c in classes.values()}
+    ai = kinds & {CommitClass.AGENT_AUTHORED, CommitClass.AGENT_CO_AUTHORED}
+    if history.rewrites_known or not ai or CommitClass.NONE not in kinds:
+        return ()
+    return ("mixed lines are not told apart here: an AI line a later commit rewrote counts as unknown",)
 
 
 def _headline(attribution: LineAttribution | None, classes: tuple[Classified, ...]) -> str:

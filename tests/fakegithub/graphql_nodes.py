@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .blame import blame_ranges
 from .diffs import blob_sha, is_binary
 from .models import Commit
 from .pulls import MAX_LISTED_COMMITS, MAX_LISTED_FILES
@@ -157,6 +158,23 @@ def commit(ctx: Context, repo: Repo, item: Commit) -> Node:
         "committer": _git_actor(ctx, item.committer),
         "authoredDate": timestamp(item.author.date),
         "committedDate": timestamp(item.committer.date),
+        "blame": lambda _info, path: _blame(ctx, repo, item.sha, path),
+    }
+
+
+def _blame(ctx: Context, repo: Repo, sha: str, path: str) -> Node:
+    """A `Blame`: the file's ranges at the commit, from git over the fake's commits (fakegithub/blame.py)."""
+    ranges = blame_ranges(repo, sha, path)
+    return {
+        "ranges": [
+            {
+                "startingLine": first,
+                "endingLine": last,
+                "age": 1,
+                "commit": commit(ctx, repo, repo.commits.get(owner) or Commit(owner)),
+            }
+            for first, last, owner in ranges
+        ]
     }
 
 

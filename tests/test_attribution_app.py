@@ -1,0 +1,67 @@
+"""The App's path gives the CLI's buckets for the same history: the fake GitHub answers GraphQL `blame`
+with git over the same commits (tests/fakegithub/blame.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.core.report.contract import to_contract
+from bot.core.verdict import evaluate
+from bot.gather import localgit
+from bot.gather.github import fetch_pull, gather
+from bot.github.gateway import PullRequestGateway
+from rules import RULES
+from tests.fakegithub.blame import seed_from_git
+from tests.fakegithub.fixtures import FakeInstallation
+from tests.gitrepo import lines
+from tests.test_attribution_git import AIDER, CLAUDE, AgentRepo
+
+BUCKETS = ("ai_lines", "mixed_lines", "assist_lines", "unknown_lines", "attributed_lines", "by_agent")
+
+
+async def _app(fake_installation: FakeInstallation, repo: AgentRepo, number: int) -> dict[str, Any]:
+    fake, owner, name = fake_installation.fake, fake_installation.owner, fake_installation.repo
+    seed_from_git(fake, owner, name, number, repo.root)
+    fake.reset_counts()
+    async with fake_installation.client() as gh:
+        gateway = PullRequestGateway(gh, owner, name, number)
+        facts = await fetch_pull(gateway)
+        assert facts is not None
+        snapshot = await gather(gateway, facts, RULES.needs)
+    assert not fake.invalid_requests
+    found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
+    return found
+
+
+def _cli(repo: AgentRepo) -> dict[str, Any]:
+    snapshot = localgit.gather(repo.root, "main", "HEAD", needs=RULES.needs)
+    found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
+    return found
+
+
+async def test_app_and_cli_give_the_same_buckets(fake_installation: FakeInstallation, tmp_path: Path) -> None:
+    """Commits of two agents, declared assistance, a plain commit and an edit of a base file: the App's
+    buckets, agents and commit classes equal the CLI's, with one blame query for the two files."""
+    repo = AgentRepo(tmp_path / "repo")
+    repo.write("base.py", lines(10, "base"))
+    repo.commit("base")
+    repo.topic()
+    repo.write("a.py", lines(6, "ai"))
+    repo.commit_as(f"add a\n\n{CLAUDE}")
+    repo.write("b.py", lines(3, "aider"))
+    repo.commit_as(f"add b\n\n{AIDER}")
+    repo.write("a.py", lines(6, "ai") + lines(2, "assist"))
+    repo.commit_as("more a\n\nAssisted-by: GitHub Copilot")
+    repo.write("base.py", lines(10, "base") + lines(4, "plain"))
+    repo.commit_as("more base")
+    app = await _app(fake_installation, repo, 5)
+    cli = _cli(repo)
+    assert {k: app[k] for k in BUCKETS} == {k: cli[k] for k in BUCKETS}
+    assert (cli["ai_lines"], cli["assist_lines"], cli["unknown_lines"]) == (9, 2, 4)
+    classes = {(c["sha"], c["class"], c["evidence"]) for c in app["commits"]}
+    assert classes == {(c["sha"], c["class"], c["evidence"]) for c in cli["commits"]}
+    assert app["partial_reasons"] == [
+        "mixed lines are not told apart here: an AI line a later commit rewrote counts as unknown"
+    ]
+    assert fake_installation.fake.count("POST", "/graphql") == 1 + 1 + 1  # the PR, the blobs, the blame
