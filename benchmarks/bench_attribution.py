@@ -4,7 +4,8 @@
 The attribution is what `scopegate check` runs for the `attribution` rule: the blame of the added ranges
 (parsed), the first-parent patches of the commits replayed for rewrites, and the classification and
 bucketing in the core. The baseline runs the same blame processes, as many at a time, and only reads
-their output. The App path does not blame lines yet, so it uses no GitHub request for them: 0.
+their output. On the App path the same pull request is served by the fake GitHub (tests/fakegithub), and
+the figure is the GitHub requests the gatherer makes with and without line attribution.
 
 python benchmarks/bench_attribution.py [--quick]
 python benchmarks/bench_attribution.py --corpus REPO [--window N]   # a real history: classes, look-alikes
@@ -110,6 +111,36 @@ def corpus(root: Path, name: str, window: int) -> None:
     figure(f"{span}: ai share inclusive", found.share(Bucket.AI, Bucket.MIXED, Bucket.ASSIST), "share")
 
 
+def app_requests(root: Path) -> tuple[int, int]:
+    """GitHub requests of the App's gatherer for the branch at `root`: with the rules' needs (line
+    attribution included) and without `Need.BLAME`."""
+    import asyncio
+
+    from bot.gather.github import fetch_pull, gather
+    from bot.github.gateway import PullRequestGateway
+    from rules import RULES
+    from tests.fakegithub.blame import seed_from_git
+    from tests.fakegithub.fixtures import FakeInstallation
+    from tests.fakegithub.server import FakeGitHub
+
+    with FakeGitHub.serve() as fake:
+        app = fake.add_app(slug="scopegate")
+        installation = fake.add_installation(app, "octo-org", ["hello-world"])
+        seat = FakeInstallation(fake, app, installation, "octo-org", "hello-world")
+        seed_from_git(fake, "octo-org", "hello-world", 1, root)
+
+        async def count(needs: frozenset[Need]) -> int:
+            fake.reset_counts()
+            async with seat.client() as gh:
+                gateway = PullRequestGateway(gh, "octo-org", "hello-world", 1)
+                facts = await fetch_pull(gateway)
+                assert facts is not None  # seeded above
+                await gather(gateway, facts, needs)
+            return len(fake.requests)
+
+        return asyncio.run(count(RULES.needs)), asyncio.run(count(RULES.needs - {Need.BLAME}))
+
+
 def main() -> None:
     """Print the figures, one JSON object per line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -135,6 +166,7 @@ def main() -> None:
         blame = median_seconds(lambda: blame_alone(root, ranges, start), repeat)
         total = median_seconds(lambda: attribute(root), repeat)
         base = median_seconds(lambda: gather_only(root), repeat)
+        with_blame, without = app_requests(root)
     label = f"{commits} commits, {lines:,} added lines"
     figure(f"attribution time ({label})", total - base, "s", "git blame --porcelain -w alone", blame)
     figure(
@@ -142,7 +174,13 @@ def main() -> None:
     )
     figure(f"ai lines ({label})", buckets.get(Bucket.AI, 0), "lines")
     figure(f"mixed lines ({label})", buckets.get(Bucket.MIXED, 0), "lines")
-    figure("GitHub requests for line attribution on the App path (not built)", 0, "requests")
+    figure(
+        f"App path: GitHub requests per evaluation ({label})",
+        with_blame,
+        "requests",
+        "without line attribution",
+        without,
+    )
 
 
 if __name__ == "__main__":
