@@ -130,7 +130,12 @@ def _unseen_rewrites(history: History, classes: dict[str, Classified]) -> tuple[
 
 
 def _headline(attribution: LineAttribution | None, classes: tuple[Classified, ...]) -> str:
+    """The line the check's title carries; none for a pull request without any AI marker, whose title
+    stays about its size (the buckets are still in the summary)."""
     flagged = sum(c.kind is not CommitClass.NONE for c in classes)
+    marked = attribution is not None and any(attribution.buckets.get(b) for b in (Bucket.AI, Bucket.MIXED))
+    if not flagged and not marked:
+        return ""
     commits = f"{flagged} of {len(classes)} commit{'s' * (len(classes) != 1)} AI-flagged"
     if attribution is None:
         return f"{commits}; lines not attributed"
