@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit
+from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit, replay
 from bot.gather import localgit
 from rules.attribution.signals import SIGNALS
 from rules.base import Need
@@ -44,11 +44,18 @@ class AgentRepo(GitRepo):
 
 
 def _buckets(repo: GitRepo, base: str = "main") -> dict[Bucket, int]:
-    snapshot = localgit.gather(repo.root, base, "HEAD", needs=frozenset({Need.BLAME}))
+    """The buckets by `git blame`; the replay of the patches, which stands in for blame on large pull
+    requests, must give the same."""
+    snapshot = localgit.gather(repo.root, base, "HEAD", needs=frozenset({Need.BLAME, Need.HUNKS}))
     history = snapshot.history
     assert history.blame is not None
     classes = {c.sha: classify_commit(c, SIGNALS) for c in history.commits}
     found = attribute_lines(history.blame, history.rewrites, classes, added=0)
+    pull = snapshot.pull_request
+    patches = localgit.Git.open(repo.root).output(*localgit.PATCH_ARGS, f"{pull.base_sha}..{pull.head_sha}")
+    replayed = replay(localgit.parse_patches(patches))
+    blame = replayed.blame(localgit.blamed_ranges(snapshot.files))
+    assert attribute_lines(blame, replayed.rewrites, classes, added=0).buckets == found.buckets
     return {b: n for b, n in found.buckets.items() if n}
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.core.snapshot import BlameRange, Commit, Hunk, Rewrite
 
@@ -315,34 +316,85 @@ def _rewritten_agent(rewrites: Iterable[Rewrite], line: int, classes: Mapping[st
 FilePatch = tuple[str | None, str | None, Sequence[tuple[int, int, int, int]]]
 
 
-def replay_rewrites(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> tuple[Rewrite, ...]:
-    """The replacing hunks of each commit, oldest first, with the commits whose lines they replaced.
+class _Line(NamedTuple):
+    """A line as the replay knows it: the commit that wrote it (None: the base), its number in that
+    commit, and its lineage (that commit and, transitively, those whose lines it replaced)."""
 
-    Each line carries its lineage: the commit that wrote it and, transitively, those whose lines it
-    replaced, so an AI line rewritten twice is still known as rewritten AI. Lines of the base carry
-    none; the files' lines below the last hunk are never needed, so no file is read.
+    sha: str | None
+    line: int
+    lineage: frozenset[str]
+
+
+_BASE = _Line(None, 0, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What replaying the commits' patches tells: the replacing hunks, and each file's lines at the end."""
+
+    rewrites: tuple[Rewrite, ...]
+    files: Mapping[str, Sequence[_Line]]
+
+    def blame(self, spans: Mapping[str, Sequence[tuple[int, int]]]) -> list[BlameRange]:
+        """The blame of the lines in `spans` (`{path: [(first, last)]}` at the end), as git blame groups
+        them: runs from one commit with consecutive numbers in it; base lines under the sha ""."""
+        found: list[BlameRange] = []
+        for path, runs in spans.items():
+            lines = self.files.get(path, ())
+            for first, last in runs:
+                for number in range(first, last + 1):
+                    at = lines[number - 1] if number <= len(lines) else _BASE
+                    sha, original = at.sha or "", at.line
+                    previous = found[-1] if found else None
+                    if (
+                        previous is not None
+                        and previous.path == path
+                        and previous.sha == sha
+                        and previous.start + previous.length == number
+                        and (not sha or previous.original_start + previous.length == original)
+                    ):
+                        found[-1] = BlameRange(
+                            path, previous.start, previous.length + 1, sha, path, previous.original_start
+                        )
+                    else:
+                        found.append(BlameRange(path, number, 1, sha, path, original))
+        return found
+
+
+def replay(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> Replay:
+    """Replay the commits' zero-context patches, oldest first, over labelled lines.
+
+    Each line carries the commit that wrote it and its lineage, so an AI line rewritten twice is still
+    known as rewritten AI. Lines of the base carry none; the files' lines below the last hunk are never
+    needed, so no file is read.
     """
-    files: dict[str, list[frozenset[str]]] = {}
+    files: dict[str, list[_Line]] = {}
     found: list[Rewrite] = []
     for sha, sections in patches:
-        moved: dict[str, list[frozenset[str]]] = {}
+        moved: dict[str, list[_Line]] = {}
         for old, new, hunks in sections:
             labels = list(files.get(old, ())) if old is not None else []
             for old_start, old_length, new_start, new_length in reversed(hunks):
                 at = old_start if old_length == 0 else old_start - 1
                 if len(labels) < at + old_length:
-                    labels.extend([frozenset()] * (at + old_length - len(labels)))
-                replaced = frozenset().union(*labels[at : at + old_length])
+                    labels.extend([_BASE] * (at + old_length - len(labels)))
+                replaced = frozenset().union(*(x.lineage for x in labels[at : at + old_length]))
                 if replaced and new_length:
                     found.append(Rewrite(sha, new or "", new_start, new_length, replaced))
-                labels[at : at + old_length] = [replaced | {sha}] * new_length
+                lineage = replaced | {sha}
+                labels[at : at + old_length] = [_Line(sha, new_start + i, lineage) for i in range(new_length)]
             if new is not None:
                 moved[new] = labels
         for old, new, _ in sections:
             if old is not None and old != new and not any(n == old for _, n, _ in sections):
                 files.pop(old, None)
         files.update(moved)
-    return tuple(found)
+    return Replay(tuple(found), files)
+
+
+def replay_rewrites(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> tuple[Rewrite, ...]:
+    """The replacing hunks of each commit, oldest first, with the commits whose lines they replaced."""
+    return replay(patches).rewrites
 
 
 # git-ai's Authorship Log (specs/git_ai_standard_v3.0.0.md in git-ai-project/git-ai): an attestation

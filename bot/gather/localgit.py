@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from bot.core.attribution import FilePatch, added_spans, replay_rewrites
+from bot.core.attribution import FilePatch, added_spans, replay
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
 from bot.core.markers import is_source_path
@@ -376,6 +376,7 @@ PATCH_ARGS = (
     "--format=%x00%H",
 )
 BLAME_PROCESSES = max(1, min(16, os.cpu_count() or 1))
+BLAME_MAX_FILES = 100
 _PATCH_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -480,13 +481,21 @@ def parse_patches(output: bytes) -> Iterator[tuple[str, list[FilePatch]]]:
 def attribution_history(
     git: Git, start: str, head: str, files: Sequence[ChangedFile], commits: tuple[Commit, ...]
 ) -> History:
-    """The history with the blame of the added lines and the commits' replacing hunks."""
+    """The history with the blame of the added lines and the commits' replacing hunks.
+
+    Up to BLAME_MAX_FILES files, `git blame` (a process per file); past that, the replay of the patches
+    stands in for it (one process in all): the same first-parent, whitespace-blind history, without
+    blame's move and copy heuristics, which `-w` alone does not use either."""
     if not any(f.hunks for f in files):
         files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head), strict=True)]
+    ranges = blamed_ranges(files)
     patches = git.spawn(*PATCH_ARGS, f"{start}..{head}")
-    blame = blame_added(git, start, head, blamed_ranges(files))
-    rewrites = replay_rewrites(parse_patches(finish(patches)))
-    return History(commits, blame=tuple(blame), rewrites=rewrites, notes=git_ai_notes(git, commits))
+    blame = blame_added(git, start, head, ranges) if len(ranges) <= BLAME_MAX_FILES else None
+    replayed = replay(parse_patches(finish(patches)))
+    if blame is None:
+        blame = replayed.blame(ranges)
+    notes = git_ai_notes(git, commits)
+    return History(commits, blame=tuple(blame), rewrites=replayed.rewrites, notes=notes)
 
 
 # git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
