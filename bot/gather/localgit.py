@@ -483,14 +483,16 @@ def attribution_history(
 ) -> History:
     """The history with the blame of the added lines and the commits' replacing hunks.
 
-    Up to BLAME_MAX_FILES files, `git blame` (a process per file); past that, the replay of the patches
-    stands in for it (one process in all): the same first-parent, whitespace-blind history, without
-    blame's move and copy heuristics, which `-w` alone does not use either."""
+    Up to BLAME_MAX_FILES files, or when the branch has merge commits, `git blame` (a process per file);
+    past that, the replay of the patches stands in for it (one process in all): on a linear history the
+    same whitespace-blind answer (blame without `-M`/`-C` does not follow moves either). Through a merge
+    the replay would see only the merge's first-parent patch, so merged lines go to blame."""
     if not any(f.hunks for f in files):
         files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head), strict=True)]
     ranges = blamed_ranges(files)
     patches = git.spawn(*PATCH_ARGS, f"{start}..{head}")
-    blame = blame_added(git, start, head, ranges) if len(ranges) <= BLAME_MAX_FILES else None
+    linear = git.output("rev-list", "--min-parents=2", "--count", f"{start}..{head}").strip() == b"0"
+    blame = None if linear and len(ranges) > BLAME_MAX_FILES else blame_added(git, start, head, ranges)
     replayed = replay(parse_patches(finish(patches)))
     if blame is None:
         blame = replayed.blame(ranges)
