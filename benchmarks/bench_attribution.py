@@ -25,7 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from collections import Counter
 
 from benchmarks.common import figure, median_seconds
-from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit, is_look_alike
+from bot.core.attribution import (
+    Bucket,
+    CommitClass,
+    NoteLines,
+    attribute_lines,
+    classify_commit,
+    is_look_alike,
+    parse_note,
+)
 from bot.gather import localgit
 from rules.attribution.signals import SIGNALS
 from rules.base import Need
@@ -102,7 +110,12 @@ def corpus(root: Path, name: str, window: int) -> None:
     history = snapshot.history
     assert history.blame is not None  # gathered with Need.BLAME
     pr = {c.sha: classify_commit(c, SIGNALS) for c in history.commits}
-    found = attribute_lines(history.blame, history.rewrites, pr, added=0)
+    notes = {sha: n for sha, text in history.notes.items() if isinstance(n := parse_note(text), NoteLines)}
+    figure(f"{name}: git-ai notes read in HEAD~{window}..HEAD", len(notes), "commits")
+    bare = attribute_lines(history.blame, history.rewrites, pr, added=0)
+    found = attribute_lines(history.blame, history.rewrites, pr, added=0, notes=notes)
+    if notes:
+        figure(f"{name}: ai share strict from commit signals alone", bare.share(Bucket.AI), "share")
     lines = sum(found.buckets.values())
     span = f"{name}: HEAD~{window}..HEAD as one pull request ({len(pr)} commits, {lines:,} lines)"
     for bucket in Bucket:
