@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 from arq.worker import Worker
 from redis.asyncio import ConnectionPool
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.embedded import RedisProcess, start_redis
 from bot.github.client import Backoff
@@ -362,7 +364,7 @@ async def test_pull_requests_sharing_a_head_share_one_check_with_the_strictest_v
 
     conclusion, title, summary = shared_view
     assert conclusion == "failure"
-    assert title.startswith("#1: 2,010 effective lines (size/XXL)")
+    assert (title or "").startswith("#1: 2,010 effective lines (size/XXL)")
     assert "| #1 | failure | 2,010 effective lines (size/XXL)" in summary
     assert "| #2 | success | 10 effective lines (size/S)" in summary
     [alone] = stack.runs(head)
@@ -383,3 +385,42 @@ async def test_pull_requests_sharing_a_head_evaluated_at_once_get_one_check_run(
     [run] = stack.runs(head)
     assert run.conclusion == "failure"
     assert stack.fake.count("POST", f"/repos/{stack.owner}/{stack.repo}/check-runs") == 1
+
+
+async def test_a_database_outage_during_a_job_is_waited_out(
+    fake_installation: FakeInstallation, clean_redis_url: str, postgres_url: str
+) -> None:
+    """The ledger's PostgreSQL refusing connections while a PR is evaluated: the job tries again later
+    (not a failed check), and once the database is back the verdict is published and recorded."""
+    async with deployed(fake_installation, clean_redis_url, postgres_url) as stack:
+        head = stack.open_pull(1, {"src/app.py": lines(1200)})
+        async with fast_worker(stack, retry=Backoff(tries=5, base=0.5, cap=2.0)) as worker:
+            await until(lambda: "scopegate" in worker.ctx, what="the worker's start-up")
+            with database_refused(postgres_url):
+                assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+                await until(lambda: stack.runs(head), what="the check run")
+                await asyncio.sleep(1.5)
+            run = await stack.settled(head)
+        evaluations, _ = stack.ledger(1)
+
+    assert (run.title or "").startswith("1,200 effective lines (size/XXL)")
+    assert [e.head_sha for e in evaluations] == [head]
+
+
+@contextmanager
+def database_refused(url: str) -> Iterator[None]:
+    """PostgreSQL refuses new connections to `url`'s database, and its open ones are cut, for the block."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()

@@ -44,6 +44,7 @@ from workers.ledger import (
     label_override_record,
     record_verdict,
 )
+from workers.outages import is_outage
 
 log = logging.getLogger(__name__)
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).
@@ -134,6 +135,8 @@ async def _evaluate(
         raise
     except Exception as error:
         wait = worker.retry.defer_for(error, try_number - 1)
+        if wait is None and is_outage(error):  # the ledger (or Redis) not answering: try again later too
+            wait = worker.retry.delay(try_number - 1)
         if wait is not None and try_number < MAX_TRIES:
             raise Retry(defer=wait) from error
         # Never left in progress, never a pass whose comment or labels could not be published: the check

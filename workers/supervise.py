@@ -12,9 +12,9 @@ from typing import Any
 
 from arq.worker import Worker
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import Settings
+from workers.outages import is_outage
 from workers.settings import create_worker, stop_heartbeat
 
 log = logging.getLogger(__name__)
@@ -24,13 +24,6 @@ MAX_DELAY_SECONDS = 30.0
 HEALTHY_SECONDS = 60.0
 # Closing a worker during an outage cannot tell Redis about its jobs; it gets this long to try.
 CLOSE_SECONDS = 5.0
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether `error` says Redis or the database cannot be reached (not a bug, not a bad configuration)."""
-    if isinstance(error, DBAPIError):
-        return isinstance(error, OperationalError) or error.connection_invalidated
-    return isinstance(error, RedisError | OSError)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event, **overrides: Any) -> None:
