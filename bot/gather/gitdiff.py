@@ -112,6 +112,7 @@ def parse_hunk_sections(lines: Iterable[bytes]) -> Iterator[tuple[Hunk, ...]]:
 
 
 def _path(token: bytes) -> str:
-    # Paths are bytes to git; one that is not UTF-8 is shown with U+FFFD (blobs are read by id, never
-    # by this name, so nothing is lost).
-    return token.decode("utf-8", errors="replace")
+    # Paths are bytes to git. One that is not UTF-8 keeps its bytes as lone surrogates (PEP 383): handed
+    # back to git (blame, `REV:PATH`) it names the same file, globs and attributes match it as git does,
+    # and every renderer shows the surrogates as escapes.
+    return token.decode("utf-8", errors="surrogateescape")

@@ -128,7 +128,9 @@ def gather(
     }
     manifests = {}
     if needs & {Need.MANIFESTS, Need.FILE_KINDS}:  # a lockfile is proven beside its manifest
-        names = [f"{head_sha}:{p}" for p in in_folders_above((f.path for f in files), MANIFESTS)]
+        # `cat-file --batch` reads one name a line: a folder whose name holds a newline has no manifest read.
+        above = in_folders_above((f.path for f in files if "\n" not in f.path), MANIFESTS)
+        names = [f"{head_sha}:{p}" for p in above]
         manifests = {
             name.partition(":")[2]: blob.decode("utf-8", errors="replace")
             for name, blob in git.objects(names, keep=MAX_MANIFEST_BYTES).items()
