@@ -208,7 +208,7 @@ def _plan_block(plan: SplitPlan, cap: int) -> Items:
     items = []
     for part in plan.parts:
         counted = len(part.paths) - len(part.uncounted)
-        details = [f"{part.lines:,} lines, {counted} file{'s' * (counted != 1)}"]
+        details = [f"{part.lines:,} line{'s' * (part.lines != 1)}, {counted} file{'s' * (counted != 1)}"]
         if part.uncounted:
             details[0] += f" and {len(part.uncounted)} that count 0"
         if part.concern:

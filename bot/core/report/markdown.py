@@ -21,8 +21,8 @@ from bot.core.verdict import Conclusion, Verdict
 # *bytes*: a 3,000-file refactor of 65,545 bytes (fewer characters) was answered 422. Budget in bytes.
 SUMMARY_LIMIT = 65535
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}  # noqa: RUF001
-# Long lists are shortened step by step until the text fits: all, 100, 20, none of their entries.
-_LIST_LIMITS = (None, 100, 20, 0)
+# Long lists are shortened step by step until the text fits: all, 100, 20, 5, none of their entries.
+_LIST_LIMITS = (None, 100, 20, 5, 0)
 # A single value (a path, a message) is shown up to this many characters, its middle elided, so that no
 # one line can take the whole budget; the JSON contract keeps it whole.
 VALUE_CHARS = 500
