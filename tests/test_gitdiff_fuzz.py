@@ -236,11 +236,11 @@ def numstat(output: bytes, base: Tree, head: Tree) -> list[Expected]:
         rows.append(
             Expected(
                 raw=(path,) if previous is None else (previous, path),
-                path=path.decode("utf-8", errors="replace"),
+                path=os.fsdecode(path),  # as the gatherer decodes: UTF-8, other bytes kept (PEP 383)
                 status=status,
                 additions=None if added == b"-" else int(added),
                 deletions=None if deleted == b"-" else int(deleted),
-                previous_path=previous.decode("utf-8", errors="replace") if previous is not None else None,
+                previous_path=None if previous is None else os.fsdecode(previous),
             )
         )
     return rows
@@ -318,7 +318,7 @@ def test_gather_equals_numstat(
         renamed=sum(r.status is FileStatus.RENAMED for r in expected),
         binary=len(binary),
         recounted=len(recount),
-        hostile=sum(not _PLAIN.issuperset(r.path.encode()) for r in expected),
+        hostile=sum(not _PLAIN.issuperset(os.fsencode(r.path)) for r in expected),
         disagreements=((ours - theirs) + (theirs - ours)).total(),
     )
     assert ours == theirs

@@ -117,9 +117,7 @@ def gather(
     history = History(commits)
     if Need.BLAME in needs:
         history = attribution_history(git, start, head_sha, files, commits)
-    attributes = [
-        p for p in finish(listing).decode("utf-8", errors="replace").split("\0") if is_gitattributes(p)
-    ]
+    attributes = [p for p in os.fsdecode(finish(listing)).split("\0") if is_gitattributes(p)]
     at_base = {
         name.partition(":")[2]: blob.decode("utf-8", errors="replace")
         for name, blob in git.objects(
@@ -264,7 +262,7 @@ class Git:
         )
         assert process.stdin is not None  # spawned with pipes; narrows the types
         assert process.stdout is not None
-        request = b"".join(f"{name}\n".encode() for name in names)
+        request = b"".join(os.fsencode(f"{name}\n") for name in names)  # a path's own bytes (PEP 383)
         # Written from a thread: a long request would fill the pipe while git waits for us to read.
         writer = threading.Thread(target=_write_and_close, args=(process.stdin, request))
         writer.start()
