@@ -199,10 +199,6 @@ async def test_the_label_is_pinned_to_the_head_it_was_first_judged_at_and_taken_
     assert OVERRIDE_LABEL not in stack.labels(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the evaluation job builds its label claim itself: it must use workers.override.label_claim",
-)
 async def test_a_push_after_a_label_override_fails_the_gate_again(app: Stack) -> None:
     """End to end: a maintainer's label passes 900 lines; after a push of 6,000 more the check fails again,
     says why, and the label is off."""

@@ -85,7 +85,8 @@ def test_contract_fields() -> None:
         "scope": "pull request",
     }
     assert out["rules"] == [
-        {"id": "size", "headline": "900 effective lines (size/XL)", "labels": ["size/XL"]}
+        {"id": "size", "headline": "900 effective lines (size/XL)", "labels": ["size/XL"]},
+        {"id": "attribution", "headline": "", "labels": []},  # no AI marker: no headline
     ]
 
 

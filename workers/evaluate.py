@@ -45,6 +45,7 @@ from workers.ledger import (
     record_verdict,
 )
 from workers.outages import is_outage
+from workers.override import label_claim
 
 log = logging.getLogger(__name__)
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).
@@ -257,14 +258,11 @@ async def _claims(
     worker: WorkerContext, gateway: PullRequestGateway, facts: PullFacts, label: str
 ) -> tuple[OverrideClaim, ...]:
     """The override claims on this PR: recorded comment commands, and the override label's latest adder
-    (while the label is on), each with the permission GitHub reports; the core decides which counts."""
+    (while the label is on) pinned to the head it was given at, each with the permission GitHub reports;
+    the core decides which counts."""
     claims = await comment_claims(worker.sessions, facts.repository_id, gateway.number)
-    added = [e for e in facts.label_events if e.label == label and e.login]
-    if label not in facts.info.labels or not added:
-        return claims
-    login, at = added[-1].login or "", added[-1].at
-    permission = await gateway.permission(login)
-    return (*claims, OverrideClaim(login, at, f"label {label}", permission))
+    labelled = await label_claim(worker, gateway, facts, label)
+    return claims if labelled is None else (*claims, labelled)
 
 
 async def _comment(gateway: PullRequestGateway, facts: PullFacts, verdict: Verdict) -> None:

@@ -79,7 +79,7 @@ def label_override_record(
 ) -> OverrideRecord | None:
     """The audit row of a label override the verdict decided on (accepted or refused), if there was one."""
     override = verdict.override
-    claim = next((c for c in claims if c.head_sha is None), None)
+    claim = next((c for c in claims if c.via != "comment"), None)
     if override is None or claim is None or override.via != claim.via:
         return None
     return OverrideRecord(

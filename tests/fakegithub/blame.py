@@ -48,9 +48,12 @@ def blame_ranges(repo: Repo, sha: str, path: str) -> list[tuple[int, int, str]]:
 
 
 def _first_parents(repo: Repo, sha: str) -> tuple[str, ...]:
-    chain = []
+    chain: list[str] = []
+    seen: set[str] = set()
     at: str | None = sha
-    while at is not None and at in repo.commits:
+    # A force-push back to an earlier head makes the fake's parent links a cycle: each commit once.
+    while at is not None and at in repo.commits and at not in seen:
+        seen.add(at)
         if at in repo.trees:
             chain.append(at)
         parents = repo.commits[at].parents
