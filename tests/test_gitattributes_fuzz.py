@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import cast
 
 import pytest
-from _pytest.capture import CaptureManager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.tally import reported_tally
 from tests.test_gitattributes import CheckAttr, attributes_of, rendered
 
 pytestmark = pytest.mark.fuzz
@@ -220,16 +219,14 @@ def git(tmp_path_factory: pytest.TempPathFactory) -> CheckAttr:
 @pytest.fixture(scope="module")
 def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
     """Counts of what was compared, reported once the module's examples have run."""
-    counts: Counter[str] = Counter()
-    yield counts
-    capture = cast("CaptureManager", request.config.pluginmanager.get_plugin("capturemanager"))
-    reporter = cast("pytest.TerminalReporter", request.config.pluginmanager.get_plugin("terminalreporter"))
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(
-            f"\ngitattributes fuzz: {counts['examples']:,} examples, {counts['pairs']:,} pattern/path pairs, "
+    yield from reported_tally(
+        request,
+        lambda counts: (
+            f"gitattributes fuzz: {counts['examples']:,} examples, {counts['pairs']:,} pattern/path pairs, "
             f"{counts['answers']:,} path/attribute answers ({counts['specified']:,} not unspecified) "
             f"compared with git check-attr, {counts['disagreements']} disagreements"
-        )
+        ),
+    )
 
 
 # Twenty paths and their files are the smallest example worth a git process.

@@ -20,10 +20,9 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import pytest
-from _pytest.capture import CaptureManager
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -35,6 +34,7 @@ from bot.core.verdict import evaluate
 from bot.gather.localgit import gather
 from rules import RULES
 from rules.base import Need
+from tests.tally import reported_tally
 
 pytestmark = pytest.mark.fuzz
 
@@ -273,18 +273,16 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Repository:
 @pytest.fixture(scope="module")
 def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
     """Counts of what was compared, reported once the module's examples have run."""
-    counts: Counter[str] = Counter()
-    yield counts
-    capture = cast("CaptureManager", request.config.pluginmanager.get_plugin("capturemanager"))
-    reporter = cast("pytest.TerminalReporter", request.config.pluginmanager.get_plugin("terminalreporter"))
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(
-            f"\ngitdiff fuzz: {counts['examples']:,} examples, {counts['files']:,} changed files "
+    yield from reported_tally(
+        request,
+        lambda counts: (
+            f"gitdiff fuzz: {counts['examples']:,} examples, {counts['files']:,} changed files "
             f"compared with git diff --numstat -M ({counts['renamed']:,} renames, {counts['binary']:,} "
             f"binary, "
             f"{counts['recounted']:,} binary source files recounted as text, {counts['hostile']:,} paths git "
             f"quotes), {counts['disagreements']} disagreements"
-        )
+        ),
+    )
 
 
 NEEDS = RULES.needs | {Need.HUNKS}
