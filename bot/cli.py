@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_file_model, validate_bytes
 from bot.core.report.contract import to_contract, to_json
 from bot.core.snapshot import ConfigSource
-from bot.core.verdict import Conclusion, Verdict, evaluate
+from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.errors import UserError
-from bot.gather.localgit import gather
+from bot.gather.localgit import gather, gather_later
 from rules import RULES
 from rules.base import Catalogue
 
@@ -52,7 +52,9 @@ def check(args: argparse.Namespace) -> int:
     catalogue: Catalogue = args.catalogue
     rules = _rules_override(args.config)
     snapshot = gather(args.repo, args.base, args.head, needs=catalogue.needs, rules=rules)
-    verdict = evaluate(snapshot, catalogue)
+    loaded = load_config(catalogue, snapshot.repository.rules)
+    snapshot = gather_later(args.repo, snapshot, later_needs(snapshot, catalogue, loaded))
+    verdict = evaluate(snapshot, catalogue, loaded)
     # A broken rules file is a user error (exit 2) named on stderr as `FILE:LINE:COL: problem`, and the
     # verdict still goes to stdout: a CI step reading `--format json|sarif` gets the `config` findings.
     try:

@@ -59,7 +59,10 @@ class Rule(Generic[C]):
     """One rule of the catalogue.
 
     `section` is where its config sits in the rules file (dotted, e.g. `checks.debug-output`; default its
-    id); `label_prefix` names the labels it owns: the publisher removes those it no longer wants.
+    id); `label_prefix` names the labels it owns: the publisher removes those it no longer wants. `later`
+    names what the rule needs beyond `needs` once the first gathering is in (blame only when a commit
+    carries an AI signal): the gatherer's second phase fetches that, so a costly read is paid only where
+    it can change the answer.
     """
 
     id: str
@@ -71,6 +74,7 @@ class Rule(Generic[C]):
     section: str = ""
     needs: frozenset[Need] = frozenset()
     label_prefix: str | None = None
+    later: Callable[[PullRequestSnapshot, C], frozenset[Need]] | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -81,6 +85,10 @@ class Rule(Generic[C]):
         """Evaluate with `config`, which the rules-file schema built from this rule's own model."""
         return self.evaluate(context, cast(C, config))
 
+    def later_needs(self, snapshot: PullRequestSnapshot, config: BaseModel) -> frozenset[Need]:
+        """What the rule needs gathered in the second phase, given the first phase's `snapshot`."""
+        return self.later(snapshot, cast(C, config)) if self.later else frozenset()
+
 
 @dataclass(frozen=True, eq=False)
 class Catalogue:
@@ -90,5 +98,5 @@ class Catalogue:
 
     @cached_property
     def needs(self) -> frozenset[Need]:
-        """What the rules need gathered, together."""
+        """What the rules need gathered in the first phase, together."""
         return frozenset().union(*(r.needs for r in self.rules))

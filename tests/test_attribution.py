@@ -3,9 +3,18 @@ that must not match (DESIGN §4)."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from bot.core.attribution import CommitClass, FilePatch, classify_commit, replay_rewrites, trailers
+from bot.core.attribution import (
+    CommitClass,
+    FilePatch,
+    SignalKind,
+    classify_commit,
+    replay_rewrites,
+    trailers,
+)
 from bot.core.snapshot import Commit, Person
 from rules.attribution import Config, SignalEntry, signal_table
 from rules.attribution.signals import SIGNALS
@@ -256,3 +265,8 @@ def test_replay_finds_rewrites_transitively() -> None:
         ("h1", "f.py", 2, 1, frozenset({"ai"})),
         ("h2", "g.py", 2, 2, frozenset({"ai", "h1"})),
     ]
+
+
+def test_the_literal_of_signal_kinds_is_the_enum() -> None:
+    """The rules file's `kind` accepts exactly the kinds the matcher knows."""
+    assert set(get_args(SignalEntry.model_fields["kind"].annotation)) == {k.value for k in SignalKind}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.core.config import load_config
 from bot.core.report.contract import to_contract
-from bot.core.verdict import evaluate
+from bot.core.verdict import evaluate, later_needs
 from bot.gather import localgit
-from bot.gather.github import fetch_pull, gather
+from bot.gather.github import fetch_pull, gather, gather_later
 from bot.github.gateway import PullRequestGateway
 from rules import RULES
 from tests.fakegithub.blame import seed_from_git
@@ -29,6 +30,8 @@ async def _app(fake_installation: FakeInstallation, repo: AgentRepo, number: int
         facts = await fetch_pull(gateway)
         assert facts is not None
         snapshot = await gather(gateway, facts, RULES.needs)
+        loaded = load_config(RULES, snapshot.repository.rules)
+        snapshot = await gather_later(gateway, snapshot, later_needs(snapshot, RULES, loaded))
     assert not fake.invalid_requests
     found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
     return found
@@ -36,6 +39,8 @@ async def _app(fake_installation: FakeInstallation, repo: AgentRepo, number: int
 
 def _cli(repo: AgentRepo) -> dict[str, Any]:
     snapshot = localgit.gather(repo.root, "main", "HEAD", needs=RULES.needs)
+    loaded = load_config(RULES, snapshot.repository.rules)
+    snapshot = localgit.gather_later(repo.root, snapshot, later_needs(snapshot, RULES, loaded))
     found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
     return found
 
@@ -65,3 +70,21 @@ async def test_app_and_cli_give_the_same_buckets(fake_installation: FakeInstalla
         "mixed lines are not told apart here: an AI line a later commit rewrote counts as unknown"
     ]
     assert fake_installation.fake.count("POST", "/graphql") == 1 + 1 + 1  # the PR, the blobs, the blame
+
+
+async def test_no_marker_asks_github_for_no_blame(
+    fake_installation: FakeInstallation, tmp_path: Path
+) -> None:
+    """Commits without any AI signal: the App spends no blame query, and its buckets equal the CLI's."""
+    repo = AgentRepo(tmp_path / "repo")
+    repo.write("base.py", lines(10, "base"))
+    repo.commit("base")
+    repo.topic()
+    repo.write("a.py", lines(6, "plain"))
+    repo.commit_as("add a")
+    repo.write("base.py", lines(10, "base") + lines(4, "plain"))
+    repo.commit_as("more base")
+    app = await _app(fake_installation, repo, 6)
+    assert {k: app[k] for k in BUCKETS} == {k: _cli(repo)[k] for k in BUCKETS}
+    assert app["unknown_lines"] == 10
+    assert fake_installation.fake.count("POST", "/graphql") == 1 + 1  # the PR, the blobs: no blame

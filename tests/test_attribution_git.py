@@ -220,3 +220,45 @@ def test_a_note_of_another_schema_is_not_read(repo: AgentRepo, capsys: pytest.Ca
     assert data["partial_reasons"] == [
         f"git-ai note of {sha[:12]} not read: schema 'authorship/2.0.0', not authorship/3"
     ]
+
+
+def test_a_note_alone_is_read_on_a_branch_without_any_marker(
+    repo: AgentRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No commit carries a signal: blame is asked for only because a git-ai note exists; its lines are ai."""
+    repo.write("a.py", lines(6, "a"))
+    plain = repo.commit_as("add a")
+    repo.git("notes", "--ref=ai", "add", "-m", _note("a.py", "1-4", "5"), plain)
+    data = _contract(repo, capsys)
+    assert (data["ai_lines"], data["unknown_lines"]) == (4, 2)
+
+
+def test_a_branch_without_any_marker_is_all_unknown(
+    repo: AgentRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a signal or a note nothing is blamed: every added line of a text file is `unknown`, no
+    commit holds lines, and nothing is partial."""
+    repo.write("a.py", lines(6, "a"))
+    repo.commit_as("add a")
+    repo.write("b.py", lines(3, "b"))
+    repo.commit_as("add b")
+    data = _contract(repo, capsys)
+    assert (data["ai_lines"], data["unknown_lines"], data["attributed_lines"]) == (0, 9, 9)
+    assert data["partial"] is False
+
+
+def test_a_signal_of_the_base_rules_file_gets_its_lines_blamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A commit only the base's own signal table flags: blame is still asked for, and its lines are ai."""
+    repo = AgentRepo(tmp_path / "repo")
+    signal = "attribution:\n  signals:\n    - {agent: Corp Agent, kind: email, pattern: agent@corp.example}\n"
+    repo.write(".github/scopegate.yml", signal)
+    repo.commit("base")
+    repo.topic()
+    repo.write("a.py", lines(5, "corp"))
+    repo.commit_as("add a", author=("Corp Agent", "agent@corp.example"))
+    repo.write("b.py", lines(2, "plain"))
+    repo.commit_as("add b")
+    data = _contract(repo, capsys)
+    assert (data["ai_lines"], data["unknown_lines"], data["by_agent"]) == (5, 2, {"Corp Agent": 5})

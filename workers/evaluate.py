@@ -17,8 +17,8 @@ from redis.exceptions import LockError
 
 from bot.core.config import ReportConfig, load_config
 from bot.core.snapshot import OverrideClaim
-from bot.core.verdict import Conclusion, Verdict, evaluate
-from bot.gather.github import PullFacts, fetch_pull, gather
+from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
+from bot.gather.github import PullFacts, fetch_pull, gather, gather_later
 from bot.github.client import transient
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
@@ -115,6 +115,7 @@ async def _evaluate(
         await note_pull_head(worker.redis, job)
         snapshot = await gather(gateway, facts, worker.rules.needs)
         loaded = load_config(worker.rules, snapshot.repository.rules)
+        snapshot = await gather_later(gateway, snapshot, later_needs(snapshot, worker.rules, loaded))
         async with _head_lock(worker, job):
             check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)

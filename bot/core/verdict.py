@@ -14,7 +14,7 @@ from bot.core.overrides import Override, decide_override
 from bot.core.sections import Section
 from bot.core.snapshot import PullRequestInfo, PullRequestSnapshot
 from rules import RULES
-from rules.base import Catalogue, Context, Rule, RuleResult
+from rules.base import Catalogue, Context, Need, Rule, RuleResult
 
 
 class Conclusion(StrEnum):
@@ -55,6 +55,12 @@ class Verdict:
     def labels(self) -> tuple[str, ...]:
         """Every label the rules want on the pull request."""
         return tuple(label for o in self.outcomes for label in o.result.labels)
+
+
+def later_needs(snapshot: PullRequestSnapshot, rules: Catalogue, loaded: LoadedConfig) -> frozenset[Need]:
+    """What the rules ask the gatherer's second phase for, given the first phase's `snapshot`."""
+    asked = (r.later_needs(snapshot, section_config(loaded.config, r)) for r in rules.rules)
+    return frozenset().union(*asked)
 
 
 def evaluate(

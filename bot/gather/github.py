@@ -367,6 +367,16 @@ BLAME_FILES_PER_QUERY = 20
 MAX_BLAMED_FILES = 300
 
 
+async def gather_later(
+    gateway: PullRequestGateway, snapshot: PullRequestSnapshot, needs: frozenset[Need]
+) -> PullRequestSnapshot:
+    """The second phase: `snapshot` with what the rules asked for once they saw the first."""
+    if Need.BLAME not in needs:
+        return snapshot
+    head, commits = snapshot.pull_request.head_sha, snapshot.history.commits
+    return replace(snapshot, history=await read_blame(gateway, head, snapshot.files, commits))
+
+
 async def read_blame(
     gateway: PullRequestGateway, head_sha: str, files: Sequence[ChangedFile], commits: tuple[Commit, ...]
 ) -> History:

@@ -55,6 +55,9 @@ CI_BASE_VARIABLES = (
     "CHANGE_TARGET",  # Jenkins multibranch
     "BUILDKITE_PULL_REQUEST_BASE_BRANCH",
 )
+# git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
+# specs/git_ai_standard_v3.0.0.md §1.1); most repositories have none.
+NOTES_REF = "refs/notes/ai"
 DEFAULT_BASES = ("origin/main", "origin/master", "main", "master")
 # A package manifest is read up to this size (real ones stay under 100 kB).
 MAX_MANIFEST_BYTES = 1_000_000
@@ -89,7 +92,7 @@ def gather(
     """
     git = Git.open(repo)
     base = base or git.default_base(environ)
-    base_sha, head_sha = git.resolve(base, head)
+    (base_sha, head_sha), noted = git.resolve(base, head, probe=NOTES_REF)
     start = git.merge_base(base, head, base_sha, head_sha)
     # Independent reads run side by side: the log and the base's tree listing while the diff is parsed.
     log = git.spawn("log", f"--format={LOG_FORMAT}", f"{start}..{head_sha}")
@@ -114,9 +117,9 @@ def gather(
             for f, c in zip(files, changes, strict=True)
         ]
     commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
-    history = History(commits)
+    history = History(commits, notes=git_ai_notes(git, commits) if noted else {})
     if Need.BLAME in needs:
-        history = attribution_history(git, start, head_sha, files, commits)
+        history = attribution_history(git, start, head_sha, files, history)
     attributes = [p for p in os.fsdecode(finish(listing)).split("\0") if is_gitattributes(p)]
     at_base = {
         name.partition(":")[2]: blob.decode("utf-8", errors="replace")
@@ -194,15 +197,16 @@ class Git:
                 return name
         raise GitError(f"{self.git_dir}: no base branch found (tried {', '.join(candidates)}): pass --base")
 
-    def resolve(self, *refs: str) -> list[str]:
-        """The commit sha of each ref, in one git process."""
+    def resolve(self, *refs: str, probe: str) -> tuple[list[str], bool]:
+        """The commit sha of each ref and whether the ref `probe` exists, in one git process."""
+        *lines, probed = self._check([*(f"{ref}^{{commit}}" for ref in refs), probe])
         shas = []
-        for ref, line in zip(refs, self._check(f"{ref}^{{commit}}" for ref in refs), strict=True):
+        for ref, line in zip(refs, lines, strict=True):
             sha, _, kind = line.partition(" ")
             if not kind.startswith("commit "):
                 raise GitError(f"{self.git_dir}: unknown ref {ref!r}")
             shas.append(sha)
-        return shas
+        return shas, not probed.endswith(" missing")
 
     def merge_base(self, base: str, head: str, base_sha: str, head_sha: str) -> str:
         """Where `head` left `base`; a shallow clone that does not reach it is told to fetch more."""
@@ -478,10 +482,19 @@ def parse_patches(output: bytes) -> Iterator[tuple[str, list[FilePatch]]]:
         yield sha, sections
 
 
+def gather_later(repo: Path, snapshot: PullRequestSnapshot, needs: frozenset[Need]) -> PullRequestSnapshot:
+    """The second phase: `snapshot` with what the rules asked for once they saw the first."""
+    if Need.BLAME not in needs:
+        return snapshot
+    pr = snapshot.pull_request
+    history = attribution_history(Git.open(repo), pr.base_sha, pr.head_sha, snapshot.files, snapshot.history)
+    return replace(snapshot, history=history)
+
+
 def attribution_history(
-    git: Git, start: str, head: str, files: Sequence[ChangedFile], commits: tuple[Commit, ...]
+    git: Git, start: str, head: str, files: Sequence[ChangedFile], history: History
 ) -> History:
-    """The history with the blame of the added lines and the commits' replacing hunks.
+    """`history` with the blame of the added lines and the commits' replacing hunks.
 
     Up to BLAME_MAX_FILES files, or when the branch has merge commits, `git blame` (a process per file);
     past that, the replay of the patches stands in for it (one process in all): on a linear history the
@@ -496,23 +509,15 @@ def attribution_history(
     replayed = replay(parse_patches(finish(patches)))
     if blame is None:
         blame = replayed.blame(ranges)
-    notes = git_ai_notes(git, commits)
-    return History(commits, blame=tuple(blame), rewrites=replayed.rewrites, notes=notes)
-
-
-# git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
-# specs/git_ai_standard_v3.0.0.md §1.1); most repositories have none.
-NOTES_REF = "refs/notes/ai"
+    return replace(history, blame=tuple(blame), rewrites=replayed.rewrites)
 
 
 def git_ai_notes(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
     """The text of the git-ai note of each commit that has one, by sha."""
-    listed = run(git.command("notes", f"--ref={NOTES_REF}", "list"))
-    if listed.returncode != 0:
-        return {}
+    listed = git.output("notes", f"--ref={NOTES_REF}", "list")
     wanted = {c.sha for c in commits}
     blobs = {}
-    for line in listed.stdout.decode(errors="replace").splitlines():
+    for line in listed.decode(errors="replace").splitlines():
         note, _, commit = line.partition(" ")
         if commit in wanted:
             blobs[commit] = note

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,7 +58,10 @@ class SignalEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agent: str = Field(min_length=1, description="The agent this signal names.")
-    kind: SignalKind = Field(description="email, domain, bot, bot id, trailer, footer or author suffix.")
+    # The values of SignalKind: the rules file is validated strictly, where an enum takes only its members.
+    kind: Literal["email", "domain", "bot", "bot id", "trailer", "footer", "author suffix"] = Field(
+        description="email, domain, bot, bot id, trailer, footer or author suffix."
+    )
     pattern: str = Field(min_length=3, description="The exact address, domain, login, id, key or text.")
     confidence: float = Field(0.9, ge=0, le=1, description="How sure the signal is (0 to 1).")
 
@@ -80,7 +84,7 @@ class Config(BaseModel):
 
 def signal_table(config: Config) -> tuple[Signal, ...]:
     """The built-in signals and the rules file's own."""
-    extra = (Signal(s.agent, s.kind, s.pattern, s.confidence) for s in config.signals)
+    extra = (Signal(s.agent, SignalKind(s.kind), s.pattern, s.confidence) for s in config.signals)
     return (*SIGNALS, *extra)
 
 
@@ -90,7 +94,11 @@ def evaluate(context: Context, config: Config) -> RuleResult:
     signals = signal_table(config)
     classes = {c.sha: classify_commit(c, signals) for c in history.commits}
     attribution = None
-    if history.blame is not None:
+    if not _blame_helps(history, classes.values()):
+        # No commit carries a signal and no note covers a line: every added line is `unknown`, blamed or not.
+        added = sum(f.additions for f in context.snapshot.files if not f.binary)
+        attribution = LineAttribution(added, {Bucket.UNKNOWN: added} if added else {}, {}, {})
+    elif history.blame is not None:
         notes, unread = {}, []
         for sha, text in history.notes.items():
             note = parse_note(text)
@@ -117,6 +125,19 @@ def evaluate(context: Context, config: Config) -> RuleResult:
             findings.append(Finding(ID, Severity.ERROR, message, key="ai_max_lines"))
     section = _section(tuple(classes.values()), attribution, frozenset(history.notes))
     return RuleResult(tuple(findings), (), section)
+
+
+def _blame_helps(history: History, classes: Iterable[Classified]) -> bool:
+    """Whether blaming the added lines can find anything but `unknown` ones."""
+    return bool(history.notes) or any(c.kind is not CommitClass.NONE for c in classes)
+
+
+def later(snapshot: PullRequestSnapshot, config: Config) -> frozenset[Need]:
+    """Blame, in the gatherer's second phase, only where a commit carries a signal or a git-ai note: most
+    pull requests have neither, and blaming every file of a large one costs more than measuring it."""
+    signals = signal_table(config)
+    classes = (classify_commit(c, signals) for c in snapshot.history.commits)
+    return frozenset({Need.BLAME}) if _blame_helps(snapshot.history, classes) else frozenset()
 
 
 def _unseen_rewrites(history: History, classes: dict[str, Classified]) -> tuple[str, ...]:
@@ -243,5 +264,5 @@ RULE = Rule(
             passes=False,
         ),
     ),
-    needs=frozenset({Need.BLAME}),
+    later=later,
 )
