@@ -116,6 +116,22 @@ def test_pure_rename_counts_zero(repo: GitRepo, capsys: pytest.CaptureFixture[st
     code, out = check(repo, capsys)
     assert code == 0
     assert out["size"]["effective_lines"] == 0
+    [moved] = out["size"]["changed_files"]
+    assert moved["reason"] == "no line changed: not counted toward max_files"
+
+
+def test_many_excluded_files_say_where_their_list_is(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past 50 excluded files the text output gives counts by kind and says every file is in the JSON."""
+    repo.topic()
+    for i in range(60):
+        repo.write(f"tests/__snapshots__/case{i}.snap", lines(3))
+    repo.commit("snapshots")
+    assert main(["check", "--repo", str(repo.root), "--base", "main"]) == 0
+    text = capsys.readouterr().out
+    assert "all 60 excluded files are listed by --format json" in text
+    assert "case0.snap" not in text
 
 
 def test_nested_gitattributes_generated_is_honoured(

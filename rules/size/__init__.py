@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from bot.core.files import FileFacts
 from bot.core.findings import Finding, Scope, Severity
 from bot.core.sections import Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot
@@ -157,7 +158,10 @@ def _section(
     rows += [
         (name, sum(f.additions for f in fs), sum(f.deletions for f in fs), len(fs)) for name, fs in groups
     ]
-    blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows))]
+    # Past EXCLUDED_LISTED the files are not listed one by one: say where each one is.
+    many = len(excluded) > EXCLUDED_LISTED
+    title = f"Lines by kind; all {len(excluded):,} excluded files are listed by --format json" if many else ""
+    blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows), title=title)]
     if plan is not None:
         blocks.append(_plan_block(plan, config.max_lines))
     if 0 < len(excluded) <= EXCLUDED_LISTED:
@@ -222,6 +226,11 @@ def _plan_block(plan: SplitPlan, cap: int) -> Items:
     return Items(" ".join(intro), tuple(items))
 
 
+def _unchanged(file: FileFacts) -> str:
+    """Why a counted file with no changed line counts nothing (a pure rename or a mode change)."""
+    return "" if file.additions or file.deletions else "no line changed: not counted toward max_files"
+
+
 def _contract(
     measure: SizeMeasure, label: str, plan: SplitPlan | None, pull: PullRequestInfo, config: Config
 ) -> dict[str, Any]:
@@ -248,7 +257,7 @@ def _contract(
                     "added": f.additions,
                     "deleted": f.deletions,
                     "counted": counted_lines(f),
-                    "reason": f.note or (f.kind.value if f.excluded else ""),
+                    "reason": f.note or (f.kind.value if f.excluded else "") or _unchanged(f),
                 }
                 for f in measure.files
             ],
