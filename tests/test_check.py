@@ -130,7 +130,7 @@ def test_many_excluded_files_say_where_their_list_is(
     repo.commit("snapshots")
     assert main(["check", "--repo", str(repo.root), "--base", "main"]) == 0
     text = capsys.readouterr().out
-    assert "all 60 excluded files are listed by --format json" in text
+    assert "All 60 excluded files are listed by --format json." in text
     assert "case0.snap" not in text
 
 

@@ -175,7 +175,7 @@ def test_json_lists_every_changed_file_with_its_kind_count_and_reason(
     assert summary == {
         "app.py": ("source", 5, ""),
         "gone.py": ("source", 4, ""),
-        "new_name.py": ("source", 0, ""),
+        "new_name.py": ("source", 0, "no line changed: not counted toward max_files"),
         "logo.png": ("binary", 0, "binary"),
         "requirements.txt": ("lockfile", 0, "lockfile"),
         "src/__snapshots__/a.test.js.snap": ("snapshot", 0, "snapshot"),

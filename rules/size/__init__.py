@@ -158,10 +158,9 @@ def _section(
     rows += [
         (name, sum(f.additions for f in fs), sum(f.deletions for f in fs), len(fs)) for name, fs in groups
     ]
-    # Past EXCLUDED_LISTED the files are not listed one by one: say where each one is.
-    many = len(excluded) > EXCLUDED_LISTED
-    title = f"Lines by kind; all {len(excluded):,} excluded files are listed by --format json" if many else ""
-    blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows), title=title)]
+    blocks: list[Table | Items] = [Table(("", "added", "deleted", "files"), tuple(rows))]
+    if len(excluded) > EXCLUDED_LISTED:  # not listed one by one here: say where each one is
+        blocks.append(Items(f"All {len(excluded):,} excluded files are listed by --format json.", ()))
     if plan is not None:
         blocks.append(_plan_block(plan, config.max_lines))
     if 0 < len(excluded) <= EXCLUDED_LISTED:
