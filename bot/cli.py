@@ -17,6 +17,7 @@ from bot.core.snapshot import ConfigSource
 from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.errors import UserError
 from bot.gather.localgit import gather, gather_later
+from bot.owners_cli import add_owners_parser
 from rules import RULES
 from rules.base import Catalogue
 
@@ -237,6 +238,7 @@ def _app_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
         handler=migrate
     )
+    add_owners_parser(commands)
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:
