@@ -3,6 +3,8 @@ exposing `RULE`; adding one is adding its files and its line below."""
 
 from rules.attribution import RULE as ATTRIBUTION
 from rules.base import Catalogue
+from rules.checks.debug_output import RULE as DEBUG_OUTPUT
+from rules.checks.syntax_error import RULE as SYNTAX_ERROR
 from rules.size import RULE as SIZE
 
-RULES = Catalogue((SIZE, ATTRIBUTION))
+RULES = Catalogue((SIZE, ATTRIBUTION, SYNTAX_ERROR, DEBUG_OUTPUT))

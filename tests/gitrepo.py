@@ -49,5 +49,5 @@ class GitRepo:
 
 
 def lines(count: int, prefix: str = "line") -> str:
-    """`count` distinct lines of text."""
-    return "".join(f"{prefix} {i}\n" for i in range(count))
+    """`count` distinct lines, each a statement every checked grammar reads (`line_0 = 0`)."""
+    return "".join(f"{prefix}_{i} = {i}\n" for i in range(count))

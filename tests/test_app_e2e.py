@@ -54,8 +54,8 @@ PROCESS_SECONDS = 30.0
 
 
 def lines(count: int, prefix: str = "line") -> bytes:
-    """`count` lines of text."""
-    return "".join(f"{prefix} {i}\n" for i in range(count)).encode()
+    """`count` lines, each a statement every checked grammar reads."""
+    return "".join(f"{prefix}_{i} = {i}\n" for i in range(count)).encode()
 
 
 @dataclass

@@ -20,7 +20,7 @@ from rules import RULES
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.gitrepo import GitRepo, lines
 
-CODE = lines(1200, "x = ")
+CODE = lines(1200, "x")
 PACKAGE_JSON = '{"name": "app", "version": "1.0.0"}\n'
 PACKAGE_LOCK = json.dumps(
     {

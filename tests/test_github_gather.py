@@ -52,7 +52,7 @@ def _comparable(contract: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lines(count: int, prefix: str = "line") -> bytes:
-    return "".join(f"{prefix} {i}\n" for i in range(count)).encode()
+    return "".join(f"{prefix}_{i} = {i}\n" for i in range(count)).encode()
 
 
 async def test_gather_reads_what_evaluation_needs(
@@ -97,7 +97,7 @@ async def test_gather_reads_what_evaluation_needs(
     app = next(f for f in snapshot.files if f.path == "src/app.py")
     assert list(app.hunks[0].added) == list(range(1, 121))
     assert app.head is not None
-    assert app.head.startswith(b"line 0\n")
+    assert app.head.startswith(b"line_0 = 0\n")
     assert snapshot.repository.rules[-1].text == base[".github/scopegate.yml"].decode()
     assert snapshot.repository.manifests == {
         "package.json": '{"name": "root"}\n',

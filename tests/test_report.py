@@ -87,6 +87,8 @@ def test_contract_fields() -> None:
     assert out["rules"] == [
         {"id": "size", "headline": "900 effective lines (size/XL)", "labels": ["size/XL"]},
         {"id": "attribution", "headline": "", "labels": []},  # no AI marker: no headline
+        {"id": "syntax-error", "headline": "", "labels": []},
+        {"id": "debug-output", "headline": "", "labels": []},
     ]
 
 

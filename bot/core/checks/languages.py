@@ -1,0 +1,54 @@
+"""Which grammar reads which file: the official per-language wheels, loaded once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import PurePosixPath
+
+import tree_sitter_go
+import tree_sitter_javascript
+import tree_sitter_python
+import tree_sitter_typescript
+from tree_sitter import Language, Parser
+
+_GRAMMARS: dict[str, Callable[[], object]] = {
+    "python": tree_sitter_python.language,
+    "javascript": tree_sitter_javascript.language,
+    "typescript": tree_sitter_typescript.language_typescript,
+    "tsx": tree_sitter_typescript.language_tsx,
+    "go": tree_sitter_go.language,
+}
+LANGUAGES = tuple(_GRAMMARS)
+_SUFFIXES = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".go": "go",
+}
+# Languages whose comment syntax and idioms the JavaScript rules share.
+JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
+
+
+def language_of(path: str) -> str | None:
+    """The grammar for `path` by its suffix, or None when no grammar reads it."""
+    return _SUFFIXES.get(PurePosixPath(path).suffix.lower())
+
+
+@cache
+def grammar(name: str) -> Language:
+    """The compiled grammar of `name`, once per process."""
+    return Language(_GRAMMARS[name]())
+
+
+@cache
+def parser(name: str) -> Parser:
+    """One parser per language per process (parsing holds the GIL: parallelism needs processes)."""
+    return Parser(grammar(name))

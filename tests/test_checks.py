@@ -1,0 +1,96 @@
+"""The tree-sitter checks: real grammars, scopes, suppression and fingerprints."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.core.checks.engine import run_check
+from bot.core.checks.source import clear_cache, parse
+from bot.core.checks.suppression import suppressed
+from bot.core.files import classify
+from bot.core.findings import Finding, Scope
+from bot.core.snapshot import ChangedFile, FileStatus, Hunk, PullRequestInfo, PullRequestSnapshot
+from rules.checks import debug_output, syntax_error
+from rules.checks.common import CheckConfig, added_file
+
+CASES = [
+    ("py print in library", debug_output, "lib.py", "def f(x):\n    print(x)\n", 1),
+    ("py breakpoint", debug_output, "lib.py", "breakpoint()\n", 1),
+    ("py pdb in a test", debug_output, "tests/test_a.py", "import pdb\npdb.set_trace()\n", 1),
+    ("py print in __main__", debug_output, "tool.py", 'if __name__ == "__main__":\n    print(1)\n', 0),
+    ("py print in __main__.py", debug_output, "pkg/__main__.py", "print(1)\n", 0),
+    ("py print in a test", debug_output, "tests/test_a.py", "print(1)\n", 0),
+    ("py method print", debug_output, "lib.py", "doc.print(1)\n", 0),
+    ("js console.log", debug_output, "a.js", "console.log(x);\n", 1),
+    ("js debugger", debug_output, "a.js", "debugger;\n", 1),
+    ("js logger", debug_output, "a.js", "logger.log(x);\n", 0),
+    ("ts console.debug", debug_output, "a.ts", "const a: number = 1;\nconsole.debug(a);\n", 1),
+    ("tsx debugger", debug_output, "a.tsx", "const A = () => { debugger; return <div/>; };\n", 1),
+    ("go println in a library", debug_output, "x/a.go", "package x\nfunc f() { println(1) }\n", 1),
+    ("go println in main", debug_output, "a.go", "package main\nfunc main() { println(1) }\n", 0),
+    ("py valid", syntax_error, "a.py", "def f(x):\n    return x\n", 0),
+    ("py unclosed call", syntax_error, "a.py", "def f(x):\n    return g(x\n", 1),
+    ("js valid", syntax_error, "a.js", "const f = (x) => x;\n", 0),
+    ("js stray brace", syntax_error, "a.js", "function f() {\n  return 1;\n}}\n", 1),
+    ("ts valid generics", syntax_error, "a.ts", "function f<T>(x: T): T { return x; }\n", 0),
+    ("tsx valid", syntax_error, "a.tsx", "const A = () => <div>{1}</div>;\n", 0),
+    ("go valid", syntax_error, "a.go", "package a\nfunc f() int { return 1 }\n", 0),
+    ("go broken", syntax_error, "a.go", "package a\nfunc f() int { return 1 +\n", 1),
+    ("no grammar for text", syntax_error, "a.txt", "((((\n", 0),
+    ("suppressed with reason", debug_output, "a.py", "print(1)  # scopegate: ignore[debug-output] demo\n", 0),
+    ("bare ignore counts", debug_output, "a.py", "print(1)  # scopegate: ignore[debug-output]\n", 1),
+]
+
+
+def _findings(module: object, snapshot: PullRequestSnapshot) -> tuple[Finding, ...]:
+    finder = module.finder(CheckConfig(severity="warning"))  # type: ignore[attr-defined]
+    return run_check(module.ID, Scope.ADDED, finder, snapshot, classify(snapshot))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("name", "module", "path", "text", "count"), CASES, ids=[c[0] for c in CASES])
+def test_check_cases(name: str, module: object, path: str, text: str, count: int) -> None:
+    """Each check finds what it should in each language, and look-alikes stay quiet."""
+    assert len(_findings(module, added_file(path, text))) == count
+
+
+def test_lines_the_pull_request_did_not_add_never_count() -> None:
+    """A print on a context line of a modified file is not the pull request's: only the added one counts."""
+    text = b"print(1)\nx = 1\nprint(2)\n"
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    hunk = Hunk(1, 2, 1, 3, (3,), ())
+    file = ChangedFile("lib.py", FileStatus.MODIFIED, 1, 0, hunks=(hunk,), head=text, head_size=len(text))
+    found = _findings(debug_output, PullRequestSnapshot(info, (file,)))
+    assert [f.line for f in found] == [3]
+
+
+def test_fingerprint_survives_reindenting() -> None:
+    """The fingerprint hashes the node's text with whitespace folded, not its line."""
+    first = _findings(debug_output, added_file("a.py", "print( 1 ,\n  2)\n"))
+    moved = _findings(debug_output, added_file("a.py", "\n\nprint( 1 ,\n      2)\n"))
+    assert first[0].fingerprint == moved[0].fingerprint
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "expected"),
+    [
+        (["# scopegate: ignore[debug-output] script", "print(1)"], 2, True),
+        (["print(1)  # scopegate: ignore[other-rule] why"], 1, False),
+        (["print(1)  # scopegate: ignore[a, debug-output] why"], 1, True),
+    ],
+    ids=["line above", "another rule", "list of rules"],
+)
+def test_suppression(lines: list[str], line: int, expected: bool) -> None:
+    """An ignore names the rule and gives a reason, on the line or the line above."""
+    assert suppressed(lines, line, "debug-output") is expected
+
+
+def test_a_tree_reads_its_text_after_the_parse_deadline() -> None:
+    """Findings read their nodes' text after parsing; a deadline that has passed since must not starve
+    the tree of its text (it hung the evaluation of a 1,200-line file of syntax errors)."""
+    clear_cache()
+    tree = parse("python", b"line 0\nline 1\n", deadline_s=0.05)
+    assert tree is not None
+    time.sleep(0.1)
+    assert tree.root_node.text == b"line 0\nline 1\n"
