@@ -72,6 +72,14 @@ def test_fingerprint_survives_reindenting() -> None:
     assert first[0].fingerprint == moved[0].fingerprint
 
 
+def test_a_finding_in_a_file_whose_name_is_not_utf8_has_a_fingerprint() -> None:
+    """A name git could not decode (b"\\xff.py", held as lone surrogates) still gets its own id."""
+    odd = _findings(debug_output, added_file(b"\xff.py".decode("utf-8", "surrogateescape"), "print(1)\n"))
+    plain = _findings(debug_output, added_file("a.py", "print(1)\n"))
+    assert len(odd[0].fingerprint) == 20
+    assert odd[0].fingerprint != plain[0].fingerprint
+
+
 @pytest.mark.parametrize(
     ("lines", "line", "expected"),
     [

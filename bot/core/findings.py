@@ -49,6 +49,9 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """A stable id: rule, path, key (the message when there is no key) and occurrence."""
+        """A stable id: rule, path, key (the message when there is no key) and occurrence.
+
+        A path git could not decode (its bytes held as lone surrogates) has one too.
+        """
         identity = "\0".join((self.rule, self.path or "", self.key or self.message, str(self.occurrence)))
-        return hashlib.sha256(identity.encode()).hexdigest()[:20]
+        return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:20]
