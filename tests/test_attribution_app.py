@@ -16,7 +16,7 @@ from rules import RULES
 from tests.fakegithub.blame import seed_from_git
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.gitrepo import lines
-from tests.test_attribution_git import AIDER, CLAUDE, AgentRepo
+from tests.test_attribution_git import AIDER, CLAUDE, AgentRepo, note
 
 BUCKETS = ("ai_lines", "mixed_lines", "assist_lines", "unknown_lines", "attributed_lines", "by_agent")
 
@@ -88,3 +88,25 @@ async def test_no_marker_asks_github_for_no_blame(
     assert {k: app[k] for k in BUCKETS} == {k: _cli(repo)[k] for k in BUCKETS}
     assert app["unknown_lines"] == 10
     assert fake_installation.fake.count("POST", "/graphql") == 1 + 1  # the PR, the blobs: no blame
+
+
+async def test_the_app_reads_git_ai_notes(fake_installation: FakeInstallation, tmp_path: Path) -> None:
+    """A repository that pushed its git-ai notes: the App reads them in the blobs query it sends anyway
+    (no request more than without notes, besides the blame they call for) and its buckets equal the
+    CLI's — a note's AI lines in a commit without a marker, its human lines in a commit with a trailer."""
+    repo = AgentRepo(tmp_path / "repo")
+    repo.write("base.py", lines(10, "base"))
+    repo.commit("base")
+    repo.topic()
+    repo.write("a.py", lines(6, "a"))
+    plain = repo.commit_as("add a")
+    repo.git("notes", "--ref=ai", "add", "-m", note("a.py", "1-3", "4-5"), plain)
+    repo.write("b.py", lines(4, "b"))
+    flagged = repo.commit_as(f"add b\n\n{CLAUDE}")
+    repo.git("notes", "--ref=ai", "add", "-m", note("b.py", "1", "2-3"), flagged)
+    app = await _app(fake_installation, repo, 7)
+    cli = _cli(repo)
+    assert {k: app[k] for k in BUCKETS} == {k: cli[k] for k in BUCKETS}
+    assert (app["ai_lines"], app["unknown_lines"]) == (5, 5)
+    assert {c["sha"] for c in app["commits"] if c["git_ai_note"]} == {plain, flagged}
+    assert fake_installation.fake.count("POST", "/graphql") == 1 + 1 + 1  # the PR, the blobs, the blame

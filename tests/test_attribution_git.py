@@ -86,9 +86,9 @@ def test_human_edit_of_an_ai_line_is_mixed(repo: AgentRepo) -> None:
     lines nobody touched stay ai, and a new line of the human commit is unknown."""
     repo.write("a.py", lines(6, "ai"))
     repo.commit_as(f"add a\n\n{AIDER}")
-    repo.write("a.py", lines(6, "ai").replace("ai 2\n", "edited 2\n") + "own\n")
+    repo.write("a.py", lines(6, "ai").replace("ai_2 = 2\n", "edited_2 = 2\n") + "own\n")
     repo.commit_as("edit line 2, add one")
-    repo.write("a.py", lines(6, "ai").replace("ai 2\n", "again 2\n") + "own\n")
+    repo.write("a.py", lines(6, "ai").replace("ai_2 = 2\n", "again_2 = 2\n") + "own\n")
     repo.commit_as("edit line 2 again")
     assert _buckets(repo) == {Bucket.AI: 5, Bucket.MIXED: 1, Bucket.UNKNOWN: 1}
 
@@ -119,7 +119,7 @@ def test_lines_merged_from_the_base_are_not_the_pull_requests(repo: AgentRepo) -
     repo.commit_as("main moves on")
     repo.git("checkout", "-q", "topic")
     repo.git("merge", "-q", "--no-edit", "main")
-    repo.write("base.py", lines(10, "base").replace("base 3\n", "  base 3\n"))
+    repo.write("base.py", lines(10, "base").replace("base_3 = 3\n", "  base_3 = 3\n"))
     repo.commit_as("indent a base line")
     snapshot = localgit.gather(repo.root, "main", "HEAD", needs=frozenset({Need.BLAME}))
     assert {f.path for f in snapshot.files} == {"a.py", "base.py"}
@@ -141,7 +141,7 @@ def test_check_json_carries_attribution(repo: AgentRepo, capsys: pytest.CaptureF
     and the text output has its headline."""
     repo.write("a.py", lines(6, "ai"))
     ai = repo.commit_as(f"add a\n\n{CLAUDE}")
-    repo.write("a.py", lines(6, "ai").replace("ai 0\n", "human 0\n") + lines(2, "more"))
+    repo.write("a.py", lines(6, "ai").replace("ai_0 = 0\n", "human_0 = 0\n") + lines(2, "more"))
     repo.commit_as("edit")
     code = main(["check", "--repo", str(repo.root), "--base", "main", "--format", "json"])
     data = json.loads(capsys.readouterr().out)["attribution"]
@@ -162,7 +162,7 @@ def test_check_json_carries_attribution(repo: AgentRepo, capsys: pytest.CaptureF
     assert "5 of 8 added lines AI (62%), 1 of 2 commits AI-flagged" in capsys.readouterr().out
 
 
-def _note(path: str, ai: str, human: str) -> str:
+def note(path: str, ai: str, human: str) -> str:
     """A git-ai Authorship Log (authorship/3.0.0) with a Claude session's lines and a known human's."""
     metadata = {
         "schema_version": "authorship/3.0.0",
@@ -189,10 +189,10 @@ def test_git_ai_notes_win_over_commit_labels(repo: AgentRepo, capsys: pytest.Cap
     in a commit with an agent trailer; lines it does not cover keep the commit's label."""
     repo.write("a.py", lines(6, "a"))
     plain = repo.commit_as("add a")
-    repo.git("notes", "--ref=ai", "add", "-m", _note("a.py", "1-3", "4-5"), plain)
+    repo.git("notes", "--ref=ai", "add", "-m", note("a.py", "1-3", "4-5"), plain)
     repo.write("b.py", lines(4, "b"))
     flagged = repo.commit_as(f"add b\n\n{CLAUDE}")
-    repo.git("notes", "--ref=ai", "add", "-m", _note("b.py", "1", "2-3"), flagged)
+    repo.git("notes", "--ref=ai", "add", "-m", note("b.py", "1", "2-3"), flagged)
     data = _contract(repo, capsys)
     # a.py: 1-3 ai (note), 4-5 unknown (known human), 6 unknown (uncovered, no marker);
     # b.py: 1 ai (note), 2-3 unknown (known human), 4 ai (uncovered, the commit's trailer).
@@ -228,7 +228,7 @@ def test_a_note_alone_is_read_on_a_branch_without_any_marker(
     """No commit carries a signal: blame is asked for only because a git-ai note exists; its lines are ai."""
     repo.write("a.py", lines(6, "a"))
     plain = repo.commit_as("add a")
-    repo.git("notes", "--ref=ai", "add", "-m", _note("a.py", "1-4", "5"), plain)
+    repo.git("notes", "--ref=ai", "add", "-m", note("a.py", "1-4", "5"), plain)
     data = _contract(repo, capsys)
     assert (data["ai_lines"], data["unknown_lines"]) == (4, 2)
 

@@ -11,6 +11,9 @@ ORG_RULES_REPOSITORY = ".github"
 # Where GitHub looks for CODEOWNERS, in its order:
 # https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+# git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
+# specs/git_ai_standard_v3.0.0.md §1.1), one note per commit; most repositories have none.
+NOTES_REF = "refs/notes/ai"
 GITATTRIBUTES = ".gitattributes"
 # Files whose folder is a package or module root, by name (`*.csproj` too, when changed): the split plan
 # reads them at the head, in the folders above the changed files.

@@ -103,6 +103,7 @@ class PullRequest(Answer):
 
 class Repository(Answer):
     database_id: int
+    notes: Target | None = None
     pull_request: PullRequest | None = None
 
 

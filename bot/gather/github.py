@@ -1,9 +1,10 @@
 """Gather a `PullRequestSnapshot` through GitHub's API: the App's front door.
 
-Requests for a typical PR: one GraphQL query for the PR (metadata, commits, comments, label events),
-the REST files list (100 a page), one GraphQL query for the blobs (rules file, CODEOWNERS and the
-`.gitattributes` that can apply, at the base; the head of changed files when a rule needs them) and the
-listings of the folders above the changed files, and one more for the package manifests found there.
+Requests for a typical PR: one GraphQL query for the PR (metadata, commits, comments, label events,
+whether `refs/notes/ai` exists), the REST files list (100 a page), one GraphQL query for the blobs (rules
+file, CODEOWNERS and the `.gitattributes` that can apply, at the base; the head of changed files when a
+rule needs them; the commits' git-ai notes when the repository has them) and the listings of the folders
+above the changed files, and one more for the package manifests found there.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class PullFacts:
     commits: tuple[Commit, ...]
     commits_total: int
     commits_cursor: str | None
+    notes_oid: str | None  # the git-ai notes commit (`refs/notes/ai`), when the repository has one
     comments: tuple[Comment, ...]
     label_events: tuple[LabelEvent, ...]
 
@@ -121,6 +123,7 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
         commits=_commits(pull.commits),
         commits_total=pull.commits.total_count,
         commits_cursor=_next_cursor(pull.commits),
+        notes_oid=repository.notes.oid if repository.notes else None,
         comments=tuple(
             Comment(c.database_id, c.body, c.author.login if c.author else None) for c in pull.comments.nodes
         ),
@@ -154,8 +157,11 @@ async def gather(
         else []
     )
     listings = [f"{info.head_sha}:{folder}" for folder in folders]
+    notes = note_expressions(facts.notes_oid, commits)
     blobs, trees = await read_objects(
-        gateway, expressions + [f"{tip}:{p}" for p in base_paths] + listings, org_rules=True
+        gateway,
+        expressions + [f"{tip}:{p}" for p in base_paths] + listings + [e for e, _ in notes],
+        org_rules=True,
     )
     whole = Need.HEAD_TEXT in needs
     files = [
@@ -171,9 +177,9 @@ async def gather(
         partial.append(f"GitHub lists {len(commits):,} of the {facts.commits_total:,} commits")
     org_rules = _text(blobs[ORG_RULES_KEY]) if ORG_RULES_KEY in blobs else None
     manifests = await read_manifests(gateway, info.head_sha, folders, trees)
-    history = History(commits)
+    history = History(commits, notes={sha: _text(blobs[e]) for e, sha in notes if e in blobs})
     if Need.BLAME in needs:
-        history = await read_blame(gateway, info.head_sha, files, commits)
+        history = await read_blame(gateway, info.head_sha, files, history)
     return PullRequestSnapshot(
         pull_request=info,
         files=tuple(files),
@@ -373,14 +379,22 @@ async def gather_later(
     """The second phase: `snapshot` with what the rules asked for once they saw the first."""
     if Need.BLAME not in needs:
         return snapshot
-    head, commits = snapshot.pull_request.head_sha, snapshot.history.commits
-    return replace(snapshot, history=await read_blame(gateway, head, snapshot.files, commits))
+    head = snapshot.pull_request.head_sha
+    return replace(snapshot, history=await read_blame(gateway, head, snapshot.files, snapshot.history))
+
+
+def note_expressions(notes_oid: str | None, commits: Sequence[Commit]) -> list[tuple[str, str]]:
+    """(expression, commit sha) pairs naming each commit's git-ai note in the notes commit: a note sits at
+    the commit's sha, or under a two-hex-digit fan-out folder once the notes tree grows (`git notes`)."""
+    if notes_oid is None:
+        return []
+    return [(f"{notes_oid}:{path}", c.sha) for c in commits for path in (c.sha, f"{c.sha[:2]}/{c.sha[2:]}")]
 
 
 async def read_blame(
-    gateway: PullRequestGateway, head_sha: str, files: Sequence[ChangedFile], commits: tuple[Commit, ...]
+    gateway: PullRequestGateway, head_sha: str, files: Sequence[ChangedFile], history: History
 ) -> History:
-    """The history with the blame of the added lines at the head, by GraphQL `blame`
+    """`history` with the blame of the added lines at the head, by GraphQL `blame`
     (https://docs.github.com/en/graphql/reference/objects#blame), one query per 20 files. A pull request
     of one commit needs none: that commit introduced every added line. GitHub's blame does not ignore
     whitespace and names no line's number in the commit that wrote it, so no rewrites (mixed lines) are
@@ -390,14 +404,14 @@ async def read_blame(
         for f in files
         if not f.binary and f.status is not FileStatus.REMOVED and (spans := added_spans(f.hunks))
     }
-    partial = []
+    commits, partial = history.commits, []
     if unpatched := [f.path for f in files if not f.patch_available and f.additions and not f.binary]:
         partial.append(f"{len(unpatched):,} files' added lines not blamed (GitHub sent no patch)")
     if len(commits) == 1:
         blame = [
             BlameRange(p, a, b - a + 1, commits[0].sha, p, a) for p, spans in ranges.items() for a, b in spans
         ]
-        return History(commits, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)
+        return replace(history, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)
     paths = list(ranges)
     if len(paths) > MAX_BLAMED_FILES:
         partial.append(
@@ -416,4 +430,4 @@ async def read_blame(
                     low, high = max(first, part.starting_line), min(last, part.ending_line)
                     if low <= high:
                         blame.append(BlameRange(path, low, high - low + 1, part.commit.oid, path, low))
-    return History(commits, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)
+    return replace(history, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)

@@ -21,7 +21,14 @@ from typing import IO, NamedTuple
 
 from bot.core.attribution import FilePatch, added_spans, replay
 from bot.core.files import HEAD_START_BYTES, kept_bytes
-from bot.core.locations import CODEOWNERS_PATHS, MANIFESTS, RULES_PATH, in_folders_above, is_gitattributes
+from bot.core.locations import (
+    CODEOWNERS_PATHS,
+    MANIFESTS,
+    NOTES_REF,
+    RULES_PATH,
+    in_folders_above,
+    is_gitattributes,
+)
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
     BlameRange,
@@ -55,9 +62,6 @@ CI_BASE_VARIABLES = (
     "CHANGE_TARGET",  # Jenkins multibranch
     "BUILDKITE_PULL_REQUEST_BASE_BRANCH",
 )
-# git-ai keeps line-level authorship as notes under this ref (git-ai-project/git-ai,
-# specs/git_ai_standard_v3.0.0.md §1.1); most repositories have none.
-NOTES_REF = "refs/notes/ai"
 DEFAULT_BASES = ("origin/main", "origin/master", "main", "master")
 # A package manifest is read up to this size (real ones stay under 100 kB).
 MAX_MANIFEST_BYTES = 1_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.locations import ORG_RULES_REPOSITORY, RULES_PATH
+from bot.core.locations import NOTES_REF, ORG_RULES_REPOSITORY, RULES_PATH
 
 _COMMIT_FIELDS = """
       totalCount
@@ -23,6 +23,7 @@ PULL_REQUEST = f"""
 query PullRequest($owner: String!, $name: String!, $number: Int!) {{
   repository(owner: $owner, name: $name) {{
     databaseId
+    notes: object(expression: "{NOTES_REF}") {{ oid }}
     pullRequest(number: $number) {{
       number
       title

@@ -110,7 +110,8 @@ def seed_from_git(
     fake: PullRequestSeeding, owner: str, name: str, number: int, root: Path, *, base: str = "main"
 ) -> None:
     """Open pull request `number` from the checked-out branch of the repository at `root` against `base`:
-    its first-parent commits with their real shas, authors, messages and trees."""
+    its first-parent commits with their real shas, authors, messages and trees, and its git-ai notes ref
+    (`refs/notes/ai`, pushed as git-ai does) when it has one."""
 
     def git(*args: str) -> bytes:
         return subprocess.run(["git", *args], cwd=root, env=_ENV, capture_output=True, check=True).stdout
@@ -139,6 +140,8 @@ def seed_from_git(
     repo = fake.repo(owner, name)
     assert repo is not None  # add_pull made it
     repo.trees.update(trees)
+    if notes := git("for-each-ref", "--format=%(objectname)", "refs/notes/ai").decode().strip():
+        repo.trees[notes], repo.refs["refs/notes/ai"] = _tree(git, notes), notes
 
 
 def _tree(git: Callable[..., bytes], sha: str) -> dict[str, bytes]:

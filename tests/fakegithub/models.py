@@ -193,6 +193,7 @@ class Repo:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)  # other refs by full name, e.g. refs/notes/ai
     commits: dict[str, Commit] = field(default_factory=dict)
     pulls: dict[int, PullRequest] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)  # keyed by lower-cased name

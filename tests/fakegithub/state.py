@@ -191,8 +191,11 @@ class GitHubState:
             return repo
 
     def resolve(self, repo: Repo, ref: str | None) -> str | None:
-        """The commit sha that `ref` (branch, `refs/heads/…`, sha or None for the default branch) names."""
+        """The commit sha that `ref` (branch, `refs/heads/…`, another full ref name, sha or None for the
+        default branch) names."""
         ref = ref or repo.default_branch
+        if ref in repo.refs:
+            return repo.refs[ref]
         ref = ref.removeprefix("refs/heads/")
         if ref in repo.branches:
             return repo.branches[ref]
