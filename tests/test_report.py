@@ -89,6 +89,7 @@ def test_contract_fields() -> None:
         {"id": "attribution", "headline": "", "labels": []},  # no AI marker: no headline
         {"id": "syntax-error", "headline": "", "labels": []},
         {"id": "debug-output", "headline": "", "labels": []},
+        {"id": "skipped-or-focused-test", "headline": "", "labels": []},
     ]
 
 

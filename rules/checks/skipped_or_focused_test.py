@@ -1,0 +1,151 @@
+"""`skipped-or-focused-test`: added `.only` / `fit` (the suite runs one test) and skips without a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from pydantic import Field
+from tree_sitter import Node
+
+from bot.core.checks.engine import Finder, Hit
+from bot.core.checks.queries import captures
+from bot.core.checks.source import Source
+from bot.core.findings import Severity
+from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
+
+ID = "skipped-or-focused-test"
+PYTHON = """
+(decorator [(attribute) @skip (call function: (attribute) @skip)]
+  (#any-of? @skip "pytest.mark.skip" "mark.skip" "pytest.mark.skipif" "mark.skipif"
+    "unittest.skip" "unittest.skipIf" "unittest.skipUnless"))
+"""
+# Only calls shaped like a test (a name first) count, so `fit(model, data)` is not a focused test.
+_NAMED = "arguments: (arguments . [(string) (template_string)])"
+JS = f"""
+((call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @p)
+  {_NAMED}) @focused
+  (#any-of? @o "it" "describe" "test" "context" "suite") (#eq? @p "only"))
+((call_expression function: (identifier) @fn {_NAMED}) @focused (#any-of? @fn "fit" "fdescribe"))
+((call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @p)
+  {_NAMED}) @skipped
+  (#any-of? @o "it" "describe" "test" "context" "suite") (#eq? @p "skip"))
+((call_expression function: (identifier) @fn {_NAMED}) @skipped
+  (#any-of? @fn "xit" "xdescribe" "xtest" "xcontext"))
+"""
+GO = """
+((call_expression function: (selector_expression field: (field_identifier) @f)) @go_skip
+  (#any-of? @f "Skip" "SkipNow"))
+"""
+QUERIES = {"python": PYTHON, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+# Which argument gives the reason: (position, keyword); pytest's skipif takes it by keyword only.
+_REASON = {
+    "skip": (0, "reason"),
+    "skipif": (None, "reason"),
+    "skipIf": (1, "reason"),
+    "skipUnless": (1, "reason"),
+}
+
+
+class Config(CheckConfig):
+    """Focused tests fail the gate; skips without a reason are annotated."""
+
+    severity: Level = Field("error", description="Focused tests (`.only`, `fit`); `off` turns the rule off.")
+    skipped: Level = Field("warning", description="Skips without a reason (`it.skip`, `@pytest.mark.skip`).")
+
+
+def _has_reason(decorator: Node) -> bool:
+    """Whether a skip decorator gives a non-empty reason (`@pytest.mark.skip` alone gives none)."""
+    if decorator.type != "call":
+        return False
+    name = (decorator.child_by_field_name("function") or decorator).text or b""
+    position, keyword = _REASON[name.decode("utf-8", "replace").rsplit(".", 1)[-1]]
+    arguments = decorator.child_by_field_name("arguments")
+    given = arguments.named_children if arguments else []
+    positional = [a for a in given if a.type not in {"keyword_argument", "comment"}]
+    for argument in given:
+        named = argument.child_by_field_name("name")
+        if argument.type == "keyword_argument" and named is not None and named.text == keyword.encode():
+            return _non_empty(argument.child_by_field_name("value"))
+    return position is not None and len(positional) > position and _non_empty(positional[position])
+
+
+def _non_empty(value: Node | None) -> bool:
+    """A reason that says something: not `""` (a name or an expression is taken on trust)."""
+    return value is not None and (value.type != "string" or len(value.named_children) > 2)
+
+
+def _test_hit(call: Node, message: str, severity: Severity) -> Hit:
+    """A hit on a test call keyed by its callee and name, so editing the test's body keeps its fingerprint."""
+    arguments = call.child_by_field_name("arguments")
+    name = (arguments.named_children[0].text if arguments and arguments.named_children else b"") or b""
+    callee = (call.child_by_field_name("function") or call).text or b""
+    text = (callee + b"(" + name + b")").decode("utf-8", "replace")
+    return replace(hit(call, message, severity), text=text)
+
+
+def finder(config: CheckConfig) -> Finder:
+    """Hits on focused tests at `severity` and on skips without a reason at `skipped`."""
+    levels = Config.model_validate(config, from_attributes=True)
+    focused = severity_of(levels) or Severity.ERROR
+    skipped = None if levels.skipped == "off" else Severity(levels.skipped)
+
+    def find(source: Source) -> Iterator[Hit]:
+        tree, language = source.tree, source.language
+        if tree is None or language is None:
+            return
+        found = captures(language, QUERIES[language], tree.root_node)
+        for node in found.get("focused", ()):
+            yield _test_hit(
+                node, "focused test: the suite runs only this one; remove `.only` / the `f`", focused
+            )
+        if skipped is None:
+            return
+        for node in found.get("skipped", ()):
+            yield _test_hit(
+                node, "test skipped; remove the skip or skip with a condition and a reason", skipped
+            )
+        for node in found.get("skip", ()):
+            decorator = node if node.parent is None or node.parent.type != "call" else node.parent
+            if not _has_reason(decorator):
+                yield hit(
+                    decorator, "test skipped without a reason; give `reason=` (and a condition)", skipped
+                )
+        for node in found.get("go_skip", ()):
+            arguments = node.child_by_field_name("arguments")
+            if arguments is None or arguments.named_child_count == 0:
+                yield hit(node, "test skipped without a reason; use t.Skip(reason)", skipped)
+
+    return find
+
+
+RULE = check_rule(
+    id=ID,
+    summary="Focused tests (`.only`, `fit`) and skips without a reason in added code.",
+    help=f"""\
+A focused test (`it.only`, `describe.only`, `test.only`, `fit`, `fdescribe`) makes the suite run that test
+alone, so CI passes whatever the rest does: it fails the gate (`severity`, default error). A skip without
+a reason (`it.skip`, `xit`, `xdescribe`, bare `@pytest.mark.skip`, `@unittest.skip` with no or an empty
+reason, `t.Skip()` / `t.SkipNow()` in Go) is annotated (`skipped`, default warning); JavaScript has no
+reason to give, so every skip there is. A skip with a condition and a reason
+(`@pytest.mark.skipif(sys.platform == "win32", reason="...")`) or a stated reason
+(`@pytest.mark.skip(reason="...")`, `@unittest.skip("...")`) is left alone. JavaScript calls count only
+when shaped like a test (a name first), so `fit(model, data)` is not one. Languages: {", ".join(QUERIES)}.""",
+    config=Config,
+    finder=finder,
+    examples=examples(
+        ID,
+        [
+            (
+                "a skip with a condition and a reason passes",
+                "tests/test_a.py",
+                '@pytest.mark.skipif(sys.platform == "win32", reason="no fork")\ndef test_a():\n    pass\n',
+            ),
+            ("a plain test passes", "a.test.js", 'it("adds", () => {\n  expect(1 + 1).toBe(2);\n});\n'),
+        ],
+        [
+            ("it.only fails", "a.test.js", 'it.only("adds", () => {\n  expect(1 + 1).toBe(2);\n});\n'),
+            ("fdescribe fails", "a.spec.ts", 'fdescribe("sum", () => {\n  it("adds", () => {});\n});\n'),
+        ],
+    ),
+)

@@ -1,0 +1,130 @@
+"""The catalogue's check rules, each in each language: named bad cases, good cases and look-alikes."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from bot.core.checks.engine import run_check
+from bot.core.files import classify
+from bot.core.findings import Finding, Scope, Severity
+from rules.checks import skipped_or_focused_test
+from rules.checks.common import CheckConfig, added_file
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+# (name, rule module, path, text, the severities found in order)
+FOCUSED = [
+    ("js it.only", "a.test.js", 'it.only("adds", () => {\n  expect(sum(1, 1)).toBe(2);\n});\n', [E]),
+    ("js describe.only", "a.test.js", 'describe.only("sum", () => {});\n', [E]),
+    ("js test.only with a template name", "a.test.js", "test.only(`sum`, function () {});\n", [E]),
+    ("js fit", "a.spec.js", 'fit("adds", () => {});\n', [E]),
+    ("ts fdescribe", "a.spec.ts", 'fdescribe("sum", (): void => {});\n', [E]),
+    ("tsx test.only", "a.test.tsx", 'test.only("renders", () => {\n  render(<App />);\n});\n', [E]),
+    ("js it.skip", "a.test.js", 'it.skip("adds", () => {});\n', [W]),
+    ("js xit", "a.test.js", 'xit("adds", () => {});\n', [W]),
+    ("ts xdescribe", "a.test.ts", 'xdescribe("sum", () => {});\n', [W]),
+    ("tsx describe.skip", "a.test.tsx", 'describe.skip("App", () => {});\n', [W]),
+    ("py bare pytest.mark.skip", "tests/test_a.py", "@pytest.mark.skip\ndef test_a():\n    pass\n", [W]),
+    (
+        "py skip with an empty reason",
+        "tests/test_a.py",
+        '@pytest.mark.skip(reason="")\ndef test_a(): ...\n',
+        [W],
+    ),
+    ("py skipif without a reason", "tests/test_a.py", "@pytest.mark.skipif(WIN)\ndef test_a(): ...\n", [W]),
+    (
+        "py bare unittest.skip",
+        "tests/test_a.py",
+        "class T:\n    @unittest.skip\n    def test_a(self): ...\n",
+        [W],
+    ),
+    (
+        "py unittest.skipIf without a reason",
+        "tests/test_a.py",
+        "@unittest.skipIf(WIN)\ndef test_a(): ...\n",
+        [W],
+    ),
+    ("go t.SkipNow", "a_test.go", "package a\nfunc TestA(t *testing.T) {\n\tt.SkipNow()\n}\n", [W]),
+    (
+        "go t.Skip without a reason",
+        "a_test.go",
+        "package a\nfunc TestA(t *testing.T) {\n\tt.Skip()\n}\n",
+        [W],
+    ),
+    ("js plain it", "a.test.js", 'it("adds", () => {});\n', []),
+    ("js fit that is a model fit", "train.js", "fit(model, data);\n", []),
+    ("js only on another object", "a.js", 'query.only("id");\n', []),
+    ("ts skip on another object", "a.ts", 'stream.skip("header");\n', []),
+    (
+        "py skipif with a condition and a reason",
+        "tests/test_a.py",
+        '@pytest.mark.skipif(sys.platform == "win32", reason="no fork on Windows")\ndef test_a(): ...\n',
+        [],
+    ),
+    (
+        "py skip with a reason",
+        "tests/test_a.py",
+        '@pytest.mark.skip(reason="flaky, see #12")\ndef test_a(): ...\n',
+        [],
+    ),
+    (
+        "py skip with a positional reason",
+        "tests/test_a.py",
+        '@pytest.mark.skip("slow")\ndef test_a(): ...\n',
+        [],
+    ),
+    (
+        "py unittest.skip with a reason",
+        "tests/test_a.py",
+        '@unittest.skip("needs a GPU")\ndef test_a(): ...\n',
+        [],
+    ),
+    (
+        "py unittest.skipUnless with a reason",
+        "tests/test_a.py",
+        '@unittest.skipUnless(GPU, "GPU")\ndef test_a(): ...\n',
+        [],
+    ),
+    ("py other marks", "tests/test_a.py", "@pytest.mark.slow\n@pytest.mark.xfail\ndef test_a(): ...\n", []),
+    (
+        "go t.Skip with a reason",
+        "a_test.go",
+        'package a\nfunc TestA(t *testing.T) {\n\tt.Skip("slow")\n}\n',
+        [],
+    ),
+]
+CASES = [(name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED]
+
+
+def _findings(module: ModuleType, path: str, text: str) -> tuple[Finding, ...]:
+    """What `module`'s rule finds, under its own defaults, in a pull request adding `path`."""
+    return _run(module, module.RULE.config(), path, text)
+
+
+def _run(module: ModuleType, config: CheckConfig, path: str, text: str) -> tuple[Finding, ...]:
+    snapshot = added_file(path, text)
+    return run_check(module.ID, Scope.ADDED, module.finder(config), snapshot, classify(snapshot))
+
+
+@pytest.mark.parametrize(("name", "module", "path", "text", "found"), CASES, ids=[c[0] for c in CASES])
+def test_rule_cases(name: str, module: ModuleType, path: str, text: str, found: list[Severity]) -> None:
+    """Each rule finds what it should at its default severities, and look-alikes stay quiet."""
+    assert [f.severity for f in _findings(module, path, text)] == found
+
+
+def test_editing_a_focused_test_body_keeps_its_fingerprint() -> None:
+    """A focused test is keyed by its callee and name, not its body: editing the body updates the finding."""
+    before = _findings(skipped_or_focused_test, "a.test.js", 'it.only("adds", () => {\n  a();\n});\n')
+    after = _findings(skipped_or_focused_test, "a.test.js", 'it.only("adds", () => {\n  b();\n});\n')
+    assert before[0].fingerprint == after[0].fingerprint
+
+
+def test_skips_can_be_turned_off_alone() -> None:
+    """`skipped: off` silences skips and keeps focused tests failing."""
+    config = skipped_or_focused_test.Config(skipped="off")
+    found = _run(
+        skipped_or_focused_test, config, "a.test.js", 'it.only("a", () => {});\nit.skip("b", () => {});\n'
+    )
+    assert [f.severity for f in found] == [E]
