@@ -9,7 +9,7 @@ import pytest
 from bot.core.checks.engine import run_check
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
-from rules.checks import skipped_or_focused_test
+from rules.checks import skipped_or_focused_test, swallowed_exception
 from rules.checks.common import CheckConfig, added_file
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -95,7 +95,81 @@ FOCUSED = [
         [],
     ),
 ]
-CASES = [(name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED]
+TRY = "try:\n    run()\n"
+SWALLOWED = [
+    ("py except Exception: pass", "a.py", f"{TRY}except Exception:\n    pass\n", [W]),
+    ("py bare except: ...", "a.py", f"{TRY}except:\n    ...\n", [W]),
+    (
+        "py BaseException as e in a tuple",
+        "a.py",
+        f"{TRY}except (OSError, BaseException) as e:\n    pass\n",
+        [W],
+    ),
+    (
+        "py continue in a loop",
+        "a.py",
+        "for x in xs:\n    try:\n        run(x)\n    except Exception:\n        continue\n",
+        [W],
+    ),
+    (
+        "py a tool's comment is no reason",
+        "a.py",
+        f"{TRY}except Exception:  # noqa: BLE001\n    pass  # noqa: S110\n",
+        [W],
+    ),
+    ("js empty catch", "a.js", "try {\n  run();\n} catch (e) {}\n", [W]),
+    ("js empty optional-binding catch", "a.js", "try {\n  run();\n} catch {}\n", [W]),
+    ("js promise catch that does nothing", "a.js", "load().catch(() => {});\n", [W]),
+    ("ts empty catch", "a.ts", "try {\n  run();\n} catch (e: unknown) {}\n", [W]),
+    (
+        "tsx empty catch",
+        "a.tsx",
+        "const A = () => {\n  try { run(); } catch {}\n  return <div />;\n};\n",
+        [W],
+    ),
+    ("go _ = err", "a.go", "package a\nfunc f() {\n\terr := run()\n\t_ = err\n}\n", [W]),
+    (
+        "go empty if err != nil",
+        "a.go",
+        "package a\nfunc f() {\n\tif err := run(); err != nil {\n\t}\n}\n",
+        [W],
+    ),
+    (
+        "py narrow ImportError fallback",
+        "a.py",
+        "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n",
+        [],
+    ),
+    ("py narrow handler that passes", "a.py", f"{TRY}except KeyError:\n    pass\n", []),
+    ("py broad handler that logs", "a.py", f"{TRY}except Exception:\n    log.exception('run')\n", []),
+    (
+        "py broad handler that re-raises",
+        "a.py",
+        f"{TRY}except BaseException:\n    cleanup()\n    raise\n",
+        [],
+    ),
+    (
+        "py explained in a comment",
+        "a.py",
+        f"{TRY}except Exception:\n    # the cache is optional\n    pass\n",
+        [],
+    ),
+    ("js catch that logs", "a.js", "try {\n  run();\n} catch (e) {\n  console.error(e);\n}\n", []),
+    ("js catch explained in a comment", "a.js", "try {\n  run();\n} catch {\n  // optional feature\n}\n", []),
+    ("js promise then with an empty callback", "a.js", "load().then(() => {});\n", []),
+    (
+        "go error returned",
+        "a.go",
+        "package a\nfunc f() error {\n\tif err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n",
+        [],
+    ),
+    ("go empty if err == nil", "a.go", "package a\nfunc f() {\n\tif err == nil {\n\t}\n}\n", []),
+    ("go a discarded Close", "a.go", "package a\nfunc f() {\n\t_ = file.Close()\n}\n", []),
+]
+CASES = [
+    *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
+    *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
+]
 
 
 def _findings(module: ModuleType, path: str, text: str) -> tuple[Finding, ...]:
@@ -105,7 +179,8 @@ def _findings(module: ModuleType, path: str, text: str) -> tuple[Finding, ...]:
 
 def _run(module: ModuleType, config: CheckConfig, path: str, text: str) -> tuple[Finding, ...]:
     snapshot = added_file(path, text)
-    return run_check(module.ID, Scope.ADDED, module.finder(config), snapshot, classify(snapshot))
+    found = run_check(module.ID, Scope.ADDED, module.finder(config), snapshot, classify(snapshot))
+    return tuple(sorted(found, key=lambda f: (f.line or 0, f.column or 0)))
 
 
 @pytest.mark.parametrize(("name", "module", "path", "text", "found"), CASES, ids=[c[0] for c in CASES])

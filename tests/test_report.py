@@ -90,6 +90,7 @@ def test_contract_fields() -> None:
         {"id": "syntax-error", "headline": "", "labels": []},
         {"id": "debug-output", "headline": "", "labels": []},
         {"id": "skipped-or-focused-test", "headline": "", "labels": []},
+        {"id": "swallowed-exception", "headline": "", "labels": []},
     ]
 
 
