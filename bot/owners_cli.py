@@ -28,6 +28,11 @@ def owners(args: argparse.Namespace) -> int:
     """Print the owners and the deciding line of each path; exit 0."""
     found = _read_codeowners(args.repo, args.ref)
     parsed = parse_codeowners(found[1] if found else "")
+    if parsed.too_large:
+        print(
+            f"{found[0] if found else ''}: not loaded: GitHub ignores a CODEOWNERS of 3 MB or more",
+            file=sys.stderr,
+        )
     for bad in parsed.invalid:
         print(f"{found[0] if found else ''}:{bad.line}: skipped: {bad.reason}", file=sys.stderr)
     answers = {path: owners_of(parsed, path) for path in args.paths}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.owners import MAX_CODEOWNERS_BYTES
 from bot.errors import UserError
 from bot.owners_cli import add_owners_parser
 from tests.gitrepo import GitRepo
@@ -39,3 +40,14 @@ def test_bad_ref_is_a_user_error(tmp_path: Path) -> None:
     GitRepo(tmp_path)
     with pytest.raises(UserError, match="not a commit"):
         _run("--repo", str(tmp_path), "--ref", "nope", "x")
+
+
+def test_too_large_file_said_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CODEOWNERS of 3 MB or more owns nothing, and the command says GitHub does not load it."""
+    repo = GitRepo(tmp_path)
+    repo.write("CODEOWNERS", "* @a\n" + "#" * MAX_CODEOWNERS_BYTES)
+    repo.commit("owners")
+    assert _run("--repo", str(tmp_path), "--format", "json", "x") == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == {"x": {"owners": [], "line": None}}
+    assert "CODEOWNERS: not loaded" in out.err

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.locations import CODEOWNERS_PATHS
 
 # "CODEOWNERS files must be under 3 MB in size. A CODEOWNERS file over this limit will not be loaded."
 MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024
 _OWNER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*)(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
+# Tokens split on blanks; a backslash escapes the next character as in gitignore, so `a\ b` is one pattern.
+_TOKEN = re.compile(r"(?:\\.|[^ \t\\]|\\$)+")
+_WILD = frozenset("*?\\")
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,26 @@ class InvalidLine:
 
 
 @dataclass(frozen=True)
+class _Index:
+    """Rule positions by what a matching path must contain, so a path is tested against few regexes."""
+
+    by_prefix: dict[str, tuple[int, ...]]  # anchored rules by their leading literal folders ("src/lib")
+    by_name: dict[str, tuple[int, ...]]  # unanchored literal names (`Makefile`, `apps/`) by that name
+    by_ext: dict[str, tuple[int, ...]]  # unanchored `*.js`-like names by the text after their last dot
+    generic: tuple[int, ...]  # the rest, tested for every path
+
+
+@dataclass(frozen=True)
 class Codeowners:
     """A parsed CODEOWNERS file; `too_large` means GitHub does not load it at all."""
 
     rules: tuple[OwnerRule, ...]
     invalid: tuple[InvalidLine, ...]
     too_large: bool = False
+    _index: _Index = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _build_index(self.rules))
 
 
 @dataclass(frozen=True)
@@ -59,15 +76,16 @@ def choose_codeowners(files: Mapping[str, str]) -> tuple[str, str] | None:
 
 def parse_codeowners(text: str) -> Codeowners:
     """Parse a CODEOWNERS file; lines GitHub would skip come back in `invalid` with their numbers."""
-    if len(text.encode("utf-8", "surrogateescape")) > MAX_CODEOWNERS_BYTES:
+    if len(text.encode("utf-8", "surrogateescape")) >= MAX_CODEOWNERS_BYTES:
         return Codeowners((), (), too_large=True)
     rules: list[OwnerRule] = []
     invalid: list[InvalidLine] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    # Lines end at "\n" only: str.splitlines would also break at form feeds and U+2028 and shift numbers.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip(" \t\r")
         if not line or line.startswith("#"):
             continue
-        pattern, *rest = line.split()
+        pattern, *rest = _TOKEN.findall(line)
         owners: list[str] = []
         for token in rest:
             if token.startswith("#"):  # the rest of the line is a comment
@@ -82,7 +100,7 @@ def parse_codeowners(text: str) -> Codeowners:
             None,
         )
         if reason:
-            invalid.append(InvalidLine(number, raw, reason))
+            invalid.append(InvalidLine(number, raw.rstrip("\r"), reason))
             continue
         rules.append(OwnerRule(number, pattern, tuple(owners), _compile(pattern)))
     return Codeowners(tuple(rules), tuple(invalid))
@@ -90,9 +108,21 @@ def parse_codeowners(text: str) -> Codeowners:
 
 def owners_of(codeowners: Codeowners, path: str) -> Ownership:
     """Who owns `path` (relative to the root, `/`-separated): the last matching line wins."""
-    for rule in reversed(codeowners.rules):
-        if rule.regex.match(path):
-            return Ownership(rule.owners, rule.line)
+    index = codeowners._index
+    parts = path.split("/")
+    found: set[int] = set(index.generic)
+    prefix = ""
+    for depth, part in enumerate(parts):
+        prefix = f"{prefix}/{part}" if depth else part
+        found.update(index.by_prefix.get(prefix, ()))
+        found.update(index.by_name.get(part, ()))
+        dot = part.rfind(".")
+        if dot >= 0:
+            found.update(index.by_ext.get(part[dot + 1 :], ()))
+    rules = codeowners.rules
+    for position in sorted(found, reverse=True):
+        if rules[position].regex.match(path):
+            return Ownership(rules[position].owners, rules[position].line)
     return Ownership((), None)
 
 
@@ -102,30 +132,91 @@ def _pattern_problem(pattern: str) -> str | None:
         return "negation with '!' is not supported"
     if "[" in pattern or "]" in pattern:
         return "character ranges with '[ ]' are not supported"
+    if pattern.startswith("\\#"):
+        return "escaping a leading '#' with '\\' is not supported"
+    if pattern == "/":
+        return "the pattern '/' never matches anything ('*' matches every file)"
     return None
+
+
+def _segments(pattern: str) -> list[str]:
+    return pattern.strip("/").split("/")
+
+
+def _anchored(pattern: str) -> bool:
+    # gitignore: a slash at the start or in the middle anchors the pattern; a trailing one does not.
+    return "/" in pattern.rstrip("/")
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     """Translate a pattern: gitignore globbing, except that `foo/*` does not reach into subfolders."""
-    anchored = "/" in pattern.rstrip("/")
     directory_only = pattern.endswith("/")
-    segments = pattern.strip("/").split("/")
+    segments = _segments(pattern)
     parts: list[str] = []
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
         if segment == "**":
-            parts.append(".*" if last else "(?:[^/]+/)*")
+            if not last:
+                parts.append("(?:[^/]+/)*")
+            else:  # `a/**` is everything inside a; `a/**/` every folder inside a, so files one level down
+                parts.append("[^/]+(?:/[^/]+)*" if directory_only else ".*")
             continue
-        glob = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in segment)
+        glob = _glob(segment)
         parts.append(glob if last else glob + "/")
     body = "".join(parts)
-    prefix = "" if anchored or segments[0] == "**" else "(?:.*/)?"
-    if segments[-1] == "**":
-        tail = ""
-    elif directory_only:
+    prefix = "" if _anchored(pattern) or segments[0] == "**" else "(?:.*/)?"
+    if directory_only:
         tail = "/.*"
+    elif segments[-1] == "**":
+        tail = ""
     elif (segments[-1] == "*" and len(segments) > 1) or pattern == "/*":
         tail = ""  # `docs/*` and `/*`: files directly inside only
     else:
         tail = "(?:/.*)?"  # a file, or every file under a folder of that name
     return re.compile(f"{prefix}{body}{tail}\\Z", re.DOTALL)
+
+
+def _glob(segment: str) -> str:
+    out: list[str] = []
+    chars = iter(segment)
+    for char in chars:
+        if char == "\\":
+            out.append(re.escape(next(chars, "\\")))
+        elif char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def _build_index(rules: tuple[OwnerRule, ...]) -> _Index:
+    by_prefix: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    by_ext: dict[str, list[int]] = {}
+    generic: list[int] = []
+    for position, rule in enumerate(rules):
+        segments = _segments(rule.pattern)
+        if _anchored(rule.pattern):
+            literal = []
+            for segment in segments:
+                if _WILD & set(segment):
+                    break
+                literal.append(segment)
+            # A match starts with these folders, so the path has them as one of its prefixes.
+            target = by_prefix.setdefault("/".join(literal), []) if literal else generic
+        elif not _WILD & set(segments[0]):
+            target = by_name.setdefault(segments[0], [])
+        elif "." in (tail := re.split(r"[*?\\]", segments[0])[-1]):
+            # Some folder or file name of a matching path ends with `tail`, so its last dot is tail's.
+            target = by_ext.setdefault(tail[tail.rfind(".") + 1 :], [])
+        else:
+            target = generic
+        target.append(position)
+    return _Index(
+        {k: tuple(v) for k, v in by_prefix.items()},
+        {k: tuple(v) for k, v in by_name.items()},
+        {k: tuple(v) for k, v in by_ext.items()},
+        tuple(generic),
+    )
