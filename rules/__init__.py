@@ -7,8 +7,17 @@ from rules.checks.debug_output import RULE as DEBUG_OUTPUT
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
+from rules.checks.todo_added import RULE as TODO_ADDED
 from rules.size import RULE as SIZE
 
 RULES = Catalogue(
-    (SIZE, ATTRIBUTION, SYNTAX_ERROR, DEBUG_OUTPUT, SKIPPED_OR_FOCUSED_TEST, SWALLOWED_EXCEPTION)
+    (
+        SIZE,
+        ATTRIBUTION,
+        SYNTAX_ERROR,
+        DEBUG_OUTPUT,
+        SKIPPED_OR_FOCUSED_TEST,
+        SWALLOWED_EXCEPTION,
+        TODO_ADDED,
+    )
 )

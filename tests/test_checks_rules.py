@@ -9,7 +9,7 @@ import pytest
 from bot.core.checks.engine import run_check
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
-from rules.checks import skipped_or_focused_test, swallowed_exception
+from rules.checks import skipped_or_focused_test, swallowed_exception, todo_added
 from rules.checks.common import CheckConfig, added_file
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -166,9 +166,33 @@ SWALLOWED = [
     ("go empty if err == nil", "a.go", "package a\nfunc f() {\n\tif err == nil {\n\t}\n}\n", []),
     ("go a discarded Close", "a.go", "package a\nfunc f() {\n\t_ = file.Close()\n}\n", []),
 ]
+TODOS = [
+    ("py TODO", "a.py", "def f():\n    # TODO: handle the empty case\n    return 1\n", [INFO]),
+    ("py FIXME after code", "a.py", "x = 1  # FIXME: off by one\n", [INFO]),
+    ("py XXX and HACK lines", "a.py", "# XXX: why\nx = 1\n# HACK around the cache\n", [INFO, INFO]),
+    ("py TODO(name) is no reference", "a.py", "# TODO(alice): later\n", [INFO]),
+    ("js line comment", "a.js", "// TODO: retry\nrun();\n", [INFO]),
+    ("js two markers in a block comment", "a.js", "/*\n * TODO: one\n * FIXME: two\n */\n", [INFO, INFO]),
+    ("ts TODO", "a.ts", "const a: number = 1; // TODO widen\n", [INFO]),
+    ("tsx TODO in JSX", "a.tsx", "const A = () => (\n  <div>{/* TODO: i18n */}</div>\n);\n", [INFO]),
+    ("go TODO", "a.go", "package a\n\n// TODO: context\nfunc f() {}\n", [INFO]),
+    ("py TODO with an issue number", "a.py", "# TODO(#123): drop with v2\n", []),
+    ("py TODO with another repo's issue", "a.py", "# TODO: see acme/api#45\n", []),
+    ("py TODO with a URL", "a.py", "# FIXME: https://github.com/acme/api/issues/7\n", []),
+    ("py TODO with a tracker key", "a.py", "# HACK: until PROJ-481 ships\n", []),
+    ("py reference on the next comment line", "a.py", "# TODO: refactor this\n#   tracked in gh-45\n", []),
+    ("js TODO with a URL in a block comment", "a.js", "/* TODO: remove,\n   https://x.dev/i/9 */\n", []),
+    ("go TODO with an issue", "a.go", "package a\n\n// TODO(#9): context\nfunc f() {}\n", []),
+    ("py lower-case prose", "a.py", "# a todo list, and a hack we keep\n", []),
+    ("py TODO in a string", "a.py", 'label = "TODO"\n', []),
+    ("py TODO in a docstring", "a.py", 'def f():\n    """TODO items are listed here."""\n', []),
+    ("js TODO in a string", "a.js", 'const hint = "TODO: fill in";\n', []),
+    ("py a word that contains the marker", "a.py", "# TODOS and XXXL sizes\n", []),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
+    *((name, todo_added, path, text, found) for name, path, text, found in TODOS),
 ]
 
 
@@ -203,3 +227,9 @@ def test_skips_can_be_turned_off_alone() -> None:
         skipped_or_focused_test, config, "a.test.js", 'it.only("a", () => {});\nit.skip("b", () => {});\n'
     )
     assert [f.severity for f in found] == [E]
+
+
+def test_a_todo_is_reported_on_its_own_line() -> None:
+    """A marker inside a block comment is reported on its line, where the pull request added it."""
+    (found,) = _findings(todo_added, "a.js", "/**\n * Sums.\n *\n * TODO: overflow\n */\n")
+    assert (found.line, found.column) == (4, 4)

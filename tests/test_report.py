@@ -91,6 +91,7 @@ def test_contract_fields() -> None:
         {"id": "debug-output", "headline": "", "labels": []},
         {"id": "skipped-or-focused-test", "headline": "", "labels": []},
         {"id": "swallowed-exception", "headline": "", "labels": []},
+        {"id": "todo-added", "headline": "", "labels": []},
     ]
 
 

@@ -1,0 +1,116 @@
+"""`todo-added`: TODO / FIXME / XXX / HACK comments added without an issue to track them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pydantic import Field
+from tree_sitter import Node
+
+from bot.core.checks.engine import Finder, Hit
+from bot.core.checks.queries import captures
+from bot.core.checks.source import Source
+from bot.core.findings import Severity
+from rules.checks.common import CheckConfig, Level, check_rule, examples, severity_of
+
+ID = "todo-added"
+COMMENTS = "(comment) @comment"
+QUERIES = {
+    "python": COMMENTS,
+    "javascript": COMMENTS,
+    "typescript": COMMENTS,
+    "tsx": COMMENTS,
+    "go": COMMENTS,
+}
+# Upper case only: "a hack", "todo list" in prose are not markers.
+_TAG = re.compile(rb"\b(TODO|FIXME|XXX|HACK)\b")
+# `#123`, `owner/repo#123`, `gh-123`, a URL, a tracker key such as `ABC-123`.
+_REFERENCE = re.compile(rb"#\d+|\b[Gg][Hh]-\d+\b|\bhttps?://\S|\b[A-Z][A-Z0-9]+-\d+\b")
+_NEIGHBOURS = 10  # comment lines around a marker read for its reference
+
+
+class Config(CheckConfig):
+    """Added TODOs go to the summary."""
+
+    severity: Level = Field("info", description="error, warning, info or off.")
+
+
+def _block(comment: Node) -> bytes:
+    """`comment` with the comments on the lines right above and below it (one explanation over lines)."""
+    texts = [comment.text or b""]
+    for before in (True, False):
+        node = comment
+        for _ in range(_NEIGHBOURS):
+            other = node.prev_sibling if before else node.next_sibling
+            if other is None or other.type != "comment" or not _adjacent(node, other):
+                break
+            texts.append(other.text or b"")
+            node = other
+    return b"\n".join(texts)
+
+
+def _adjacent(one: Node, other: Node) -> bool:
+    """Whether two comments sit on neighbouring lines."""
+    return 1 in {other.start_point.row - one.end_point.row, one.start_point.row - other.end_point.row}
+
+
+def finder(config: CheckConfig) -> Finder:
+    """Hits on each comment line with a marker, unless its comment block names an issue."""
+    severity = severity_of(config) or Severity.INFO
+
+    def find(source: Source) -> Iterator[Hit]:
+        tree, language = source.tree, source.language
+        # Most files have no marker at all: one scan of the bytes spares them the query.
+        if tree is None or language is None or not _TAG.search(source.text):
+            return
+        for comment in captures(language, QUERIES[language], tree.root_node).get("comment", ()):
+            text = comment.text or b""
+            markers = list(_TAG.finditer(text))
+            if not markers or _REFERENCE.search(_block(comment)):
+                continue
+            seen: set[int] = set()
+            for marker in markers:
+                offset = text.count(b"\n", 0, marker.start())
+                if offset in seen:
+                    continue
+                seen.add(offset)
+                line_start = text.rfind(b"\n", 0, marker.start()) + 1
+                line_end = text.find(b"\n", marker.start())
+                line = (
+                    text[line_start : None if line_end < 0 else line_end].decode("utf-8", "replace").strip()
+                )
+                row = comment.start_point.row + offset
+                column = (comment.start_point.column if offset == 0 else 0) + marker.start() - line_start
+                tag = marker[1].decode()
+                message = (
+                    f"`{tag}` added without an issue reference; link one (#123, a URL, ABC-123) or do it"
+                )
+                yield Hit(row + 1, row + 1, column, message, line, severity)
+
+    return find
+
+
+RULE = check_rule(
+    id=ID,
+    summary="TODO / FIXME / XXX / HACK comments added without an issue reference.",
+    help=f"""\
+A marker comment on an added line (`TODO`, `FIXME`, `XXX`, `HACK`, in upper case, as a word) is work left
+for later; without an issue it is work nobody tracks. A reference in the same comment block passes: `#123`,
+`owner/repo#123`, `gh-123`, a URL or a tracker key such as `ABC-123`. Only comments count (a TODO in a
+string or a docstring is text), each marked line once. Severity `info`: it goes to the summary.
+Languages: {", ".join(QUERIES)}.""",
+    config=Config,
+    finder=finder,
+    examples=examples(
+        ID,
+        [
+            ("a TODO with an issue link passes", "a.py", "# TODO(#123): drop once the API is v2\nx = 1\n"),
+            ("a TODO in a string passes", "a.js", 'const hint = "TODO";\n'),
+        ],
+        [
+            ("a bare TODO fails", "a.py", "def f():\n    # TODO: handle the empty case\n    return 1\n"),
+            ("a FIXME in a block comment fails", "a.ts", "/*\n * FIXME: the cache never expires\n */\n"),
+        ],
+    ),
+)
