@@ -152,6 +152,7 @@ CASES = [
     # Owners: @username, @org/team-name, or an email; any other token makes the line invalid.
     ("owner-hyphen", "* @octo-cat", "x", ("@octo-cat",), 1),
     ("team-underscore-dot", "* @octo-org/team_a.b", "x", ("@octo-org/team_a.b",), 1),
+    ("managed-user-underscore", "* @octocat_acme", "x", ("@octocat_acme",), 1),
     ("email-plus", "* a+b@example.io", "x", ("a+b@example.io",), 1),
     ("owner-without-at-skipped", "* octocat", "x", (), None),
     ("invalid-owner-keeps-earlier", "* @a\n/x octocat", "x", ("@a",), 1),

@@ -5,6 +5,7 @@ https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-f
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from bot.core.locations import CODEOWNERS_PATHS
 
 # "CODEOWNERS files must be under 3 MB in size. A CODEOWNERS file over this limit will not be loaded."
 MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024
-_OWNER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*)(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
+# `_` is in Enterprise Managed Users' handles (`octocat_acme`), so it is allowed beside letters and hyphens.
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
 # Tokens split on blanks; a backslash escapes the next character as in gitignore, so `a\ b` is one pattern.
 _TOKEN = re.compile(r"(?:\\.|[^ \t\\]|\\$)+")
 _WILD = frozenset("*?\\")
@@ -43,8 +45,8 @@ class _Index:
     """Rule positions by what a matching path must contain, so a path is tested against few regexes."""
 
     by_prefix: dict[str, tuple[int, ...]]  # anchored rules by their leading literal folders ("src/lib")
-    by_name: dict[str, tuple[int, ...]]  # unanchored literal names (`Makefile`, `apps/`) by that name
-    by_ext: dict[str, tuple[int, ...]]  # unanchored `*.js`-like names by the text after their last dot
+    by_name: dict[str, tuple[int, ...]]  # others by a literal name in them (`Makefile`, `**/logs`)
+    by_ext: dict[str, tuple[int, ...]]  # others by the text after the last dot of a name (`*.js`)
     generic: tuple[int, ...]  # the rest, tested for every path
 
 
@@ -109,16 +111,14 @@ def parse_codeowners(text: str) -> Codeowners:
 def owners_of(codeowners: Codeowners, path: str) -> Ownership:
     """Who owns `path` (relative to the root, `/`-separated): the last matching line wins."""
     index = codeowners._index
-    parts = path.split("/")
-    found: set[int] = set(index.generic)
-    prefix = ""
-    for depth, part in enumerate(parts):
-        prefix = f"{prefix}/{part}" if depth else part
-        found.update(index.by_prefix.get(prefix, ()))
-        found.update(index.by_name.get(part, ()))
-        dot = part.rfind(".")
-        if dot >= 0:
-            found.update(index.by_ext.get(part[dot + 1 :], ()))
+    found = list(index.generic)
+    end = -1
+    for part in path.split("/"):
+        end += len(part) + 1
+        found += index.by_prefix.get(path[:end], ())
+        found += index.by_name.get(part, ())
+        if "." in part:
+            found += index.by_ext.get(part[part.rfind(".") + 1 :], ())
     rules = codeowners.rules
     for position in sorted(found, reverse=True):
         if rules[position].regex.match(path):
@@ -192,31 +192,28 @@ def _glob(segment: str) -> str:
 
 
 def _build_index(rules: tuple[OwnerRule, ...]) -> _Index:
-    by_prefix: dict[str, list[int]] = {}
-    by_name: dict[str, list[int]] = {}
-    by_ext: dict[str, list[int]] = {}
-    generic: list[int] = []
+    buckets: dict[str, dict[str, list[int]]] = {"prefix": {}, "name": {}, "ext": {}, "generic": {}}
     for position, rule in enumerate(rules):
-        segments = _segments(rule.pattern)
-        if _anchored(rule.pattern):
-            literal = []
-            for segment in segments:
-                if _WILD & set(segment):
-                    break
-                literal.append(segment)
-            # A match starts with these folders, so the path has them as one of its prefixes.
-            target = by_prefix.setdefault("/".join(literal), []) if literal else generic
-        elif not _WILD & set(segments[0]):
-            target = by_name.setdefault(segments[0], [])
-        elif "." in (tail := re.split(r"[*?\\]", segments[0])[-1]):
-            # Some folder or file name of a matching path ends with `tail`, so its last dot is tail's.
-            target = by_ext.setdefault(tail[tail.rfind(".") + 1 :], [])
-        else:
-            target = generic
-        target.append(position)
-    return _Index(
-        {k: tuple(v) for k, v in by_prefix.items()},
-        {k: tuple(v) for k, v in by_name.items()},
-        {k: tuple(v) for k, v in by_ext.items()},
-        tuple(generic),
+        kind, key = _bucket(rule.pattern)
+        buckets[kind].setdefault(key, []).append(position)
+    prefix, name, ext = (
+        {k: tuple(v) for k, v in buckets[kind].items()} for kind in ("prefix", "name", "ext")
     )
+    return _Index(prefix, name, ext, tuple(buckets["generic"].get("", ())))
+
+
+def _bucket(pattern: str) -> tuple[str, str]:
+    """Where the index files a pattern, by what every path it matches must contain."""
+    segments = _segments(pattern)
+    literal = [segment for segment in segments if not _WILD & set(segment)]
+    if _anchored(pattern) and segments[0] in literal[:1]:
+        lead = itertools.takewhile(lambda segment: segment in literal, segments)
+        return "prefix", "/".join(lead)  # a match starts with these folders
+    # Every segment but `**` matches one whole folder or file name of the path.
+    if literal:
+        return "name", literal[0]
+    for segment in segments:
+        tail = re.split(r"[*?\\]", segment)[-1]
+        if "." in tail:  # the name ends with `tail`, so the text after its last dot is tail's
+            return "ext", tail[tail.rfind(".") + 1 :]
+    return "generic", ""
