@@ -4,6 +4,7 @@ exposing `RULE`; adding one is adding its files and its line below."""
 from rules.attribution import RULE as ATTRIBUTION
 from rules.base import Catalogue
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
+from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
@@ -19,5 +20,6 @@ RULES = Catalogue(
         SKIPPED_OR_FOCUSED_TEST,
         SWALLOWED_EXCEPTION,
         TODO_ADDED,
+        HARDCODED_SECRET,
     )
 )

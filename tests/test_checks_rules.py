@@ -9,7 +9,7 @@ import pytest
 from bot.core.checks.engine import run_check
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
-from rules.checks import skipped_or_focused_test, swallowed_exception, todo_added
+from rules.checks import hardcoded_secret, skipped_or_focused_test, swallowed_exception, todo_added
 from rules.checks.common import CheckConfig, added_file
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -189,10 +189,80 @@ TODOS = [
     ("js TODO in a string", "a.js", 'const hint = "TODO: fill in";\n', []),
     ("py a word that contains the marker", "a.py", "# TODOS and XXXL sizes\n", []),
 ]
+# Made-up credentials, split so this file holds none whole.
+GH = "ghp_" + "R8mK2vQ7xLp4Tn9Wc3Hy6Bd1Zf5Gj0Sa7Ue2"
+PAT = (
+    "github_pat_"
+    + "11AZ7Q4M2W8R5T1Y3U6KqL"
+    + "_"
+    + "m4Nv8Rt2Yx6Bw0Zc3Hd7Jf1Gk5Lp9Qs2Tu6Wv0Xy4Ab8Cd3Ef7Gh1Jk5Mn9"
+)
+AWS = "AKIA" + "Z7Q4M2W8R5T1Y3U6"
+SLACK = "xoxb-" + "2048573619-4829175630-Kq2LmP4vR7tY1Zx9aB3cD5eF"
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+GOOGLE = "AIza" + "SyD8kL2mN4pQ6rS8tU0vW2xY4zA6bC8dE0f"
+PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA7vbqajDw4o6gJy8UtmIbkcpnkO3Kwc4qsEnSZp\\n"
+RANDOM = "Zx9Kq2LmP4vR7tY1"
+SECRETS = [
+    ("py GitHub token", "app.py", f'TOKEN = "{GH}"\n', [E]),
+    ("py GitHub token in a header", "app.py", f'headers = {{"Authorization": "Bearer {GH}"}}\n', [E]),
+    ("py GitHub fine-grained token", "app.py", f'client = Github("{PAT}")\n', [E]),
+    ("py AWS key id", "app.py", f'boto3.client("s3", aws_access_key_id="{AWS}")\n', [E]),
+    ("py Slack token", "app.py", f'slack = WebClient("{SLACK}")\n', [E]),
+    ("py Stripe live key", "app.py", f'stripe.api_key = "{STRIPE}"\n', [E]),
+    ("py private key", "app.py", f'KEY = "{PEM}"\n', [E]),
+    ("js Google API key", "maps.js", f'const maps = load("{GOOGLE}");\n', [E]),
+    ("ts token in an object", "client.ts", f'const auth = {{ token: "{GH}" }};\n', [E]),
+    (
+        "tsx token in a template",
+        "App.tsx",
+        f"const A = () => <Api url={{`https://x/?k=${{1}}{GOOGLE}`}} />;\n",
+        [E],
+    ),
+    ("go raw string token", "a.go", f"package a\n\nvar token = `{GH}`\n", [E]),
+    ("py token in a test warns", "tests/test_api.py", f'TOKEN = "{GH}"\n', [W]),
+    ("js token in a fixture warns", "src/fixtures/auth.js", f'module.exports = "{AWS}";\n', [W]),
+    ("py random password", "settings.py", f'DB_PASSWORD = "{RANDOM}"\n', [W]),
+    ("py random keyword argument", "app.py", f'connect(password="{RANDOM}")\n', [W]),
+    ("py random secret in a dict", "app.py", f'CONFIG = {{"client_secret": "{RANDOM}"}}\n', [W]),
+    ("py random secret on an attribute", "app.py", f'self.api_key = "{RANDOM}"\n', [W]),
+    ("js random apiKey", "a.js", f'const config = {{ apiKey: "{RANDOM}" }};\n', [W]),
+    ("ts random token", "a.ts", f'let token: string = "{RANDOM}";\n', [W]),
+    (
+        "go random secret",
+        "a.go",
+        f'package a\n\nfunc f() {{\n\tsecret := "{RANDOM}"\n\t_ = secret\n}}\n',
+        [W],
+    ),
+    ("go random password in a struct", "a.go", f'package a\n\nvar c = Config{{Password: "{RANDOM}"}}\n', [W]),
+    ("py placeholder GitHub token", "app.py", 'TOKEN = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"\n', []),
+    ("py short ghp_ placeholder", "app.py", 'TOKEN = "ghp_xxxxxxxx"\n', []),
+    ("py documented AWS example key", "app.py", 'KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n', []),
+    ("py sequential look-alike", "app.py", 'TOKEN = "ghp_1234567890abcdefghijklmnopqrstuvwxyz"\n', []),
+    ("py angle-bracket placeholder", "app.py", 'TOKEN = "<your-token>"\n', []),
+    ("py environment lookup", "app.py", 'TOKEN = os.environ["GITHUB_TOKEN"]\n', []),
+    ("py environment get", "app.py", 'api_key = os.getenv("API_KEY", "")\n', []),
+    ("js environment lookup", "a.js", "const token = process.env.GITHUB_TOKEN;\n", []),
+    ("go environment lookup", "a.go", 'package a\n\nvar token = os.Getenv("TOKEN")\n', []),
+    (
+        "py private key header alone",
+        "app.py",
+        'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n    pass\n',
+        [],
+    ),
+    ("py token in a comment", "app.py", f"# {GH[:4]}… is the token's prefix\n", []),
+    ("py name about a token", "app.py", f'TOKEN_URL = "https://github.com/login/oauth/{RANDOM}"\n', []),
+    ("py token type", "app.py", 'TOKEN_TYPE = "Bearer"\n', []),
+    ("py word-like password", "app.py", 'password_hint = "accessTokenRefreshV2Key"\n', []),
+    ("py placeholder password", "app.py", 'password = "your-password-here-123"\n', []),
+    ("py random string under another name", "app.py", f'build_id = "{RANDOM}"\n', []),
+    ("py random password in a test", "tests/test_db.py", f'PASSWORD = "{RANDOM}"\n', []),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
     *((name, todo_added, path, text, found) for name, path, text, found in TODOS),
+    *((name, hardcoded_secret, path, text, found) for name, path, text, found in SECRETS),
 ]
 
 
@@ -233,3 +303,18 @@ def test_a_todo_is_reported_on_its_own_line() -> None:
     """A marker inside a block comment is reported on its line, where the pull request added it."""
     (found,) = _findings(todo_added, "a.js", "/**\n * Sums.\n *\n * TODO: overflow\n */\n")
     assert (found.line, found.column) == (4, 4)
+
+
+def test_a_secret_finding_does_not_show_the_secret() -> None:
+    """The message names the format, never the token (annotations are public on public repositories)."""
+    (found,) = _findings(hardcoded_secret, "app.py", f'TOKEN = "{GH}"\n')
+    assert GH not in found.message
+    assert found.message.startswith("a GitHub token")
+
+
+def test_secret_levels_are_configured_apart() -> None:
+    """`in_tests: off` silences tokens in tests only; `entropy: off` the heuristic only."""
+    config = hardcoded_secret.Config(in_tests="off", entropy="off")
+    assert _run(hardcoded_secret, config, "tests/test_a.py", f'T = "{GH}"\n') == ()
+    assert _run(hardcoded_secret, config, "app.py", f'password = "{RANDOM}"\n') == ()
+    assert len(_run(hardcoded_secret, config, "app.py", f'T = "{GH}"\n')) == 1

@@ -92,6 +92,7 @@ def test_contract_fields() -> None:
         {"id": "skipped-or-focused-test", "headline": "", "labels": []},
         {"id": "swallowed-exception", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
+        {"id": "hardcoded-secret", "headline": "", "labels": []},
     ]
 
 
