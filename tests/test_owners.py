@@ -186,6 +186,12 @@ INVALID = [
     ("negation", "* @a\n!x @b", [(2, "negation")]),
     ("range", "*.[ch] @c", [(1, "character")]),
     ("close-bracket", "a] @c", [(1, "character")]),
+    # GitHub flagged this line of CPython's file as an error: https://github.com/python/cpython/pull/112206
+    (
+        "cpython-ceval-range",
+        "Python/ceval.c @markshannon\nPython/ceval*.[ch] @markshannon",
+        [(2, "character")],
+    ),
     ("escaped-hash", "\\#x @h", [(1, "escaping")]),
     ("slash-alone", "/ @a", [(1, "the")]),
     ("bad-owner", "/x not-an-owner", [(1, "'not-an-owner'")]),
