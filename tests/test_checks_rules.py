@@ -7,9 +7,12 @@ from types import ModuleType
 import pytest
 
 from bot.core.checks.engine import run_check
+from bot.core.checks.queries import captures
+from bot.core.checks.source import sources
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
 from rules.checks import hardcoded_secret, skipped_or_focused_test, swallowed_exception, todo_added
+from rules.checks.candidates import captures_around, positions
 from rules.checks.common import CheckConfig, added_file
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -264,6 +267,36 @@ CASES = [
     *((name, todo_added, path, text, found) for name, path, text, found in TODOS),
     *((name, hardcoded_secret, path, text, found) for name, path, text, found in SECRETS),
 ]
+
+
+WINDOWED = [
+    (skipped_or_focused_test, FOCUSED, ("focused", "skipped", "skip", "go_skip")),
+    (swallowed_exception, SWALLOWED, ("handler", "empty", "discarded")),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "cases", "names"),
+    WINDOWED,
+    ids=[m.ID for m, _, _ in WINDOWED],
+)
+def test_queries_run_around_markers_find_what_the_whole_tree_holds(
+    module: ModuleType, cases: list[tuple[str, str, str, list[Severity]]], names: tuple[str, ...]
+) -> None:
+    """A rule runs its query only on the nodes around its markers; on every case that captures what the
+    query captures over the whole tree (for the patterns every match of which holds a marker: the promise
+    callback pattern matches any method, and is told `.catch` by its text), so no finding is lost."""
+    for _, path, text, _ in cases:
+        snapshot = added_file(path, text)
+        (source,) = sources(snapshot.files, classify(snapshot))
+        language, tree = source.language, source.tree
+        assert language is not None
+        assert tree is not None
+        whole = captures(language, module.QUERIES[language], tree.root_node)
+        offsets = positions(source.text, module.MARKERS[language])
+        near = captures_around(source, module.QUERIES[language], offsets, module.ANCHORS[language])
+        for name in names:
+            assert [n.id for n in near.get(name, [])] == [n.id for n in whole.get(name, [])], (path, text)
 
 
 def _findings(module: ModuleType, path: str, text: str) -> tuple[Finding, ...]:

@@ -10,70 +10,89 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from pydantic import Field
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures, compiled
 from bot.core.checks.source import Source
 from bot.core.files import Kind
 from bot.core.findings import Severity
+from rules.checks.candidates import captures_around, enclosing, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
 ID = "hardcoded-secret"
-_JS_STRINGS = "[(string) (template_string)] @string"
-_JS_ASSIGNED = """
-(variable_declarator name: (identifier) @name value: [(string) (template_string)] @value)
-(assignment_expression left: [(identifier) (member_expression)] @name
-  right: [(string) (template_string)] @value)
-(pair key: [(property_identifier) (string)] @name value: [(string) (template_string)] @value)
-"""
-# Per language: the string literals (`@string`) and the strings given to a name (`@name`, `@value`).
-QUERIES = {
-    "python": (
-        "(string) @string",
-        """
-        (assignment left: [(identifier) (attribute)] @name right: (string) @value)
-        (keyword_argument name: (identifier) @name value: (string) @value)
-        (pair key: (string) @name value: (string) @value)
-        (default_parameter name: (identifier) @name value: (string) @value)
-        (typed_default_parameter name: (identifier) @name value: (string) @value)
-        """,
+_JS_STRINGS = frozenset({"string", "template_string"})
+_JS_GIVEN = frozenset({"variable_declarator", "assignment_expression", "pair", "public_field_definition"})
+# Per language: the string literals, and the nodes that give a string to a name.
+STRINGS = {
+    "python": frozenset({"string"}),
+    "javascript": _JS_STRINGS,
+    "typescript": _JS_STRINGS,
+    "tsx": _JS_STRINGS,
+    "go": frozenset({"interpreted_string_literal", "raw_string_literal"}),
+}
+GIVEN = {
+    "python": frozenset(
+        {"assignment", "keyword_argument", "pair", "default_parameter", "typed_default_parameter"}
     ),
-    "javascript": (_JS_STRINGS, _JS_ASSIGNED),
-    "typescript": (_JS_STRINGS, _JS_ASSIGNED),
-    "tsx": (_JS_STRINGS, _JS_ASSIGNED),
-    "go": (
-        "[(interpreted_string_literal) (raw_string_literal)] @string",
-        """
-        (const_spec name: (identifier) @name value: (expression_list . (interpreted_string_literal) @value .))
-        (var_spec name: (identifier) @name value: (expression_list . (interpreted_string_literal) @value .))
-        (short_var_declaration left: (expression_list . (identifier) @name .)
-          right: (expression_list . (interpreted_string_literal) @value .))
-        (keyed_element
-          . (literal_element (identifier) @name) . (literal_element (interpreted_string_literal) @value))
-        """,
+    "javascript": _JS_GIVEN,
+    "typescript": _JS_GIVEN,
+    "tsx": _JS_GIVEN,
+    "go": frozenset(
+        {"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element"}
     ),
 }
+QUERIES = {
+    language: f"[{' '.join(f'({t})' for t in sorted(types))}] @string" for language, types in STRINGS.items()
+}
 _PRIVATE_KEY = "a private key"
-# Known formats, each with the random part (`body`) the placeholder test reads.
+# Known formats: a label, the literal prefixes the bytes are scanned for, and the whole format, whose
+# random part (`body`) the placeholder test reads.
 FORMATS = (
-    ("a GitHub token", rb"\bgh[pousr]_(?P<body>[A-Za-z0-9]{36})\b"),
-    ("a GitHub fine-grained token", rb"\bgithub_pat_(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b"),
-    ("an AWS access key id", rb"\b(?:AKIA|ASIA)(?P<body>[0-9A-Z]{16})\b"),
-    ("a Slack token", rb"\bxox[baprs]-(?P<body>[0-9]{4,}-[0-9A-Za-z-]{8,})"),
-    ("a Stripe live key", rb"\b[rs]k_live_(?P<body>[0-9A-Za-z]{24,})\b"),
-    ("a Google API key", rb"\bAIza(?P<body>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+    (
+        "a GitHub token",
+        (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"),
+        rb"\bgh[pousr]_(?P<body>[A-Za-z0-9]{36})\b",
+    ),
+    (
+        "a GitHub fine-grained token",
+        (b"github_pat_",),
+        rb"\bgithub_pat_(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b",
+    ),
+    ("an AWS access key id", (b"AKIA", b"ASIA"), rb"\b(?:AKIA|ASIA)(?P<body>[0-9A-Z]{16})\b"),
+    ("a Slack token", (b"xox",), rb"\bxox[baprs]-(?P<body>[0-9]{4,}-[0-9A-Za-z-]{8,})"),
+    ("a Stripe live key", (b"k_live_",), rb"\b[rs]k_live_(?P<body>[0-9A-Za-z]{24,})\b"),
+    ("a Google API key", (b"AIza",), rb"\bAIza(?P<body>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
     # Only a header with key material after it: code that looks for the header is no leak.
     (
         _PRIVATE_KEY,
+        (b"PRIVATE KEY",),
         rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\\[rn]|\s)+"
         rb"(?:[\w-]+: [^\n\\]*(?:\\[rn]|\s)+)*(?P<body>[A-Za-z0-9+/=]{40})",
     ),
 )
-_FORMATS = tuple((label, re.compile(pattern)) for label, pattern in FORMATS)
-_ANY_FORMAT = re.compile(b"|".join(re.sub(rb"\(\?P<body>", b"(?:", p) for _, p in FORMATS))
+_FORMATS = tuple((label, re.compile(pattern)) for label, _, pattern in FORMATS)
+_FORMAT_MARKERS = tuple(marker for _, markers, _ in FORMATS for marker in markers)
+# Where a secret's name may be, in the file's bytes in lower case; then the line's `name = "value"`.
+_NAME_MARKERS = (
+    b"passw",
+    b"secret",
+    b"token",
+    b"api_key",
+    b"apikey",
+    b"access_key",
+    b"private_key",
+    b"credential",
+)
+_GIVEN = re.compile(
+    rb"(?P<name>[A-Za-z_][\w.]*)[\"']?(?:\s+[A-Za-z_][\w.*\[\]]*)?"  # Go: `var token string = …`
+    rb"\s*(?::\s*[\w\[\]|., ]{1,40}?)?\s*(?::=|=|:)\s*"  # an annotation, then `=`, `:=` or `:`
+    rb"(?P<value>[rbuRBU]{0,2}(?P<quote>[\"'`])(?P<body>[A-Za-z0-9+/=_\-.~!@#^&*]{16,200})(?P=quote))"
+)
 _SECRET_NAME = re.compile(
     r"(passw(or)?d|secret|token(?!i[sz])|api_?key|apikey|access_?key|private_?key|auth_?key|credential)", re.I
+)
+_NAME_BYTES = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 )
 # `token_url`, `password_field`, `SECRET_NAME`: names about a secret that do not hold one.
 _ABOUT_A_SECRET = re.compile(
@@ -81,11 +100,6 @@ _ABOUT_A_SECRET = re.compile(
     r"format|label|dir|limit|expires?|expiry|ttl|method|scopes?|mode|style|length|len|count|kind|hash)$",
     re.I,
 )
-_ASSIGNED_PREFILTER = re.compile(
-    rb"(?i)(passw|secret|token|api_?key|apikey|access_?key|private_?key|auth|credential)"
-)
-_QUOTED = re.compile(r"^[rbuRBUfF]{0,2}(\"\"\"|'''|\"|'|`)(.*)\1$", re.S)
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_\-.~!@#^&*]{16,200}")
 _PLACEHOLDER = re.compile(
     r"(.)\1{3,}|example|sample|dummy|fake|test|your|placeholder|redacted|changeme|replace|secret|token|password",
     re.I,
@@ -130,9 +144,7 @@ def _entropy(text: str) -> float:
 def _random_looking(value: str) -> bool:
     """A token-shaped string that reads as random: letters and digits, high entropy, frequent changes
     of character class (words and `snake_case_names` change class rarely)."""
-    if not _TOKEN_LIKE.fullmatch(value) or _placeholder(value):
-        return False
-    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+    if _placeholder(value) or not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return False
     classes = [c.isdigit() + 2 * c.isupper() + 3 * (not c.isalnum()) for c in value]
     changes = sum(a != b for a, b in pairwise(classes))
@@ -144,10 +156,11 @@ def _in_tests(source: Source) -> bool:
     return source.kind is Kind.TEST or not _FIXTURE_DIRS.isdisjoint(source.path.split("/")[:-1])
 
 
-def _known(language: str, root: Node, severity: Severity) -> Iterator[Hit]:
+def _known(source: Source, language: str, severity: Severity) -> Iterator[Hit]:
     """Hits on string literals holding a known token format."""
-    for string in captures(language, QUERIES[language][0], root).get("string", ()):
-        text = string.text or b""
+    offsets = positions(source.text, _FORMAT_MARKERS)
+    for string in captures_around(source, QUERIES[language], offsets, STRINGS[language]).get("string", ()):
+        text = text_of(source, string)
         for label, pattern in _FORMATS:
             match = pattern.search(text)
             if match and not _placeholder(match["body"].decode(), runs=label != _PRIVATE_KEY):
@@ -157,17 +170,34 @@ def _known(language: str, root: Node, severity: Severity) -> Iterator[Hit]:
                 break
 
 
-def _assigned(language: str, root: Node, severity: Severity) -> Iterator[Hit]:
-    """Hits on random-looking strings given to a secret's name."""
-    for _, match in QueryCursor(compiled(language, QUERIES[language][1])).matches(root):
-        name = (match["name"][0].text or b"").decode("utf-8", "replace").strip("'\"").rsplit(".", 1)[-1]
-        quoted = _QUOTED.match((match["value"][0].text or b"").decode("utf-8", "replace"))
-        if not _SECRET_NAME.search(name) or _ABOUT_A_SECRET.search(name) or quoted is None:
+def _name_start(text: bytes, at: int) -> int:
+    """Where the name around offset `at` begins (a name runs over letters, digits, `_` and `.`)."""
+    while at > 0 and text[at - 1 : at] in _NAME_BYTES:
+        at -= 1
+    return at
+
+
+def _given(source: Source, language: str, root: Node, severity: Severity) -> Iterator[Hit]:
+    """Hits on random-looking strings given to a secret's name (a string literal the tree confirms)."""
+    text = source.text
+    for start in sorted({_name_start(text, at) for at in positions(text.lower(), _NAME_MARKERS)}):
+        line_end = text.find(b"\n", start)
+        match = _GIVEN.match(text, start, len(text) if line_end < 0 else line_end)
+        if match is None:
+            continue
+        name = match["name"].decode("utf-8", "replace").rsplit(".", 1)[-1]
+        value = match["body"].decode("utf-8", "replace")
+        if not _SECRET_NAME.search(name) or _ABOUT_A_SECRET.search(name) or not _random_looking(value):
+            continue
+        string = enclosing(root, match.start("quote"), match.start("quote") + 1, STRINGS[language], 2)
+        if string is None or (string.start_byte, string.end_byte) != match.span("value"):
+            continue  # in a comment or a docstring, or a longer expression
+        if enclosing(root, string.start_byte, string.end_byte, GIVEN[language], 3) is None:
             continue
         # A known format is the other half's finding, at its own severity.
-        if _random_looking(quoted[2]) and not _ANY_FORMAT.search(quoted[2].encode()):
+        if not any(pattern.search(match["body"]) for _, pattern in _FORMATS):
             message = f"`{name}` is given a random-looking string; read the secret from the environment"
-            yield hit(match["value"][0], message, severity)
+            yield hit(string, message, severity)
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -181,12 +211,11 @@ def finder(config: CheckConfig) -> Finder:
         if tree is None or language is None:
             return
         tests = _in_tests(source)
-        # One scan of the bytes for each half spares most files the queries.
         severity = in_tests if tests else known
-        if severity is not None and _ANY_FORMAT.search(source.text):
-            yield from _known(language, tree.root_node, severity)
-        if entropy is not None and not tests and _ASSIGNED_PREFILTER.search(source.text):
-            yield from _assigned(language, tree.root_node, entropy)
+        if severity is not None:
+            yield from _known(source, language, severity)
+        if entropy is not None and not tests:
+            yield from _given(source, language, tree.root_node, entropy)
 
     return find
 

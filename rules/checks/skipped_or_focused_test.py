@@ -9,9 +9,9 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
+from rules.checks.candidates import captures_around, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
 ID = "skipped-or-focused-test"
@@ -38,6 +38,23 @@ GO = """
   (#any-of? @f "Skip" "SkipNow"))
 """
 QUERIES = {"python": PYTHON, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+# The queries run only around these words, on the construct each sits at the top of.
+_JS_MARKERS = (b"only", b"skip", b"fit", b"fdescribe", b"xit", b"xdescribe", b"xtest", b"xcontext")
+MARKERS = {
+    "python": (b"skip",),
+    "javascript": _JS_MARKERS,
+    "typescript": _JS_MARKERS,
+    "tsx": _JS_MARKERS,
+    "go": (b"Skip",),
+}
+_CALLS = frozenset({"call_expression"})
+ANCHORS = {
+    "python": frozenset({"decorator"}),
+    "javascript": _CALLS,
+    "typescript": _CALLS,
+    "tsx": _CALLS,
+    "go": _CALLS,
+}
 # Which argument gives the reason: (position, keyword); pytest's skipif takes it by keyword only.
 _REASON = {
     "skip": (0, "reason"),
@@ -54,18 +71,22 @@ class Config(CheckConfig):
     skipped: Level = Field("warning", description="Skips without a reason (`it.skip`, `@pytest.mark.skip`).")
 
 
-def _has_reason(decorator: Node) -> bool:
+def _has_reason(source: Source, decorator: Node) -> bool:
     """Whether a skip decorator gives a non-empty reason (`@pytest.mark.skip` alone gives none)."""
     if decorator.type != "call":
         return False
-    name = (decorator.child_by_field_name("function") or decorator).text or b""
+    name = text_of(source, decorator.child_by_field_name("function") or decorator)
     position, keyword = _REASON[name.decode("utf-8", "replace").rsplit(".", 1)[-1]]
     arguments = decorator.child_by_field_name("arguments")
     given = arguments.named_children if arguments else []
     positional = [a for a in given if a.type not in {"keyword_argument", "comment"}]
     for argument in given:
         named = argument.child_by_field_name("name")
-        if argument.type == "keyword_argument" and named is not None and named.text == keyword.encode():
+        if (
+            argument.type == "keyword_argument"
+            and named is not None
+            and text_of(source, named) == keyword.encode()
+        ):
             return _non_empty(argument.child_by_field_name("value"))
     return position is not None and len(positional) > position and _non_empty(positional[position])
 
@@ -75,11 +96,11 @@ def _non_empty(value: Node | None) -> bool:
     return value is not None and (value.type != "string" or len(value.named_children) > 2)
 
 
-def _test_hit(call: Node, message: str, severity: Severity) -> Hit:
+def _test_hit(source: Source, call: Node, message: str, severity: Severity) -> Hit:
     """A hit on a test call keyed by its callee and name, so editing the test's body keeps its fingerprint."""
     arguments = call.child_by_field_name("arguments")
-    name = (arguments.named_children[0].text if arguments and arguments.named_children else b"") or b""
-    callee = (call.child_by_field_name("function") or call).text or b""
+    name = text_of(source, arguments.named_children[0]) if arguments and arguments.named_children else b""
+    callee = text_of(source, call.child_by_field_name("function") or call)
     text = (callee + b"(" + name + b")").decode("utf-8", "replace")
     return replace(hit(call, message, severity), text=text)
 
@@ -94,20 +115,21 @@ def finder(config: CheckConfig) -> Finder:
         tree, language = source.tree, source.language
         if tree is None or language is None:
             return
-        found = captures(language, QUERIES[language], tree.root_node)
+        offsets = positions(source.text, MARKERS[language])
+        found = captures_around(source, QUERIES[language], offsets, ANCHORS[language])
         for node in found.get("focused", ()):
             yield _test_hit(
-                node, "focused test: the suite runs only this one; remove `.only` / the `f`", focused
+                source, node, "focused test: the suite runs only this one; remove `.only` / the `f`", focused
             )
         if skipped is None:
             return
         for node in found.get("skipped", ()):
             yield _test_hit(
-                node, "test skipped; remove the skip or skip with a condition and a reason", skipped
+                source, node, "test skipped; remove the skip or skip with a condition and a reason", skipped
             )
         for node in found.get("skip", ()):
             decorator = node if node.parent is None or node.parent.type != "call" else node.parent
-            if not _has_reason(decorator):
+            if not _has_reason(source, decorator):
                 yield hit(
                     decorator, "test skipped without a reason; give `reason=` (and a condition)", skipped
                 )

@@ -8,19 +8,18 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
+from rules.checks.candidates import captures_around, positions, text_of
 from rules.checks.common import CheckConfig, check_rule, examples, hit, severity_of
 
 ID = "swallowed-exception"
 PYTHON = "(except_clause) @handler"
 JS = """
 (catch_clause body: (statement_block) @empty)
-((call_expression function: (member_expression property: (property_identifier) @p)
-  arguments: (arguments . [(arrow_function body: (statement_block) @empty)
-                           (function_expression body: (statement_block) @empty)] .))
-  (#eq? @p "catch"))
+(call_expression function: (member_expression property: (property_identifier))
+  arguments: (arguments . [(arrow_function body: (statement_block) @callback)
+                           (function_expression body: (statement_block) @callback)] .))
 """
 GO = """
 ((assignment_statement
@@ -31,6 +30,22 @@ GO = """
   (#eq? @e "err"))
 """
 QUERIES = {"python": PYTHON, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+# The queries run only around these words, on the construct each sits at the top of (gofmt spells both).
+_JS_MARKERS, _JS_ANCHORS = (b"catch",), frozenset({"catch_clause", "call_expression"})
+MARKERS = {
+    "python": (b"except",),
+    "javascript": _JS_MARKERS,
+    "typescript": _JS_MARKERS,
+    "tsx": _JS_MARKERS,
+    "go": (b"_ = err", b"err != nil"),
+}
+ANCHORS = {
+    "python": frozenset({"except_clause"}),
+    "javascript": _JS_ANCHORS,
+    "typescript": _JS_ANCHORS,
+    "tsx": _JS_ANCHORS,
+    "go": frozenset({"assignment_statement", "if_statement"}),
+}
 _BROAD = frozenset({b"Exception", b"BaseException"})
 _DOING_NOTHING = frozenset({"pass_statement", "continue_statement", "comment"})
 # A comment that only talks to another tool is no reason for the reader.
@@ -49,10 +64,10 @@ def _caught(handler: Node) -> list[Node]:
     return named
 
 
-def _broad(handler: Node) -> bool:
+def _broad(source: Source, handler: Node) -> bool:
     """`except:`, `except Exception:` or `except BaseException:` (alone or in a tuple, `as e` or not)."""
     caught = _caught(handler)
-    return not caught or any(c.text in _BROAD for c in caught)
+    return not caught or any(text_of(source, c) in _BROAD for c in caught)
 
 
 def _does_nothing(block: Node) -> bool:
@@ -67,10 +82,10 @@ def _does_nothing(block: Node) -> bool:
     return True
 
 
-def _explained(handler: Node, block: Node) -> bool:
+def _explained(source: Source, handler: Node, block: Node) -> bool:
     """Whether a comment in the handler says why (not one on the `except` line itself, not a tool's)."""
     for comment in (c for c in (*handler.children, *block.children) if c.type == "comment"):
-        text = comment.text or b""
+        text = text_of(source, comment)
         after_header = (
             comment.start_byte > block.start_byte or comment.start_point.row > handler.start_point.row
         )
@@ -79,20 +94,26 @@ def _explained(handler: Node, block: Node) -> bool:
     return False
 
 
-def _python(handler: Node) -> bool:
+def _python(source: Source, handler: Node) -> bool:
     """A broad `except` whose body does nothing and no comment explains."""
     block = handler.child_by_field_name("body") or next(
         (c for c in handler.children if c.type == "block"), None
     )
-    return block is not None and _broad(handler) and _does_nothing(block) and not _explained(handler, block)
+    return (
+        block is not None
+        and _broad(source, handler)
+        and _does_nothing(block)
+        and not _explained(source, handler, block)
+    )
 
 
-def _handler(block: Node) -> Node:
-    """The node an empty block handles for: its `catch` clause, `if err != nil`, or `p.catch(…)` call."""
-    parent = block.parent or block
-    if parent.type in {"arrow_function", "function_expression"} and parent.parent and parent.parent.parent:
-        return parent.parent.parent
-    return parent
+def _promise_catch(source: Source, callback: Node) -> Node | None:
+    """The `p.catch(…)` call whose only argument is the function of body `callback`, or None (another
+    method: the method is matched here, not by a predicate, which reads text through the parse callback)."""
+    call = callback.parent.parent.parent if callback.parent and callback.parent.parent else None
+    function = call.child_by_field_name("function") if call else None
+    method = function.child_by_field_name("property") if function else None
+    return call if method is not None and text_of(source, method) == b"catch" else None
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -103,19 +124,20 @@ def finder(config: CheckConfig) -> Finder:
         tree, language = source.tree, source.language
         if tree is None or language is None:
             return
-        found = captures(language, QUERIES[language], tree.root_node)
+        offsets = positions(source.text, MARKERS[language])
+        found = captures_around(source, QUERIES[language], offsets, ANCHORS[language])
         for node in found.get("handler", ()):
-            if _python(node):
+            if _python(source, node):
                 yield hit(
                     node,
                     "exception swallowed: a broad `except` that does nothing; handle or log it",
                     severity,
                 )
-        for node in found.get("empty", ()):
-            if node.named_child_count == 0:  # a comment is a named child: an explained empty block passes
-                yield hit(
-                    _handler(node), "exception swallowed: an empty handler; handle, log or say why", severity
-                )
+        # A comment is a named child: an empty block that says why passes.
+        empty = [n.parent for n in found.get("empty", ()) if n.named_child_count == 0 and n.parent]
+        callbacks = (_promise_catch(source, n) for n in found.get("callback", ()) if n.named_child_count == 0)
+        for node in sorted([*empty, *(c for c in callbacks if c)], key=lambda n: n.start_byte):
+            yield hit(node, "exception swallowed: an empty handler; handle, log or say why", severity)
         for node in found.get("discarded", ()):
             yield hit(node, "error discarded with `_ = err`; handle or return it", severity)
 

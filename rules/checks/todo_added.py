@@ -9,9 +9,9 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
+from rules.checks.candidates import captures_around, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, severity_of
 
 ID = "todo-added"
@@ -23,6 +23,9 @@ QUERIES = {
     "tsx": COMMENTS,
     "go": COMMENTS,
 }
+# The query runs only on the comments these words sit in.
+MARKERS = (b"TODO", b"FIXME", b"XXX", b"HACK")
+ANCHORS = frozenset({"comment"})
 # Upper case only: "a hack", "todo list" in prose are not markers.
 _TAG = re.compile(rb"\b(TODO|FIXME|XXX|HACK)\b")
 # `#123`, `owner/repo#123`, `gh-123`, a URL, a tracker key such as `ABC-123`.
@@ -36,16 +39,16 @@ class Config(CheckConfig):
     severity: Level = Field("info", description="error, warning, info or off.")
 
 
-def _block(comment: Node) -> bytes:
+def _block(source: Source, comment: Node) -> bytes:
     """`comment` with the comments on the lines right above and below it (one explanation over lines)."""
-    texts = [comment.text or b""]
+    texts = [text_of(source, comment)]
     for before in (True, False):
         node = comment
         for _ in range(_NEIGHBOURS):
             other = node.prev_sibling if before else node.next_sibling
             if other is None or other.type != "comment" or not _adjacent(node, other):
                 break
-            texts.append(other.text or b"")
+            texts.append(text_of(source, other))
             node = other
     return b"\n".join(texts)
 
@@ -61,13 +64,13 @@ def finder(config: CheckConfig) -> Finder:
 
     def find(source: Source) -> Iterator[Hit]:
         tree, language = source.tree, source.language
-        # Most files have no marker at all: one scan of the bytes spares them the query.
-        if tree is None or language is None or not _TAG.search(source.text):
+        if tree is None or language is None:
             return
-        for comment in captures(language, QUERIES[language], tree.root_node).get("comment", ()):
-            text = comment.text or b""
+        offsets = positions(source.text, MARKERS)
+        for comment in captures_around(source, QUERIES[language], offsets, ANCHORS, 0).get("comment", ()):
+            text = text_of(source, comment)
             markers = list(_TAG.finditer(text))
-            if not markers or _REFERENCE.search(_block(comment)):
+            if not markers or _REFERENCE.search(_block(source, comment)):
                 continue
             seen: set[int] = set()
             for marker in markers:
