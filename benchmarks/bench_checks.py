@@ -1,0 +1,109 @@
+"""How fast the tree-sitter checks are: the whole check rule set against the raw parse of the same file,
+same run (goal: at most 2x the parse).
+
+The files are real code from the installed packages, every line counted as added (the worst case for
+the scopes): Python is mypy's `checker.py`, `semanal.py` and `checkexpr.py` joined (about 1.1 MB); the
+only JavaScript file installed is werkzeug's debugger `debugger.js` (about 10 KB), repeated to about 1 MB.
+The rule set's time includes the engine's own parse (the parse cache is cleared before each run); the
+baseline is `Parser.parse` on the same bytes. Each rule's own time, on the parsed tree, follows: the ratio
+says what share of a parse it costs. `--quick` (CI) measures a quarter of each: mypy's `checkexpr.py`, and
+the debugger repeated to about 250 KB.
+
+python benchmarks/bench_checks.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import figure, median_seconds
+from bot.core.checks.languages import language_of, parser
+from bot.core.checks.source import clear_cache, parse
+from bot.core.files import classify
+from rules import RULES
+from rules.base import Context
+from rules.checks.common import added_file
+
+MB = 1_000_000
+BASELINE = "raw tree-sitter parse"
+
+
+def _package(name: str) -> Path:
+    """The folder of installed package `name`, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"bench_checks needs the package {name} installed (pip install -e '.[dev]')")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def corpus(quick: bool) -> list[tuple[str, str, bytes]]:
+    """(label, path, text) of the two measured files; a quarter of each with `quick` (CI)."""
+    mypy = _package("mypy")
+    names = ("checkexpr.py",) if quick else ("checker.py", "semanal.py", "checkexpr.py")
+    python = b"".join((mypy / name).read_bytes() for name in names)
+    debugger = (_package("werkzeug") / "debug" / "shared" / "debugger.js").read_bytes()
+    copies = (MB // 4 if quick else MB) // len(debugger) + 1
+    return [
+        (f"mypy {'+'.join(n.removesuffix('.py') for n in names)}", "mypy/checks.py", python),
+        (f"werkzeug debugger.js x{copies}", "static/debugger.js", debugger * copies),
+    ]
+
+
+def measure(label: str, path: str, text: bytes, repeat: int) -> None:
+    """Print the rule set's time and throughput on `text` against the raw parse's, then each rule's time
+    on the parsed tree."""
+    language = language_of(path)
+    assert language is not None
+    snapshot = added_file(path, text.decode("utf-8"))
+    context = Context(snapshot, classify(snapshot))
+    checks = [(rule, rule.config()) for rule in RULES.rules if rule.section.startswith("checks.")]
+    clear_cache()
+    if parse(language, text) is None:
+        raise SystemExit(f"{label}: the engine abandoned the parse (deadline): the figures would be empty")
+
+    def rule_set() -> None:
+        clear_cache()
+        for rule, config in checks:
+            rule.run(context, config)
+
+    parse_s = median_seconds(lambda: parser(language).parse(text), repeat)
+    whole_s = median_seconds(rule_set, repeat)
+    lines, megabytes = text.count(b"\n"), len(text) / MB
+    size = f"{megabytes:.2f} MB, {lines} lines, every line added"
+    figure(
+        f"checks on {label} ({size}): {len(checks)} rules, parse included",
+        whole_s * 1000,
+        "ms",
+        BASELINE,
+        parse_s * 1000,
+    )
+    figure(f"checks on {label}: throughput", lines / whole_s, "lines/s", BASELINE, lines / parse_s)
+    figure(f"checks on {label}: throughput", megabytes / whole_s, "MB/s", BASELINE, megabytes / parse_s)
+    for rule, config in checks:
+        found = len(rule.run(context, config).findings)
+        rule_s = median_seconds(lambda rule=rule, config=config: rule.run(context, config), repeat)
+        figure(
+            f"checks on {label}: {rule.id} alone ({found} findings)",
+            rule_s * 1000,
+            "ms",
+            BASELINE,
+            parse_s * 1000,
+        )
+
+
+def main() -> None:
+    """Print the figures for the Python and the JavaScript file."""
+    options = argparse.ArgumentParser()
+    options.add_argument("--quick", action="store_true")
+    quick = options.parse_args().quick
+    for label, path, text in corpus(quick):
+        measure(label, path, text, 1 if quick else 5)
+
+
+if __name__ == "__main__":
+    main()
