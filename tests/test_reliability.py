@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from tests.fakegithub.fixtures import FakeInstallation
 from tests.fakegithub.models import Delivery, FileChange
 from tests.test_app_e2e import PROCESS_SECONDS, Stack, lines
 from workers.redeliver import redeliver_failed_deliveries
+from workers.sweep import sweep, sweep_installation
 
 STARTED = "Starting worker for"
 # The production policy's shape (5 retries, jittered doubling), with waits a test can afford.
@@ -424,3 +426,61 @@ def database_refused(url: str) -> Iterator[None]:
         with admin.connect() as connection:
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
         admin.dispose()
+
+
+async def test_the_sweep_evaluates_an_open_pull_request_no_delivery_announced(stack: Stack) -> None:
+    """A PR whose delivery was lost for good (never in GitHub's log either) gets its check from the periodic
+    sweep; a PR whose head already has a completed check is left alone."""
+    checked = stack.open_pull(1, {"src/app.py": lines(10)})
+    missed = stack.open_pull(2, {"src/app.py": lines(1200)})
+    async with fast_worker(stack) as worker:
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await stack.settled(checked)
+        assert await sweep(worker.ctx) == 1
+        run = await stack.settled(missed)
+        installation_id = stack.installation.installation_id
+        again = await sweep_installation(worker.ctx, installation_id=installation_id)
+
+    assert (run.conclusion, stack.labels(2)) == ("failure", ["size/XXL"])
+    assert [r.conclusion for r in stack.runs(checked)] == ["success"]
+    assert again == "2 heads, 0 queued, 0 timed out"
+
+
+async def test_the_sweep_fails_a_run_left_in_progress_and_evaluates_its_head_again(stack: Stack) -> None:
+    """A worker died mid-evaluation and arq gave up on the job: its run would stay in progress, blocking a
+    required check for good. The sweep completes it as failed, saying why, and the head is evaluated again."""
+    head = stack.open_pull(1, {"src/app.py": lines(10)})
+    async with fast_worker(stack) as worker:
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        await stack.settled(head)
+        [orphan] = stack.runs(head)
+        with stack.fake.lock:
+            orphan.status, orphan.conclusion = "in_progress", None
+            orphan.started_at -= timedelta(hours=1)
+        stack.fake.delay_next("POST", "/graphql$", 2.0)  # the new evaluation waits: see the sweep's verdict
+        swept = await sweep_installation(worker.ctx, installation_id=stack.installation.installation_id)
+        with stack.fake.lock:
+            timed_out = (orphan.status, orphan.conclusion, orphan.summary or "")
+        await stack.drained()
+
+    assert swept == "1 heads, 1 queued, 1 timed out"
+    assert timed_out[:2] == ("completed", "failure")
+    assert "did not finish within 6 minutes; it is running again" in timed_out[2]
+    assert [(r.status, r.conclusion) for r in stack.runs(head)] == [("completed", "success")]
+
+
+async def test_the_sweep_stops_at_the_rate_limits_reserve(stack: Stack) -> None:
+    """The sweep spends only what the installation can spare: with a tenth of the hour's requests left, it
+    queues what that pays for and leaves the other heads to the next sweep."""
+    heads = [stack.open_pull(number, {f"src/m{number}.py": lines(10)}) for number in (1, 2, 3)]
+    stack.fake.rate.limit = 100
+    installation_id = stack.installation.installation_id
+    stack.fake.rate.window(installation_id, "core").used = 75
+    async with fast_worker(stack) as worker:
+        await until(lambda: "scopegate" in worker.ctx, what="the worker's start-up")
+        swept = await sweep_installation(worker.ctx, installation_id=installation_id)
+        stack.fake.rate.limit = 5000  # the hour has passed: the queued evaluation can finish
+        await stack.drained()
+
+    assert swept == "2 heads, 1 queued, 0 timed out, stopped at the rate limit's reserve"
+    assert sorted(len(stack.runs(head)) for head in heads) == [0, 0, 1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arq.connections import ArqRedis
+from githubkit import AppAuthStrategy, GitHub
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.github.client import RETRY, Backoff, Client, installation_client
@@ -30,6 +31,16 @@ class WorkerContext:
     # Renewed while the evaluation runs, so the lock of a worker that died frees soon after: well before
     # arq runs its job again (job timeout + 10 s), and within the wait of the jobs queued behind it.
     lock_seconds: float = 10.0
+
+    def app(self) -> GitHub[AppAuthStrategy]:
+        """A client acting as the App itself (a JWT): its installations, its webhook deliveries."""
+        credentials = self.credentials
+        return GitHub(
+            AppAuthStrategy(credentials.app_id, credentials.private_key),
+            base_url=self.settings.github_api_url,
+            http_cache=False,
+            auto_retry=self.retry,
+        )
 
     def github(self, installation_id: int) -> Client:
         """A client acting as `installation_id`."""

@@ -46,14 +46,8 @@ async def redeliver_failed_deliveries(ctx: dict[str, Any]) -> int:
     for. A delivery is marked only once GitHub accepted the ask, so a failed ask is tried at the next run;
     one whose redelivered attempt failed too is asked for again after a growing wait."""
     worker = context(ctx)
-    credentials = worker.credentials
     first_wait: float = ctx.get("redeliver_wait_seconds", FIRST_WAIT_SECONDS)
-    gh = GitHub(
-        AppAuthStrategy(credentials.app_id, credentials.private_key),
-        base_url=worker.settings.github_api_url,
-        http_cache=False,
-        auto_retry=worker.retry,
-    )
+    gh = worker.app()
     deliveries = [d async for d in _recent(gh)]
     now = time.time()
     asked = 0

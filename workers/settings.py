@@ -38,6 +38,7 @@ from workers.override import override_by_comment
 from workers.records import record_installation, record_pull_request_closed
 from workers.redeliver import redeliver_failed_deliveries
 from workers.repository import reevaluate_repository
+from workers.sweep import SWEEP_MINUTES, sweep, sweep_installation
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 300
@@ -51,6 +52,7 @@ FUNCTIONS = (
     record_installation,
     override_by_comment,
     record_pull_request_closed,
+    sweep_installation,
 )
 
 FUNCTION_SPECS = tuple(func(f, max_tries=MAX_TRIES) for f in FUNCTIONS)
@@ -58,9 +60,12 @@ FUNCTION_SPECS = tuple(func(f, max_tries=MAX_TRIES) for f in FUNCTIONS)
 
 def periodic_jobs() -> list[CronJob]:
     """The periodic jobs, new for each worker: arq keeps a job's next run time on the object, so a shared one
-    would run at start-up for the first worker of a process only."""
+    would run at start-up for the first worker of a process only. The sweep does not run at start-up: a
+    worker restarted in a loop would sweep each time."""
     # GitHub keeps failed deliveries three days; looking every five minutes loses none of them.
-    return [cron(redeliver_failed_deliveries, minute=set(range(0, 60, 5)), run_at_startup=True)]
+    redeliver = cron(redeliver_failed_deliveries, minute=set(range(0, 60, 5)), run_at_startup=True)
+    reconcile = cron(sweep, minute=set(range(0, 60, SWEEP_MINUTES)))
+    return [redeliver, reconcile]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -73,6 +78,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     and no job starts: they stay queued in Redis.
     """
     settings: Settings = ctx.get("settings") or load_settings()
+    ctx.setdefault("job_timeout_seconds", JOB_TIMEOUT)  # arq's own CLI builds the ctx without it
     ctx["heartbeat"] = asyncio.create_task(_beat(ctx["redis"], _worker_id()))
     engine = create_engine_for(settings.database_url)
     ctx["engine"] = engine
@@ -144,12 +150,14 @@ class WorkerSettings:
 def create_worker(settings: Settings, **overrides: Any) -> Worker:
     """An arq worker for `settings`; `overrides` reach arq's Worker (tests use `burst`, `job_timeout`, `ctx`
     with a `rules` catalogue, …). Its cron jobs are its own (see `periodic_jobs`)."""
+    # The sweep tells a run in progress too long by the job timeout.
+    timeout = overrides.get("job_timeout", JOB_TIMEOUT)
+    ctx = {"settings": settings, "job_timeout_seconds": timeout} | overrides.pop("ctx", {})
     options: dict[str, Any] = {
         "redis_settings": redis_settings(settings.redis_url),
-        "ctx": {"settings": settings},
         "cron_jobs": periodic_jobs(),
     }
-    return arq_worker(WorkerSettings, **(options | overrides))
+    return arq_worker(WorkerSettings, **(options | overrides), ctx=ctx)
 
 
 def redis_settings(redis_url: str) -> RedisSettings:

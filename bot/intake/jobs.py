@@ -144,6 +144,22 @@ class RecordPullRequestClosed(Job):
         return f"closed:{self.owner}/{self.repo}#{self.number}:{self.delivery_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class SweepInstallation(Job):
+    """Reconcile one installation's open PRs with their checks (workers.sweep), queued by the periodic sweep.
+    Rerunnable: one sweep of an installation at a time, but a finished one never holds the next back."""
+
+    function: ClassVar[str] = "sweep_installation"
+    rerunnable: ClassVar[bool] = True
+
+    installation_id: int
+
+    @property
+    def job_id(self) -> str:
+        """`sweep:{installation_id}`."""
+        return f"sweep:{self.installation_id}"
+
+
 async def enqueue(redis: ArqRedis, job: Job, *, debounce_seconds: float) -> bool:
     """Queue `job`, deferred by the debounce when it is debounced; False when arq already holds its id."""
     defer_by = debounce_seconds if job.debounced and debounce_seconds > 0 else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .calls import Call, Reply, error, not_found
+from .calls import Call, Reply, error, not_found, paged, paginate
 from .routing import Router
 from .shapes import installation, repository, timestamp
 
@@ -39,6 +39,35 @@ def create_token(state: GitHubState, call: Call) -> Reply:
     if names:
         body["repositories"] = [repository(call.api, state, repo) for repo in repos if repo is not None]
     return Reply(201, body)
+
+
+@router.route("GET", "/app/installations", auth="app")
+def list_installations(state: GitHubState, call: Call) -> Reply:
+    """The calling App's installations, oldest first, paginated by page."""
+    mine = [
+        i for i in sorted(state.installations.values(), key=lambda i: i.id) if i.app_id == call.caller_app.id
+    ]
+    return paged(call, mine, lambda install: installation(call.api, state, install))
+
+
+@router.route("GET", "/installation/repositories")
+def list_installation_repositories(state: GitHubState, call: Call) -> Reply:
+    """The repositories the calling installation's token may read, by id, wrapped in `total_count`.
+
+    https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-app-installation
+    """
+    token, install = call.token, call.installation
+    # An installation route: the gate answered 401 to any other caller.
+    assert token is not None
+    assert install is not None
+    visible = [r for r in sorted(state.repos.values(), key=lambda r: r.id) if state.visible(token, r)]
+    page, headers = paginate(call, visible)
+    body = {
+        "total_count": len(visible),
+        "repositories": [repository(call.api, state, repo) for repo in page],
+        "repository_selection": "all" if install.repositories is None else "selected",
+    }
+    return Reply(200, body, headers)
 
 
 @router.route("GET", "/app/installations/{installation_id}", auth="app")

@@ -18,7 +18,9 @@ OUT = Path(__file__).resolve().parents[1] / "fixtures" / "openapi" / "api.github
 # (method, path) of every REST operation the fake answers; keep in step with the route modules.
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("post", "/app/installations/{installation_id}/access_tokens"),
+    ("get", "/app/installations"),
     ("get", "/app/installations/{installation_id}"),
+    ("get", "/installation/repositories"),
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
