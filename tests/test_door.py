@@ -373,22 +373,31 @@ def merge_group(action: str, head_ref: str) -> dict[str, Any]:
 QUEUE_REF = f"refs/heads/gh-readonly-queue/main/pr-7-{'a' * 40}"
 
 
+async def test_a_merge_group_asking_for_checks_queues_its_report(
+    door: httpx.AsyncClient, queue: ArqRedis
+) -> None:
+    """`checks_requested` on a queue branch queues one job: the check on the group's commit, from its
+    newest pull request (named in the branch)."""
+    body, sent = signed(merge_group("checks_requested", QUEUE_REF), "merge_group", "group-requested")
+    response = await deliver(door, body, sent)
+    assert response.status_code == 202, response.text
+    [job] = await queue.queued_jobs()
+    assert (job.function, job.kwargs["head_sha"], job.kwargs["number"]) == ("report_merge_group", "b" * 40, 7)
+
+
 @pytest.mark.parametrize(
     ("action", "head_ref", "reason"),
     [
         pytest.param(
-            "checks_requested", QUEUE_REF, "at bbbbbbb (up to #7): not evaluated yet", id="requested"
+            "checks_requested", "refs/heads/odd", "no pull request in its branch name", id="odd-ref"
         ),
-        pytest.param("checks_requested", "refs/heads/odd", "(up to an unnamed pull request)", id="odd-ref"),
         pytest.param("destroyed", QUEUE_REF, "merge_group.destroyed: nothing to do", id="destroyed"),
     ],
 )
-async def test_merge_group_deliveries_are_subscribed_and_answered(
+async def test_other_merge_group_deliveries_are_answered_without_a_job(
     door: httpx.AsyncClient, queue: ArqRedis, action: str, head_ref: str, reason: str
 ) -> None:
-    """A merge queue's `merge_group` delivery is verified and answered with what it asks for (the check on
-    the group's commit, up to the newest pull request); the workers' side is still to come, so nothing is
-    queued."""
+    """A group that is gone, or whose branch names no pull request, is answered with why nothing is done."""
     body, sent = signed(merge_group(action, head_ref), "merge_group", f"group-{action}-{head_ref}")
     response = await deliver(door, body, sent)
     assert response.status_code == 200

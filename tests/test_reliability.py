@@ -27,6 +27,7 @@ from bot.github.client import Backoff
 from bot.ledger.migrate import upgrade
 from tests import slow_rule
 from tests.apprunner import (
+    Webhook,
     Webhooks,
     app_settings,
     forward_redeliveries,
@@ -484,3 +485,31 @@ async def test_the_sweep_stops_at_the_rate_limits_reserve(stack: Stack) -> None:
 
     assert swept == "2 heads, 1 queued, 0 timed out, stopped at the rate limit's reserve"
     assert sorted(len(stack.runs(head)) for head in heads) == [0, 0, 1]
+
+
+async def test_a_merge_queue_gets_the_verdict_of_the_pull_request_its_group_holds(stack: Stack) -> None:
+    """`merge_group.checks_requested` for a group up to #7: #7's head, never delivered, is evaluated first,
+    and the group's commit gets a check of the same name carrying #7's verdict, so a queue requiring the
+    check does not wait for one that never comes."""
+    head = stack.open_pull(7, {"src/app.py": lines(1200)})
+    base = stack.fake.repo(stack.owner, stack.repo).branches["main"]  # type: ignore[union-attr]
+    group = stack.fake.push_branch(stack.owner, stack.repo, "main", {"src/app.py": lines(1200)})
+    opened = stack.webhooks.pull_request("opened", 7).payload
+    payload = {
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": group,
+            "head_ref": f"refs/heads/gh-readonly-queue/main/pr-7-{base}",
+            "base_sha": base,
+            "base_ref": "refs/heads/main",
+            "head_commit": {"id": group, "message": "Merge pull request #7"},
+        },
+        **{key: opened[key] for key in ("repository", "installation", "sender")},
+    }
+    async with fast_worker(stack, merge_group_wait_seconds=0.2):
+        assert (await stack.deliver(Webhook("merge_group", payload))).status_code == 202
+        run = await stack.settled(group)
+
+    assert (run.name, run.conclusion) == ("scopegate", "failure")
+    assert (run.title or "").startswith("#7: 1,200 effective lines (size/XXL)")
+    assert [r.conclusion for r in stack.runs(head)] == ["failure"]

@@ -34,6 +34,7 @@ from rules import RULES
 from rules.base import Catalogue
 from workers.context import WorkerContext
 from workers.evaluate import MAX_TRIES, evaluate_pull_request
+from workers.merge_group import report_merge_group
 from workers.override import override_by_comment
 from workers.records import record_installation, record_pull_request_closed
 from workers.redeliver import redeliver_failed_deliveries
@@ -53,6 +54,7 @@ FUNCTIONS = (
     override_by_comment,
     record_pull_request_closed,
     sweep_installation,
+    report_merge_group,
 )
 
 FUNCTION_SPECS = tuple(func(f, max_tries=MAX_TRIES) for f in FUNCTIONS)

@@ -21,6 +21,7 @@ from bot.intake.jobs import (
     RecordInstallation,
     RecordPullRequestClosed,
     ReevaluateRepository,
+    ReportMergeGroup,
 )
 
 OVERRIDE_COMMAND = ("/scopegate", "override")
@@ -334,9 +335,16 @@ def _merge_group(payload: Mapping[str, Any], ctx: _Context) -> Plan:
         return Plan((), f"merge_group.{action}: nothing to do")
     head_sha = _read_matching(payload, "merge_group.head_sha", _SHA)
     number = merge_group_pull_request(_read(payload, "merge_group.head_ref", str))
-    newest = f"#{number}" if number is not None else "an unnamed pull request"
-    # No job yet: reporting on the group's commit is the workers' part, still to come.
-    return Plan((), f"merge_group.checks_requested at {head_sha[:7]} (up to {newest}): not evaluated yet")
+    if number is None:
+        return Plan((), f"merge_group.checks_requested at {head_sha[:7]}: no pull request in its branch name")
+    job = ReportMergeGroup(
+        installation_id=_read(payload, "installation.id", int),
+        owner=_read_matching(payload, "repository.owner.login", _LOGIN),
+        repo=_read_matching(payload, "repository.name", _REPOSITORY),
+        head_sha=head_sha,
+        number=number,
+    )
+    return Plan((job,), f"merge_group.checks_requested at {head_sha[:7]} (up to #{number})")
 
 
 # A merge group's branch: `refs/heads/gh-readonly-queue/<base branch>/pr-<number>-<base sha>`, named after

@@ -145,6 +145,24 @@ class RecordPullRequestClosed(Job):
 
 
 @dataclass(frozen=True, slots=True)
+class ReportMergeGroup(Job):
+    """Put the gate's check on a merge queue's group commit, from its newest pull request's verdict."""
+
+    function: ClassVar[str] = "report_merge_group"
+
+    installation_id: int
+    owner: str
+    repo: str
+    head_sha: str
+    number: int
+
+    @property
+    def job_id(self) -> str:
+        """`merge-group:{owner}/{repo}@{head_sha}`."""
+        return f"merge-group:{self.owner}/{self.repo}@{self.head_sha}"
+
+
+@dataclass(frozen=True, slots=True)
 class SweepInstallation(Job):
     """Reconcile one installation's open PRs with their checks (workers.sweep), queued by the periodic sweep.
     Rerunnable: one sweep of an installation at a time, but a finished one never holds the next back."""
