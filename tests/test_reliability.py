@@ -41,6 +41,7 @@ from tests.fakegithub.fixtures import FakeInstallation
 from tests.fakegithub.models import Delivery, FileChange
 from tests.test_app_e2e import PROCESS_SECONDS, Stack, lines
 from workers.redeliver import redeliver_failed_deliveries
+from workers.settings import warn_unless_durable
 from workers.sweep import sweep, sweep_installation
 
 STARTED = "Starting worker for"
@@ -513,3 +514,18 @@ async def test_a_merge_queue_gets_the_verdict_of_the_pull_request_its_group_hold
     assert (run.name, run.conclusion) == ("scopegate", "failure")
     assert (run.title or "").startswith("#7: 1,200 effective lines (size/XXL)")
     assert [r.conclusion for r in stack.runs(head)] == ["failure"]
+
+
+@pytest.mark.parametrize("persist", [True, False], ids=["append-only", "volatile"])
+async def test_a_worker_warns_at_start_up_when_redis_does_not_persist(
+    tmp_path: Path, persist: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 202 is durable only on a Redis with its append-only file: without one, the worker says so."""
+    server = start_redis(tmp_path / "redis", persist=persist)
+    queue = ArqRedis(ConnectionPool.from_url(server.url))
+    try:
+        assert await warn_unless_durable(queue) is persist
+    finally:
+        await queue.aclose(close_connection_pool=True)
+        server.stop()
+    assert ("Redis persistence is off" in caplog.text) is not persist

@@ -81,6 +81,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     """
     settings: Settings = ctx.get("settings") or load_settings()
     ctx.setdefault("job_timeout_seconds", JOB_TIMEOUT)  # arq's own CLI builds the ctx without it
+    await warn_unless_durable(ctx["redis"])
     ctx["heartbeat"] = asyncio.create_task(_beat(ctx["redis"], _worker_id()))
     engine = create_engine_for(settings.database_url)
     ctx["engine"] = engine
@@ -95,6 +96,23 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["scopegate"] = WorkerContext(
         settings, credentials, ctx["redis"], sessions, rules, ctx["cpu"], **tuning
     )
+
+
+async def warn_unless_durable(redis: Any) -> bool:
+    """Log a warning when Redis keeps no append-only file: a restart then forgets every queued job, and a
+    delivery answered 202 is lost (the sweep finds its PR again within ten minutes). True when it does. A
+    Redis that refuses CONFIG (managed services often do) is taken at its operator's word."""
+    try:
+        answer = await redis.config_get("appendonly")
+    except RedisError:
+        return True
+    durable: bool = answer.get("appendonly") == "yes"
+    if not durable:
+        log.warning(
+            "Redis persistence is off (appendonly no): a Redis restart loses the queued jobs; "
+            "run it with appendonly yes, appendfsync everysec"
+        )
+    return durable
 
 
 async def _beat(redis: Any, worker_id: str) -> None:
