@@ -2,8 +2,9 @@
 
 `scopegate web` and a worker run as processes against a private redis-server, a SQLite ledger and the fake
 GitHub; a burst of distinct pushes over many PRs is delivered, signed as GitHub signs them, while one fault
-is injected per scenario: a worker SIGKILLed (and started again), Redis restarted with and without its
-append-only file, GitHub answering 502 or 429 for a while. Once the system settles (or a deadline passes),
+is injected per scenario: a worker SIGKILLed (and started again), the web app restarted (deliveries meanwhile
+are refused, as GitHub then records them failed), Redis restarted with and without its append-only file,
+GitHub answering 502 or 429 for a while. Once the system settles (or a deadline passes),
 per scenario: deliveries accepted, evaluations lost (final head delivered and accepted, yet no completed
 check on it), check runs left in progress on any head, heads with more than one check run, and the time
 to settle. Then the reconciliation sweep runs once (as its ten-minute cron would) and the system settles
@@ -138,6 +139,12 @@ class Deployment:
         self.worker.kill()
         self.worker.wait()
 
+    def stop_web(self) -> None:
+        """SIGTERM, as a deploy does: requests in flight are answered, new ones find no listener."""
+        assert self.web is not None
+        self.web.send_signal(signal.SIGTERM)
+        self.web.wait(20)
+
     def restart_redis(self, down_seconds: float, *, persist: bool) -> None:
         """Stop Redis (SIGTERM, as a restart does), and start it again on its port after `down_seconds`:
         from its append-only file, or (not `persist`) empty, as a Redis without persistence restarts."""
@@ -221,6 +228,11 @@ def _kill_worker(deployed: Deployment) -> Callable[[], None]:
     return deployed.start_worker
 
 
+def _restart_web(deployed: Deployment) -> Callable[[], None]:
+    deployed.stop_web()
+    return deployed.start_web
+
+
 def _restart_redis(*, persist: bool) -> Callable[[Deployment], Callable[[], None]]:
     def inject(deployed: Deployment) -> Callable[[], None]:
         deployed.restart_redis(down_seconds=2.0, persist=persist)
@@ -244,6 +256,7 @@ SCENARIOS = (
     Scenario("github_502", _github_failing(502), hold_seconds=3.0),
     Scenario("github_429", _github_failing(429), hold_seconds=3.0),
     Scenario("worker_sigkill", _kill_worker),
+    Scenario("web_restart", _restart_web, hold_seconds=1.0),
     Scenario("redis_restart_aof", _restart_redis(persist=True), at=1.0),
     Scenario("redis_restart_volatile", _restart_redis(persist=False), at=1.0),
 )
