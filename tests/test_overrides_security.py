@@ -21,6 +21,7 @@ from tests.apprunner import until, worker_in_loop
 from tests.test_app_e2e import (
     MARKER,
     OVERRIDE_LABEL,
+    RULES,
     Stack,
     app,
     debounce_seconds,
@@ -216,4 +217,52 @@ async def test_a_push_after_a_label_override_fails_the_gate_again(app: Stack) ->
     [run] = app.runs("e" * 40)
     assert run.conclusion == "failure"
     assert "given at" in (run.summary or "")
+    assert OVERRIDE_LABEL not in app.labels(1)
+
+
+@pytest.mark.parametrize(
+    ("lines_at", "lines_now", "accepted", "reason"),
+    [
+        pytest.param(900, 950, True, "given at aaaaaaa; grown by 50 lines since, within 100", id="within"),
+        pytest.param(900, 1000, True, "grown by 100 lines since, within 100", id="at-the-allowance"),
+        pytest.param(900, 1001, False, "the PR has grown by 101 lines since, more than 100", id="beyond"),
+        pytest.param(None, 950, False, "and the head is now", id="never-measured"),
+    ],
+)
+def test_a_label_holds_while_the_pull_request_grows_within_the_allowance(
+    lines_at: int | None, lines_now: int, accepted: bool, reason: str
+) -> None:
+    """With `grow_lines: 100`, a label given at an earlier head holds while the PR has grown by at most 100
+    effective lines since the App measured that head; beyond, or never measured, it is stale."""
+    claim = OverrideClaim("mona", AT, LABEL_VIA, "maintain", head_sha=EARLIER, lines_at=lines_at)
+    override = decide_override([claim], OverrideConfig(grow_lines=100), HEAD, lines_now)
+    assert override is not None
+    assert (override.accepted, override.stale) == (accepted, not accepted)
+    assert reason in override.reason
+
+
+async def test_a_label_override_follows_pushes_within_the_rules_files_allowance(app: Stack) -> None:
+    """End to end, `override: {grow_lines: 100}` on the base: the label given at 900 lines still passes
+    after a push to 950; after one to 1,100 the check fails, says by how much, and the label is off."""
+    rules = {RULES: b"override:\n  grow_lines: 100\n"}
+    first = app.open_pull(1, {"src/app.py": lines(900)}, base_files=rules)
+    assert (await app.deliver(app.webhooks.pull_request("opened", 1))).status_code == 202
+    await app.settled(first)
+    app.fake.add_collaborator(app.owner, app.repo, "mona", "maintain")
+    app.fake.add_label(app.owner, app.repo, 1, OVERRIDE_LABEL, actor="mona")
+    webhook = app.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
+    assert (await app.deliver(webhook)).status_code == 202
+    await until(lambda: app.runs(first)[0].conclusion == "success", what="the override at head 1")
+    await app.drained()
+
+    await push_and_settle(app, 1, "e" * 40, 950)
+    [held] = app.runs("e" * 40)
+    assert held.conclusion == "success"
+    assert "grown by 50 lines since, within 100" in (held.summary or "")
+    assert OVERRIDE_LABEL in app.labels(1)
+
+    await push_and_settle(app, 1, "f" * 40, 1100)
+    [grown] = app.runs("f" * 40)
+    assert grown.conclusion == "failure"
+    assert "grown by 200 lines since, more than 100" in (grown.summary or "")
     assert OVERRIDE_LABEL not in app.labels(1)

@@ -15,6 +15,7 @@ from bot.gather.github import PullFacts, base_rules, fetch_pull
 from bot.github.gateway import PullRequestGateway
 from bot.intake.events import OVERRIDE_LABEL_SECONDS, override_label_key_for
 from bot.intake.jobs import EvaluatePullRequest, enqueue
+from bot.ledger.evaluations import pull_request_evaluations
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
 from workers.context import WorkerContext, context
 from workers.ledger import in_transaction
@@ -113,17 +114,23 @@ async def label_claim(
     login, at = added[-1].login or "", added[-1].at
     permission = await gateway.permission(login)
     number = gateway.number
-    pinned = await in_transaction(
+    pinned, lines_at = await in_transaction(
         worker.sessions, lambda session: label_head(session, facts.repository_id, number, login, at)
     )
-    return OverrideClaim(login, at, f"label {label}", permission, head_sha=pinned or facts.info.head_sha)
+    head = pinned or facts.info.head_sha
+    return OverrideClaim(login, at, f"label {label}", permission, head_sha=head, lines_at=lines_at)
 
 
-def label_head(session: Session, repository_id: int, number: int, login: str, at: str) -> str | None:
-    """The head of the first audit row of the label `login` added at `at`, if the App judged it before.
-    Its rows' keys end in `:{login}:{at}` (workers.ledger.label_override_record)."""
+def label_head(
+    session: Session, repository_id: int, number: int, login: str, at: str
+) -> tuple[str | None, int | None]:
+    """The head of the first audit row of the label `login` added at `at`, if the App judged it before,
+    and the effective lines the App measured at that head. Its rows' keys end in `:{login}:{at}`
+    (workers.ledger.label_override_record)."""
     rows = pull_request_overrides(session, repository_id, number)
     suffix = f":{login}:{at}"
-    return next(
+    head = next(
         (r.head_sha for r in rows if r.source == "label" and r.idempotency_key.endswith(suffix)), None
     )
+    evaluations = pull_request_evaluations(session, repository_id, number)
+    return head, next((e.effective_lines for e in evaluations if e.head_sha == head), None)

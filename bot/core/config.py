@@ -54,6 +54,14 @@ class OverrideConfig(BaseModel):
     min_permission: Literal["triage", "write", "maintain", "admin"] = Field(
         "maintain", description="Least repository permission allowed to override."
     )
+    grow_lines: int = Field(
+        0,
+        ge=0,
+        description=(
+            "A label given at an earlier head still holds while the effective size has grown by at most this "
+            "many lines since; 0: only the head it was given at."
+        ),
+    )
 
 
 class CoreConfig(BaseModel):

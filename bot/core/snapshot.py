@@ -184,6 +184,7 @@ class OverrideClaim:
     permission: str
     reason: str = ""
     head_sha: str | None = None
+    lines_at: int | None = None  # the effective lines the App measured at `head_sha`, when it did
 
 
 @dataclass(frozen=True, slots=True)

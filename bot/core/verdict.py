@@ -81,7 +81,9 @@ def evaluate(
         outcomes.append(Outcome(rule, result))
         findings.extend(result.findings)
     pr = snapshot.pull_request
-    override = decide_override(snapshot.override_claims, loaded.config.override, pr.head_sha)
+    override = decide_override(
+        snapshot.override_claims, loaded.config.override, pr.head_sha, _effective_lines(outcomes)
+    )
     failed = any(f.severity is Severity.ERROR for f in findings)
     # An override passes the gate but hides nothing: the findings stay, with who, when and why.
     passes = not failed or (override is not None and override.accepted)
@@ -95,6 +97,12 @@ def evaluate(
         partial=snapshot.partial,
         override=override,
     )
+
+
+def _effective_lines(outcomes: list[Outcome]) -> int | None:
+    """The size the rules measured (the `effective_lines` metric, as the ledger keeps it), if one did."""
+    sections = (o.result.section for o in outcomes if o.result.section is not None)
+    return next((int(s.metrics["effective_lines"]) for s in sections if "effective_lines" in s.metrics), None)
 
 
 def _numbered(findings: list[Finding]) -> tuple[Finding, ...]:
