@@ -9,6 +9,7 @@ from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
 from rules.checks.todo_added import RULE as TODO_ADDED
+from rules.routing import RULE as ROUTING
 from rules.size import RULE as SIZE
 
 RULES = Catalogue(
@@ -21,5 +22,6 @@ RULES = Catalogue(
         SWALLOWED_EXCEPTION,
         TODO_ADDED,
         HARDCODED_SECRET,
+        ROUTING,
     )
 )

@@ -93,6 +93,7 @@ def test_contract_fields() -> None:
         {"id": "swallowed-exception", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
+        {"id": "routing", "headline": "", "labels": []},
     ]
 
 

@@ -13,6 +13,7 @@ from bot.core.routing import (
     RoutingInput,
     RoutingPlan,
     RoutingPolicy,
+    owner_groups,
     select_reviewers,
     teams_to_expand,
     users_to_look_up,
@@ -259,3 +260,34 @@ def test_two_phase_look_up(policy: dict[str, Any], teams: frozenset[str], users:
     facts = _input({"api/a.py": 1, "web/b": 1, "docs/c": 1, "bots/d": 1, "team/e": 1, "x": 1}, policy=policy)
     assert teams_to_expand(facts) == teams
     assert users_to_look_up(facts) == users
+
+
+def test_reasons_leave_out_facts_nobody_gathered() -> None:
+    """Without GitHub's answers (`scopegate check`), a reason states ownership only: a load of 0 would read
+    as a fact; an expanded team whose members are unknown stands as the team and says so."""
+    plan = select_reviewers(
+        _input(
+            {"api/a.py": 30, "team/c": 5},
+            people_known=False,
+            teams={},
+            policy={"expand_teams": True, "reviewers": 3},
+        )
+    )
+    assert {c.reviewer: c.reason for c in plan.chosen} == {
+        "alice": "owns 30 of 35 changed lines (1 of 2 files)",
+        "bob": "owns 30 of 35 changed lines (1 of 2 files)",
+        "org/core": "team owns 5 of 35 changed lines (1 of 2 files); its members are not known here, so it "
+        "stands as the team",
+    }
+
+
+def test_owner_groups_gather_paths_by_their_owner_set() -> None:
+    """Paths group by the set of owners of their deciding line, regardless of case and order; unowned paths
+    form a group with no owners; groups come in the order of their first path."""
+    codeowners = parse_codeowners("* @org/everyone\n/api/ @alice @bob\n/api/v2/ @Bob @ALICE\n/gen/\n")
+    groups = owner_groups(codeowners, ["api/a.py", "README.md", "gen/x", "api/v2/b.py", "gen/y"])
+    assert [(g.owners, g.paths) for g in groups] == [
+        (("@alice", "@bob"), ("api/a.py", "api/v2/b.py")),
+        (("@org/everyone",), ("README.md",)),
+        ((), ("gen/x", "gen/y")),
+    ]

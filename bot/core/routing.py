@@ -57,6 +57,9 @@ class RoutingInput:
     people: Mapping[str, Person] = field(default_factory=dict)  # by login, any case
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # `org/team` -> member logins
     policy: RoutingPolicy = RoutingPolicy()
+    # False where nobody asked GitHub about `people` and `teams` (`scopegate check`): reasons then leave out
+    # the load and expertise, which would read as facts.
+    people_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,26 @@ def owned_lines(codeowners: Codeowners, files: Iterable[ChangedFile]) -> dict[st
             name = owner.removeprefix("@")
             weights[name] = weights.get(name, 0) + changed.lines
     return weights
+
+
+@dataclass(frozen=True)
+class OwnerGroup:
+    """Paths one set of owners owns (one CODEOWNERS line, or several naming the same owners); `owners`
+    empty: no line gives them an owner."""
+
+    owners: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+def owner_groups(codeowners: Codeowners, paths: Iterable[str]) -> tuple[OwnerGroup, ...]:
+    """`paths` grouped by their owners, groups in the order of their first path. Owners are compared as
+    GitHub compares logins and teams, regardless of case and of their order on the line."""
+    groups: dict[frozenset[str], tuple[tuple[str, ...], list[str]]] = {}
+    for path in paths:
+        owners = owners_of(codeowners, path).owners
+        key = frozenset(owner.casefold() for owner in owners)
+        groups.setdefault(key, (owners, []))[1].append(path)
+    return tuple(OwnerGroup(owners, tuple(members)) for owners, members in groups.values())
 
 
 def teams_to_expand(data: RoutingInput) -> frozenset[str]:
@@ -202,8 +225,12 @@ def _rank(candidate: _Candidate, data: RoutingInput, covered: set[int]) -> tuple
 def _reason(candidate: _Candidate, data: RoutingInput, total: int) -> str:
     files = f"{len(candidate.files)} of {len(data.files)} files"
     owns = f"owns {candidate.weight} of {total} changed lines ({files})"
+    if candidate.team and data.policy.expand_teams and not data.people_known:
+        return f"team {owns}; its members are not known here, so it stands as the team"
     if candidate.team:
         return f"team {owns}; requested as the team, GitHub's team review assignment picks who"
+    if not data.people_known:
+        return owns
     person = _person(candidate.name, data)
     expertise = f"; {person.expertise:g} recent lines in the changed ranges" if person.expertise else ""
     return f"{owns}{expertise}; {person.open_reviews} open review requests"

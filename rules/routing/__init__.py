@@ -1,0 +1,281 @@
+"""Reviewer routing: who among the owners of the changed files would be asked to review, and why."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from bot.core.findings import Finding, Severity
+from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
+from bot.core.owners import Codeowners, parse_codeowners
+from bot.core.routing import (
+    ChangedFile,
+    OwnerGroup,
+    RoutingInput,
+    RoutingPlan,
+    RoutingPolicy,
+    owner_groups,
+    select_reviewers,
+    users_to_look_up,
+)
+from bot.core.sections import Cell, Code, Item, Items, Section, Table
+from bot.core.snapshot import ChangedFile as SnapshotFile
+from bot.core.snapshot import (
+    Commit,
+    ConfigSource,
+    FileStatus,
+    History,
+    Person,
+    PullRequestInfo,
+    PullRequestSnapshot,
+    RepositoryFiles,
+)
+from rules.base import Context, Example, Rule, RuleResult
+
+ID = "routing"
+HELP = f"""\
+CODEOWNERS is read as GitHub reads it, at the base: the first of {", ".join(CODEOWNERS_PATHS)}; the last
+matching line wins; invalid lines are skipped and listed. The owners of the changed files are weighted by
+the files' counted lines; the author, bots, users whose GitHub status is busy, users listed `unavailable`
+and users with `max_open_reviews` open requests are left out, each with the reason; reviewers already
+requested count toward `reviewers`; then whoever owns most of the lines no chosen reviewer owns yet, recent
+expertise and the least load decide. A team is asked as the team (GitHub's team review assignment picks
+who) unless `expand_teams`; `exclude_teams` are never asked. Each choice comes with a one-line reason.
+`scopegate check` knows no GitHub status, load or existing request: there only ownership and the
+`unavailable` list apply, and the author is the branch's commit author (their login read from a GitHub
+noreply address, or a name that is an owner's login). With `require_all_owners`, every owner group of the
+changed files must approve; a group owned by the author alone can never approve, which fails the gate.
+`reviewers: 0` turns routing off."""
+
+# GitHub logins: letters, digits and hyphens; `_` in Enterprise Managed Users' handles (`octocat_acme`).
+_LOGIN = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_TEAM = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}/[A-Za-z0-9._-]{1,100}")
+_NOREPLY = re.compile(r"(?:[0-9]+\+)?([A-Za-z0-9][A-Za-z0-9_-]*)@users\.noreply\.github\.com", re.IGNORECASE)
+NOT_GATHERED = (
+    "GitHub status, review load, expertise and existing requests are not gathered here: only ownership and "
+    "the rules file's unavailable list apply"
+)
+
+
+def _user(value: str) -> str:
+    if _TEAM.fullmatch(value):
+        raise ValueError(f"{value!r} is a team; teams go in exclude_teams")
+    if not _LOGIN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a GitHub login (@login)")
+    return value
+
+
+def _team(value: str) -> str:
+    if not _TEAM.fullmatch(value):
+        raise ValueError(f"{value!r} is not a team (@org/team)")
+    return value
+
+
+User = Annotated[str, AfterValidator(_user)]
+Row = tuple[Cell, ...]
+Team = Annotated[str, AfterValidator(_team)]
+
+
+class Config(BaseModel):
+    """Who is asked to review, from CODEOWNERS."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reviewers: int = Field(
+        2, ge=0, le=50, description="Reviewers wanted, those already requested included (0: routing off)."
+    )
+    max_open_reviews: int | None = Field(
+        10, ge=1, description="Users with this many open review requests are not asked (null: no cap)."
+    )
+    unavailable: list[User] = Field(
+        default_factory=list, max_length=1000, description="Users never asked (on leave, …), as @login."
+    )
+    exclude_teams: list[Team] = Field(
+        default_factory=list, max_length=1000, description="Owner teams never asked or expanded (@org/team)."
+    )
+    expand_teams: bool = Field(False, description="Ask an owner team's members instead of the team.")
+    require_all_owners: bool = Field(
+        False, description="Every owner group of the changed files must approve (one CODEOWNERS owner set)."
+    )
+
+
+def policy(config: Config) -> RoutingPolicy:
+    """The selection's policy from the rules file's section."""
+    return RoutingPolicy(
+        reviewers=config.reviewers,
+        max_open_reviews=config.max_open_reviews,
+        unavailable=frozenset(config.unavailable),
+        excluded_teams=frozenset(config.exclude_teams),
+        expand_teams=config.expand_teams,
+    )
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """What evaluation found: the plan (None when routing is off or has nothing to read) and its grounds."""
+
+    config: Config
+    codeowners: Codeowners | None = None
+    plan: RoutingPlan | None = None
+    groups: tuple[OwnerGroup, ...] = ()
+    author: str | None = None
+    how: str = ""
+    note: str | None = None
+
+
+def evaluate(context: Context, config: Config) -> RuleResult:
+    """The routing plan as a section (and the `routing` key of the JSON contract); a failure only where
+    `require_all_owners` can never be met."""
+    text = context.snapshot.repository.codeowners
+    if text is None:
+        note = f"no CODEOWNERS at the base ({', '.join(CODEOWNERS_PATHS)})"
+        return RuleResult(section=_section(_Routed(config, note=note)))
+    codeowners = parse_codeowners(text)
+    if codeowners.too_large:
+        note = "the base's CODEOWNERS is 3 MB or more: GitHub ignores it"
+        return RuleResult(section=_section(_Routed(config, note=note)))
+    files = tuple(ChangedFile(f.path, 0 if f.excluded else f.additions + f.deletions) for f in context.files)
+    data = RoutingInput(
+        author="",
+        draft=context.snapshot.pull_request.draft,
+        files=files,
+        codeowners=codeowners,
+        policy=policy(config),
+        people_known=False,
+    )
+    author, how = _author(context.snapshot, users_to_look_up(data))
+    plan = select_reviewers(replace(data, author=author or "")) if config.reviewers else None
+    groups = owner_groups(codeowners, (f.path for f in files))
+    findings = _author_only_groups(groups, author) if config.require_all_owners else ()
+    off = None if plan else "routing is off (routing.reviewers: 0)"
+    routed = _Routed(config, codeowners, plan, groups, author, how, off)
+    return RuleResult(findings, (), _section(routed))
+
+
+def _author(snapshot: PullRequestSnapshot, owners: frozenset[str]) -> tuple[str | None, str]:
+    """The author's login, and how it is known: the pull request's author, else the login the head commit's
+    author has (a GitHub noreply address, or a name that is one of the owners' logins)."""
+    if snapshot.pull_request.author:
+        return snapshot.pull_request.author, "the pull request's author"
+    if not snapshot.history.commits:
+        return None, "no commit on the branch"
+    person = snapshot.history.commits[-1].author
+    who = f"{person.name} <{person.email}>"
+    if person.login:
+        return person.login, f"the head commit's author, {who}"
+    if found := _NOREPLY.fullmatch(person.email):
+        return found[1], f"the head commit's author, {who}"
+    folded = {owner.casefold(): owner for owner in owners}
+    if person.name.casefold() in folded:
+        return folded[person.name.casefold()], f"the head commit's author, {who}, by name"
+    return None, f"the head commit's author, {who}, has no GitHub login here, so is not left out"
+
+
+def _author_only_groups(groups: tuple[OwnerGroup, ...], author: str | None) -> tuple[Finding, ...]:
+    """Under `require_all_owners`, the groups owned by the author alone: GitHub never counts an author's
+    own approval, so nobody can ever approve them."""
+    if not author:
+        return ()
+    findings = []
+    for group in groups:
+        if [o.removeprefix("@").casefold() for o in group.owners] == [author.casefold()]:
+            count = len(group.paths)
+            message = (
+                f"{group.paths[0]}{f' and {count - 1} more files' if count > 1 else ''} are owned by "
+                f"@{author} alone, the author: with routing.require_all_owners they can never be approved; "
+                "add a co-owner to CODEOWNERS"
+            )
+            findings.append(Finding(ID, Severity.ERROR, message, key=f"author-only:{author.casefold()}"))
+    return tuple(findings)
+
+
+def _section(routed: _Routed) -> Section:
+    """The plan, who was left out, the owner groups that must approve and the CODEOWNERS lines skipped;
+    nothing to show (no CODEOWNERS) is only the JSON contract's `routing`, saying why."""
+    config, plan, codeowners = routed.config, routed.plan, routed.codeowners
+    blocks: list[Items | Table] = []
+    if plan is not None:
+        who = f"@{routed.author} ({routed.how})" if routed.author else routed.how
+        intro = [
+            f"Reviewers: {len(plan.chosen)} of {config.reviewers} wanted, from the base's CODEOWNERS.",
+            f"{NOT_GATHERED}.",
+            f"Author: {who}.",
+        ]
+        if plan.note:
+            intro.append(f"{plan.note[0].upper()}{plan.note[1:]}.")
+        items = tuple(Item(_shown(c.reviewer), c.reason) for c in plan.chosen)
+        blocks.append(Items(" ".join(intro), items))
+        if plan.skipped:
+            skipped: tuple[Row, ...] = tuple((Code(_shown(s.owner)), s.reason) for s in plan.skipped)
+            blocks.append(Table(("owner", "left out because"), skipped, title="Owners left out"))
+    if config.require_all_owners and codeowners is not None:
+        owned = [g for g in routed.groups if g.owners]
+        rows: tuple[Row, ...] = tuple((Code(" ".join(g.owners)), len(g.paths)) for g in owned)
+        title = (
+            f"Every owner group must approve (routing.require_all_owners): {len(owned)} group"
+            f"{'s' * (len(owned) != 1)}; approvals are not gathered here"
+        )
+        blocks.append(Table(("owners", "files"), rows, title=title))
+    if codeowners and codeowners.invalid:
+        lines: tuple[Row, ...] = tuple((b.line, b.reason) for b in codeowners.invalid)
+        blocks.append(Table(("line", "why"), lines, title="CODEOWNERS lines skipped, as GitHub skips them"))
+    return Section(blocks=tuple(blocks), data={"routing": _contract(routed)})
+
+
+def _shown(name: str) -> str:
+    return name if "@" in name else f"@{name}"
+
+
+def _contract(routed: _Routed) -> dict[str, Any]:
+    """The JSON contract's `routing`: the plan, who was left out and why, what it rests on."""
+    plan, codeowners = routed.plan, routed.codeowners
+    return {
+        "codeowners": codeowners is not None,
+        "reviewers_wanted": routed.config.reviewers,
+        "requested": [{"reviewer": c.reviewer, "team": c.team, "reason": c.reason} for c in plan.chosen]
+        if plan
+        else [],
+        "counted": list(plan.counted) if plan else [],
+        "skipped": [{"owner": s.owner, "reason": s.reason} for s in plan.skipped] if plan else [],
+        "note": plan.note if plan else routed.note,
+        "author": routed.author,
+        "availability_known": False,
+        "require_all_owners": routed.config.require_all_owners,
+        "approvals_known": False,
+        "owner_groups": [{"owners": list(g.owners), "paths": list(g.paths)} for g in routed.groups],
+        "skipped_lines": [{"line": b.line, "reason": b.reason} for b in codeowners.invalid]
+        if codeowners
+        else [],
+    }
+
+
+def _example(owners: str, rules: str | None) -> PullRequestSnapshot:
+    info = PullRequestInfo("main", "topic", "0" * 40, "1" * 40, author="ada")
+    ada = Person("Ada", "ada@example.com", "ada")
+    changed = (SnapshotFile("src/app.py", FileStatus.MODIFIED, 20, 2),)
+    return PullRequestSnapshot(
+        pull_request=info,
+        files=changed,
+        history=History((Commit("1" * 40, ada, ada, "Change the app"),)),
+        repository=RepositoryFiles(rules=(ConfigSource(RULES_PATH, rules),), codeowners=owners),
+    )
+
+
+RULE = Rule(
+    id=ID,
+    summary="Plan reviewers from CODEOWNERS (ownership, availability, load) and say why each is asked.",
+    help=HELP,
+    config=Config,
+    evaluate=evaluate,
+    examples=(
+        Example("owners other than the author are asked", _example("* @ada @bob\n", None), passes=True),
+        Example(
+            "with require_all_owners, code owned by its author alone fails",
+            _example("* @ada\n", "routing:\n  require_all_owners: true\n"),
+            passes=False,
+        ),
+    ),
+)
