@@ -1,0 +1,174 @@
+"""Review rounds, rework and waiting times of one pull request, from its review history.
+
+A round is feedback (a review requesting changes or commenting, or a review comment) → the author pushes
+lines of their own → a re-review (DESIGN §7). Only people other than the author count as reviewers, and
+bots never do. Redelivered events (the same idempotency key) and events delivered out of order change
+nothing: the history is put in GitHub's order first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class ReviewState(StrEnum):
+    """A review's state as webhooks spell it (GraphQL spells the same states in capitals)."""
+
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    COMMENTED = "commented"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A `pull_request_review` event; only `submitted` is a review given, `edited` and `dismissed` are not."""
+
+    key: str  # idempotency key, e.g. "review:80:submitted"
+    github_id: int
+    at: datetime  # the review's `submitted_at`
+    author: str
+    state: ReviewState
+    action: str = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewComment:
+    """A `pull_request_review_comment` event; only `created` is feedback given."""
+
+    key: str  # e.g. "review_comment:2941:created"
+    github_id: int
+    at: datetime
+    author: str
+    action: str = "created"
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """A push to the pull request's branch (`pull_request.synchronize`).
+
+    `changed_lines`: lines of the diff from the previous head to this one. `base_lines`: lines of that diff
+    the base brought in (a rebase onto a newer base), 0 when the base did not move.
+    """
+
+    key: str  # e.g. "push:7:<after sha>"
+    at: datetime
+    head_sha: str
+    base_sha: str
+    changed_lines: int
+    base_lines: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The pull request was opened."""
+
+    key: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The pull request was closed, merged or not."""
+
+    key: str
+    at: datetime
+    merged: bool
+
+
+Event = Review | ReviewComment | Push | Opened | Closed
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestHistory:
+    """What happened on a pull request, in any order and possibly with events seen twice."""
+
+    author: str
+    events: Sequence[Event]
+    bots: frozenset[str] = frozenset()  # logins whose reviews never count, besides `…[bot]` accounts
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFigures:
+    """Rounds completed, rework lines and the times from opening; None where it has not happened."""
+
+    rounds: int
+    rework_lines: int
+    time_to_first_review: timedelta | None
+    time_to_approval: timedelta | None
+    time_to_merge: timedelta | None
+
+
+def order_events(events: Iterable[Event]) -> list[Event]:
+    """The events once per idempotency key, by GitHub's timestamp, then id, then key.
+
+    The order is total (`repr` breaks the last ties), so a key delivered twice with different contents,
+    which GitHub should never do, still keeps the same one whatever order the deliveries came in.
+    """
+    ordered = sorted(events, key=lambda e: (e.at, getattr(e, "github_id", 0), e.key, repr(e)))
+    seen: set[str] = set()
+    unique: list[Event] = []
+    for event in ordered:
+        if event.key not in seen:
+            seen.add(event.key)
+            unique.append(event)
+    return unique
+
+
+def is_bot(login: str, bots: frozenset[str]) -> bool:
+    """Whether `login` is a bot: listed, or a GitHub App's account, whose login ends in `[bot]`
+    (https://docs.github.com/en/apps/creating-github-apps/about-creating-github-apps/about-creating-github-apps)."""
+    return login.casefold().endswith("[bot]") or login.casefold() in bots
+
+
+def measure_review(history: PullRequestHistory) -> ReviewFigures:
+    """Rounds, rework lines (changed by pushes after the first review, less what a newer base brought)
+    and the times to first review, approval and merge of `history`."""
+    bots = frozenset(login.casefold() for login in history.bots)
+    author = history.author.casefold()
+
+    def reviewer(login: str) -> bool:
+        return login.casefold() != author and not is_bot(login, bots)
+
+    rounds = rework = 0
+    opened_at: datetime | None = None
+    first_review_at: datetime | None = None
+    approved_at: datetime | None = None
+    merged_at: datetime | None = None
+    feedback = pushed = False  # feedback waiting for a push; a push waiting for a re-review
+    for event in order_events(history.events):
+        match event:
+            case Opened(at=at):
+                opened_at = opened_at or at
+            case Closed(at=at, merged=True):
+                merged_at = merged_at or at
+            case Push(changed_lines=changed, base_lines=base):
+                own = max(0, changed - base)
+                if first_review_at is not None:
+                    rework += own
+                # a rebase that brings nothing of the author's own does not answer the feedback
+                pushed = pushed or (feedback and own > 0)
+            case Review(action="submitted") | ReviewComment(action="created") if reviewer(event.author):
+                first_review_at = first_review_at or event.at
+                approves = isinstance(event, Review) and event.state == ReviewState.APPROVED
+                if approves:
+                    approved_at = approved_at or event.at
+                if pushed:  # the re-review that closes a round; unless it approves, it opens the next
+                    rounds += 1
+                    pushed = False
+                feedback = not approves
+    return ReviewFigures(
+        rounds=rounds,
+        rework_lines=rework,
+        time_to_first_review=_since(opened_at, first_review_at),
+        time_to_approval=_since(opened_at, approved_at),
+        time_to_merge=_since(opened_at, merged_at),
+    )
+
+
+def _since(start: datetime | None, end: datetime | None) -> timedelta | None:
+    """`end - start`, or None when either is unknown."""
+    return None if start is None or end is None else end - start
