@@ -97,6 +97,51 @@ def test_contract_fields() -> None:
     ]
 
 
+def test_contract_routing() -> None:
+    """`routing`: the reviewers that would be requested with their reasons, those already counted, the
+    owners left out and why, the author, what the plan rests on (no availability or approvals known), the
+    changed files by owner group and the CODEOWNERS lines skipped; logins and teams without `@`."""
+    codeowners = "* @org/docs\n/src/ @ada @bob\n/src/[x] @eve\n"
+    snapshot = replace(
+        _snapshot(_file("src/a.py", 29), _file("README.md", 4)),
+        pull_request=replace(INFO, author="ada"),
+        repository=RepositoryFiles(rules=(ConfigSource(RULES_PATH, None),), codeowners=codeowners),
+    )
+    assert to_contract(evaluate(snapshot))["routing"] == {
+        "codeowners": True,
+        "reviewers_wanted": 2,
+        "requested": [
+            {"reviewer": "bob", "team": False, "reason": "owns 30 of 35 changed lines (1 of 2 files)"},
+            {
+                "reviewer": "org/docs",
+                "team": True,
+                "reason": "team owns 5 of 35 changed lines (1 of 2 files); requested as the team, GitHub's "
+                "team review assignment picks who",
+            },
+        ],
+        "counted": [],
+        "skipped": [{"owner": "ada", "reason": "the author"}],
+        "note": None,
+        "author": "ada",
+        "availability_known": False,
+        "require_all_owners": False,
+        "approvals_known": False,
+        "owner_groups": [
+            {"owners": ["ada", "bob"], "paths": ["src/a.py"]},
+            {"owners": ["org/docs"], "paths": ["README.md"]},
+        ],
+        "skipped_lines": [{"line": 3, "reason": "character ranges with '[ ]' are not supported"}],
+    }
+
+
+def test_contract_routing_without_codeowners_says_why() -> None:
+    """Without a CODEOWNERS at the base, `routing` is still there: nobody requested, and the note says why."""
+    routing = to_contract(evaluate(_snapshot(_file("src/a.py", 3))))["routing"]
+    assert routing["codeowners"] is False
+    assert (routing["requested"], routing["owner_groups"]) == ([], [])
+    assert routing["note"] == "no CODEOWNERS at the base (.github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS)"
+
+
 def test_changed_files_say_why_a_claimed_kind_was_not_believed() -> None:
     """A file that declares itself generated in the head, unlike at the base, counts, and its entry in
     `changed_files` says why."""

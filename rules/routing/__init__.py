@@ -55,8 +55,8 @@ _LOGIN = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _TEAM = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}/[A-Za-z0-9._-]{1,100}")
 _NOREPLY = re.compile(r"(?:[0-9]+\+)?([A-Za-z0-9][A-Za-z0-9_-]*)@users\.noreply\.github\.com", re.IGNORECASE)
 NOT_GATHERED = (
-    "GitHub status, review load, expertise and existing requests are not gathered here: only ownership and "
-    "the rules file's unavailable list apply"
+    "Only ownership and routing.unavailable apply here: GitHub status, review load, expertise and existing "
+    "review requests are not gathered"
 )
 
 
@@ -167,10 +167,12 @@ def _author(snapshot: PullRequestSnapshot, owners: frozenset[str]) -> tuple[str 
     if person.login:
         return person.login, f"the head commit's author, {who}"
     if found := _NOREPLY.fullmatch(person.email):
-        return found[1], f"the head commit's author, {who}"
+        return found[1], f"the head commit's author, {who}, by their GitHub noreply address"
     folded = {owner.casefold(): owner for owner in owners}
     if person.name.casefold() in folded:
-        return folded[person.name.casefold()], f"the head commit's author, {who}, by name"
+        return folded[
+            person.name.casefold()
+        ], f"the head commit's author, {who}, whose name is an owner's login"
     return None, f"the head commit's author, {who}, has no GitHub login here, so is not left out"
 
 
@@ -182,9 +184,10 @@ def _author_only_groups(groups: tuple[OwnerGroup, ...], author: str | None) -> t
     findings = []
     for group in groups:
         if [o.removeprefix("@").casefold() for o in group.owners] == [author.casefold()]:
-            count = len(group.paths)
+            more = len(group.paths) - 1
+            files = f"{group.paths[0]} and {more} more are" if more else f"{group.paths[0]} is"
             message = (
-                f"{group.paths[0]}{f' and {count - 1} more files' if count > 1 else ''} are owned by "
+                f"{files} owned by "
                 f"@{author} alone, the author: with routing.require_all_owners they can never be approved; "
                 "add a co-owner to CODEOWNERS"
             )
@@ -198,14 +201,14 @@ def _section(routed: _Routed) -> Section:
     config, plan, codeowners = routed.config, routed.plan, routed.codeowners
     blocks: list[Items | Table] = []
     if plan is not None:
-        who = f"@{routed.author} ({routed.how})" if routed.author else routed.how
+        who = f"@{routed.author}, {routed.how}" if routed.author else routed.how
         intro = [
-            f"Reviewers: {len(plan.chosen)} of {config.reviewers} wanted, from the base's CODEOWNERS.",
-            f"{NOT_GATHERED}.",
+            f"Reviewer plan: {len(plan.chosen)} of {config.reviewers} wanted, from the base's CODEOWNERS.",
             f"Author: {who}.",
         ]
         if plan.note:
             intro.append(f"{plan.note[0].upper()}{plan.note[1:]}.")
+        intro.append(f"{NOT_GATHERED}.")
         items = tuple(Item(_shown(c.reviewer), c.reason) for c in plan.chosen)
         blocks.append(Items(" ".join(intro), items))
         if plan.skipped:
@@ -229,6 +232,11 @@ def _shown(name: str) -> str:
     return name if "@" in name else f"@{name}"
 
 
+def _bare(owner: str) -> str:
+    """A login or `org/team` as GitHub's API names it, without `@` (an email owner stays as it is)."""
+    return owner.removeprefix("@")
+
+
 def _contract(routed: _Routed) -> dict[str, Any]:
     """The JSON contract's `routing`: the plan, who was left out and why, what it rests on."""
     plan, codeowners = routed.plan, routed.codeowners
@@ -239,13 +247,15 @@ def _contract(routed: _Routed) -> dict[str, Any]:
         if plan
         else [],
         "counted": list(plan.counted) if plan else [],
-        "skipped": [{"owner": s.owner, "reason": s.reason} for s in plan.skipped] if plan else [],
+        "skipped": [{"owner": _bare(s.owner), "reason": s.reason} for s in plan.skipped] if plan else [],
         "note": plan.note if plan else routed.note,
         "author": routed.author,
         "availability_known": False,
         "require_all_owners": routed.config.require_all_owners,
         "approvals_known": False,
-        "owner_groups": [{"owners": list(g.owners), "paths": list(g.paths)} for g in routed.groups],
+        "owner_groups": [
+            {"owners": [_bare(o) for o in g.owners], "paths": list(g.paths)} for g in routed.groups
+        ],
         "skipped_lines": [{"line": b.line, "reason": b.reason} for b in codeowners.invalid]
         if codeowners
         else [],
