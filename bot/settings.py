@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     private_key_path: Path | None = Field(None, description="A file holding the App's private key (workers).")
     redis_url: str = Field("redis://localhost:6379/0", description="Queue, delivery de-duplication, budgets.")
     public_url: str | None = Field(
-        None, description="The address GitHub reaches this App at; unset, the setup page's own address."
+        None,
+        description="The address GitHub reaches this App at; unset, as the setup link's holder confirms.",
     )
     host: str = Field("127.0.0.1", min_length=1, description="Interface `serve` and `web` listen on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` and `web` listen on.")
