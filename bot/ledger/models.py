@@ -150,6 +150,31 @@ class Override(Base):
     created_at: Mapped[datetime]
 
 
+class ReviewEvent(Base):
+    """One event of a pull request's review history (bot/core/rounds.py reads them back); the same event
+    delivered again, or read again from the timeline, carries the same key and adds no row."""
+
+    __tablename__ = "review_events"
+    __table_args__ = (UniqueConstraint("pull_request_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pull_request_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(PullRequest.id))
+    idempotency_key: Mapped[str]  # e.g. "review:80:submitted", "push:7:<after sha>"
+    kind: Mapped[str]  # "review", "review_comment", "push", "opened" or "closed"
+    action: Mapped[str | None]  # a review's or comment's webhook action ("submitted", "created", ...)
+    github_id: Mapped[int | None] = mapped_column(BigInteger)  # the review's or comment's id
+    actor_login: Mapped[str | None]  # who reviewed or commented
+    state: Mapped[str | None]  # a review's state, as webhooks spell it
+    head_sha: Mapped[str | None]
+    base_sha: Mapped[str | None]
+    changed_lines: Mapped[int | None]  # a push: lines of the head-to-head diff
+    base_lines: Mapped[int | None]  # a push: lines of that diff the base brought in
+    merged: Mapped[bool | None]  # a closing: merged or not
+    occurred_at: Mapped[datetime]  # when GitHub says it happened: the order rounds are computed in
+    delivery_id: Mapped[str | None]  # the X-GitHub-Delivery that brought it; None when read from the timeline
+    created_at: Mapped[datetime]
+
+
 class AppCredentials(Base):
     """What GitHub's App manifest flow returns (`POST /app-manifests/{code}/conversions`)."""
 

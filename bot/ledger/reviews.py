@@ -1,0 +1,192 @@
+"""A pull request's review history: record events once per idempotency key, read them back for
+bot/core/rounds.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.rounds import (
+    Closed,
+    Event,
+    Opened,
+    PullRequestHistory,
+    Push,
+    Review,
+    ReviewComment,
+    ReviewState,
+    order_events,
+)
+from bot.ledger.models import PullRequest, Repository, ReviewEvent
+from bot.ledger.pull_requests import upsert_pull_request
+from bot.ledger.repositories import upsert_repository
+from bot.ledger.upsert import dialect_insert
+
+T = TypeVar("T")
+
+
+def review_key(review_id: int, action: str) -> str:
+    """The key of a `pull_request_review` event: a review is submitted once, edited or dismissed later."""
+    return f"review:{review_id}:{action}"
+
+
+def review_comment_key(comment_id: int, action: str) -> str:
+    """The key of a `pull_request_review_comment` event."""
+    return f"review_comment:{comment_id}:{action}"
+
+
+def push_key(pr_number: int, after_sha: str) -> str:
+    """The key of a `pull_request.synchronize`: a head is pushed to a pull request once."""
+    return f"push:{pr_number}:{after_sha}"
+
+
+def opened_key(pr_number: int) -> str:
+    """The key of the pull request's opening."""
+    return f"pull_request:{pr_number}:opened"
+
+
+def closed_key(pr_number: int, closed_at: datetime) -> str:
+    """The key of a closing; a pull request reopened and closed again has one per closing."""
+    return f"pull_request:{pr_number}:closed:{closed_at.astimezone(UTC).isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEventRecord:
+    """An event of a pull request's review history, with the pull request it belongs to."""
+
+    repository_id: int  # GitHub's repository id, not the ledger's surrogate
+    repo_full_name: str
+    pr_number: int
+    event: Event
+    pr_author: str | None = None
+    delivery_id: str | None = None  # None when read from the timeline
+    installation_id: int | None = None
+
+
+def record_review_event(session: Session, record: ReviewEventRecord, *, at: datetime | None = None) -> bool:
+    """Insert the event; return False when its key was recorded for this pull request already (a
+    redelivery, a re-read timeline), which leaves the first row as it was."""
+    now = at or datetime.now(UTC)
+    repository_id = upsert_repository(
+        session,
+        github_id=record.repository_id,
+        full_name=record.repo_full_name,
+        installation_id=record.installation_id,
+        at=now,
+    )
+    pull_request_id = upsert_pull_request(
+        session, repository_id, record.pr_number, author=record.pr_author, at=now
+    )
+    insert = dialect_insert(session, ReviewEvent).values(
+        pull_request_id=pull_request_id,
+        idempotency_key=record.event.key,
+        occurred_at=record.event.at,
+        delivery_id=record.delivery_id,
+        created_at=now,
+        **_columns(record.event),
+    )
+    result = session.execute(
+        insert.on_conflict_do_nothing(
+            index_elements=[ReviewEvent.pull_request_id, ReviewEvent.idempotency_key]
+        ).returning(ReviewEvent.id)
+    )
+    return result.first() is not None
+
+
+def pull_request_history(
+    session: Session, github_repo_id: int, number: int, *, bots: frozenset[str] = frozenset()
+) -> PullRequestHistory | None:
+    """The recorded review history of a pull request in GitHub's order, None when the ledger knows no
+    such pull request. An author the ledger never learned is "" (their comments then count)."""
+    pull_request = session.execute(
+        select(PullRequest)
+        .join(Repository, Repository.id == PullRequest.repository_id)
+        .where(Repository.github_id == github_repo_id, PullRequest.number == number)
+    ).scalar_one_or_none()
+    if pull_request is None:
+        return None
+    rows = session.scalars(select(ReviewEvent).where(ReviewEvent.pull_request_id == pull_request.id))
+    # in the core's order, not the rows': the order they were delivered in is not GitHub's
+    events = order_events(_event(row) for row in rows)
+    return PullRequestHistory(author=pull_request.author or "", events=tuple(events), bots=bots)
+
+
+def _columns(event: Event) -> dict[str, Any]:
+    """The columns of `event` besides its key and time."""
+    match event:
+        case Review():
+            return {
+                "kind": "review",
+                "action": event.action,
+                "github_id": event.github_id,
+                "actor_login": event.author,
+                "state": event.state.value,
+            }
+        case ReviewComment():
+            return {
+                "kind": "review_comment",
+                "action": event.action,
+                "github_id": event.github_id,
+                "actor_login": event.author,
+            }
+        case Push():
+            return {
+                "kind": "push",
+                "head_sha": event.head_sha,
+                "base_sha": event.base_sha,
+                "changed_lines": event.changed_lines,
+                "base_lines": event.base_lines,
+            }
+        case Opened():
+            return {"kind": "opened"}
+        case Closed():
+            return {"kind": "closed", "merged": event.merged}
+
+
+def _event(row: ReviewEvent) -> Event:
+    """The core's event for a row `record_review_event` wrote (so the nullable columns of its kind are
+    filled)."""
+    key, at = row.idempotency_key, row.occurred_at
+    match row.kind:
+        case "review":
+            return Review(
+                key=key,
+                github_id=_given(row.github_id),
+                at=at,
+                author=_given(row.actor_login),
+                state=ReviewState(_given(row.state)),
+                action=_given(row.action),
+            )
+        case "review_comment":
+            return ReviewComment(
+                key=key,
+                github_id=_given(row.github_id),
+                at=at,
+                author=_given(row.actor_login),
+                action=_given(row.action),
+            )
+        case "push":
+            return Push(
+                key=key,
+                at=at,
+                head_sha=_given(row.head_sha),
+                base_sha=_given(row.base_sha),
+                changed_lines=_given(row.changed_lines),
+                base_lines=_given(row.base_lines),
+            )
+        case "opened":
+            return Opened(key=key, at=at)
+        case "closed":
+            return Closed(key=key, at=at, merged=bool(row.merged))
+    raise ValueError(f"review event {row.id} has kind {row.kind!r}, which this version does not know")
+
+
+def _given(value: T | None) -> T:
+    """A column its kind always fills."""
+    if value is None:
+        raise ValueError("a review event's column for its kind is NULL")
+    return value
