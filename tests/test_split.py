@@ -14,14 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.files import FileFacts, Kind, counted_kind
-from bot.core.snapshot import ChangedFile, FileStatus
+from bot.core.owners import owners_of
+from bot.core.report.contract import to_contract
+from bot.core.sections import Items, Section
+from bot.core.snapshot import ChangedFile, FileStatus, PullRequestInfo, PullRequestSnapshot, RepositoryFiles
+from bot.core.verdict import evaluate
 from rules.size import _plan_block
 from rules.size.branches import git_commands
 from rules.size.concerns import is_fragment
 from rules.size.measure import counted_lines
 from rules.size.packages import read_packages
 from rules.size.pairing import Subjects
-from rules.size.split import SplitPlan, plan_split, rename_sources
+from rules.size.split import SplitPlan, owners_file, plan_split, rename_sources
 from tests.gitrepo import GitRepo, lines
 
 
@@ -709,3 +713,113 @@ def test_any_layout_keeps_the_promises(
     manifests = {f"{r}/package.json".lstrip("/"): "{}" for r in roots}
     plan = plan_split(files, max_lines, max_files, manifests)
     _check_invariants(plan, files, max_lines, max_files, manifests)
+
+
+OWNERS = "* @org/maintainers\n/src/acme/api/ @alice @bob\n/src/acme/db/ @carol\n/tests/ @qa\n"
+
+
+def test_parts_keep_to_one_owner_group() -> None:
+    """With a CODEOWNERS, one package's folders owned by different people become different parts even
+    where they would fit together, so each proposed pull request has one set of reviewers."""
+    files = [
+        _file("src/acme/api/routes.py", 300),
+        _file("src/acme/api/models.py", 100),
+        _file("src/acme/db/store.py", 200),
+        _file("src/acme/cli.py", 250),
+    ]
+    plan = plan_split(files, 800, 60, codeowners=owners_file(OWNERS))
+    assert [(p.paths, p.owners) for p in plan.parts] == [
+        (("src/acme/api/models.py", "src/acme/api/routes.py"), ("@alice", "@bob")),
+        (("src/acme/cli.py",), ("@org/maintainers",)),
+        (("src/acme/db/store.py",), ("@carol",)),
+    ]
+    assert plan.note.endswith(
+        "Each part holds the files of one owner group of the base's CODEOWNERS (tests with their code)."
+    )
+    without = plan_split(files, 800, 60)
+    assert [p.owners for p in without.parts] == [()] * len(without.parts)
+    assert len(without.parts) < len(plan.parts)
+
+
+def test_a_test_owned_elsewhere_stays_with_its_code() -> None:
+    """A test whose CODEOWNERS line names other owners still travels with the code it tests: the part
+    takes its code's owners."""
+    files = [
+        _file("src/acme/db/store.py", 500),
+        _file("tests/test_store.py", 100),
+        _file("src/acme/api/routes.py", 500),
+    ]
+    plan = plan_split(
+        files, 800, 60, {"pyproject.toml": "[project]\nname = 'acme'\n"}, codeowners=owners_file(OWNERS)
+    )
+    (db,) = [p for p in plan.parts if "src/acme/db/store.py" in p.paths]
+    assert (db.paths, db.owners) == (("src/acme/db/store.py", "tests/test_store.py"), ("@carol",))
+
+
+def test_owner_names_compare_as_github_compares_them() -> None:
+    """Lines naming the same owners in another order or case are one owner group; an ignored file (3 MB
+    or more) or no file at all plans as before."""
+    codeowners = owners_file("/src/a/ @Bob @alice\n/src/b/ @alice @bob\n")
+    files = [_file("src/a/x.py", 300), _file("src/b/y.py", 300), _file("src/c/z.py", 300)]
+    plan = plan_split(files, 800, 60, codeowners=codeowners)
+    assert [(p.paths, p.owners) for p in plan.parts] == [
+        (("src/a/x.py", "src/b/y.py"), ("@Bob", "@alice")),
+        (("src/c/z.py",), ()),
+    ]
+    assert owners_file(None) is None
+    assert owners_file("* @x\n" * 700_000) is None
+
+
+def _plan_block_of(section: Section) -> Items:
+    return next(b for b in section.blocks if isinstance(b, Items))
+
+
+def test_plan_shows_each_parts_owners() -> None:
+    """The split plan's text names each part's owners, and the JSON contract lists them without `@`."""
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="a" * 40, head_sha="b" * 40)
+    changed = tuple(
+        ChangedFile(path, FileStatus.ADDED, 500, 0)
+        for path in ("src/acme/api/routes.py", "src/acme/db/store.py")
+    )
+    snapshot = PullRequestSnapshot(info, changed, repository=RepositoryFiles(codeowners=OWNERS))
+    verdict = evaluate(snapshot)
+    (section, *_) = verdict.sections
+    block = _plan_block_of(section)
+    assert [(i.title, i.detail) for i in block.items] == [
+        ("src/acme/api/routes.py", "500 lines, 1 file; owners @alice @bob"),
+        ("src/acme/db/store.py", "500 lines, 1 file; owners @carol"),
+    ]
+    assert [p["owners"] for p in to_contract(verdict)["split_plan"]] == [["alice", "bob"], ["carol"]]
+
+
+_OWNER_LINE = st.builds(
+    lambda folder, owners: f"/{folder}/ {' '.join(owners)}".rstrip(),
+    _SEGMENT,
+    st.lists(st.sampled_from(["@a", "@B", "@org/t", "x@example.com"]), max_size=3),
+)
+
+
+@pytest.mark.fuzz
+@given(
+    st.dictionaries(_PATH, st.integers(0, 900), min_size=1, max_size=40),
+    st.lists(_OWNER_LINE, max_size=6),
+    st.integers(1, 1000),
+    st.integers(1, 10),
+)
+def test_any_codeowners_keeps_the_promises(
+    sizes: dict[str, int], owner_lines: list[str], max_lines: int, max_files: int
+) -> None:
+    """Random layouts and CODEOWNERS: every promise of the plan holds, and each part's owners are those of
+    one of its counted files."""
+    files = [_file(path, count) for path, count in sizes.items()]
+    codeowners = owners_file("\n".join(owner_lines))
+    assert codeowners is not None
+    plan = plan_split(files, max_lines, max_files, codeowners=codeowners)
+    _check_invariants(plan, files, max_lines, max_files, {})
+    for part in plan.parts:
+        counted = [p for p in part.paths if p not in part.uncounted]
+        assert _folded(part.owners) in {_folded(owners_of(codeowners, p).owners) for p in counted}
+
+
+def _folded(owners: Sequence[str]) -> frozenset[str]:
+    return frozenset(o.casefold() for o in owners)

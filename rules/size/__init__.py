@@ -121,11 +121,16 @@ def evaluate(context: Context, config: Config) -> RuleResult:
     plan = None
     if oversized:
         # The planner and its package readers load only for a PR that needs a plan (~10 ms of imports).
-        from rules.size.split import plan_split, rename_sources
+        from rules.size.split import owners_file, plan_split, rename_sources
 
         manifests = snapshot.repository.manifests
         plan = plan_split(
-            measure.files, config.max_lines, config.max_files, manifests, rename_sources(snapshot.files)
+            measure.files,
+            config.max_lines,
+            config.max_files,
+            manifests,
+            rename_sources(snapshot.files),
+            codeowners=owners_file(snapshot.repository.codeowners),
         )
     label = size_label(lines, config.labels)
     return RuleResult(
@@ -216,6 +221,8 @@ def _plan_block(plan: SplitPlan, cap: int) -> Items:
             details[0] += f" and {len(part.uncounted)} that count 0"
         if part.concern:
             details.insert(0, f"{part.concern} files")
+        if part.owners:
+            details.append(f"owners {' '.join(part.owners)}")
         if part.lines > cap:
             details.append("one file above the limit on its own: it cannot be split further")
         if part.depends_on:
@@ -278,6 +285,7 @@ def _contract(
                 "uncounted": list(p.uncounted),
                 "pathspecs": list(p.pathspecs),
                 "git": list(git),
+                "owners": [o.removeprefix("@") for o in p.owners],
             }
             for p, git in zip(parts, commands, strict=True)
         ],

@@ -14,6 +14,8 @@ The rules, in the order they apply:
   they fit. A single file above the limit is a part of its own, and says so.
 - A changelog fragment joins the part its name names (`123.parser.bugfix` → the part with `parser.py`),
   else the largest part of its package, else the largest part; it rides only where it fits.
+- With a CODEOWNERS at the base, a part never mixes owner groups either (the owners of a unit's first
+  file: a test rides with its code), so each proposed pull request has one set of reviewers.
 - Order: the repository's build files, then packages after the packages their manifests say they depend
   on, then lint, CI and repository settings, docs-only parts last.
 """
@@ -23,12 +25,14 @@ from __future__ import annotations
 import heapq
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from types import MappingProxyType
 from typing import NamedTuple
 
 from bot.core.files import FileFacts, Kind
+from bot.core.owners import Codeowners, parse_codeowners
+from bot.core.routing import owner_groups
 from bot.core.snapshot import ChangedFile, FileStatus
 from rules.size.branches import pathspecs
 from rules.size.bulk import Bulk, dominant_bulk
@@ -57,6 +61,7 @@ class SplitPart:
     root), `concern` what root files it holds ('' for code). `depends_on` are the numbers (1-based) of
     earlier parts whose packages its package depends on. `pathspecs` select exactly its files, rename
     sources included, as literal pathspecs (`git --literal-pathspecs restore --source=<head> -- …`).
+    `owners` are the CODEOWNERS owners of its files (empty: no CODEOWNERS, or no line owns them).
     """
 
     title: str
@@ -67,6 +72,7 @@ class SplitPart:
     depends_on: tuple[int, ...] = ()
     uncounted: tuple[str, ...] = ()
     pathspecs: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +89,13 @@ class SplitPlan:
 
 @dataclass(frozen=True, slots=True)
 class _Group:
-    """Files that may share a part: one package's code, or one concern of the repository's root."""
+    """Files that may share a part: one package's code, or one concern of the repository's root, of one
+    owner group when there is a CODEOWNERS."""
 
     root: str
     concern: Concern | None
     manifest: bool
+    owners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +121,13 @@ def plan_split(
     max_files: int,
     manifests: Mapping[str, str] = NOTHING,
     renamed_from: Mapping[str, str] = NOTHING,
+    *,
+    codeowners: Codeowners | None = None,
 ) -> SplitPlan:
     """Parts of at most `max_lines` effective lines and `max_files` counted files for `files` (every
     changed file, excluded ones included: they ride along). `manifests` are the package manifests at the
-    head by path (none: packages are top folders); `renamed_from` maps a renamed file to its base path."""
+    head by path (none: packages are top folders); `renamed_from` maps a renamed file to its base path;
+    `codeowners`, the base's, keeps each part to one owner group."""
     counted = [f for f in files if counted_lines(f)]
     bulk = dominant_bulk(counted)
     if bulk:
@@ -128,7 +139,12 @@ def plan_split(
     fragments = [f for f in counted if is_fragment(f.path)]
     named = {f.path for f in fragments}
     code = [f for f in counted if f.path not in named]
-    groups = _units(code, packages, max_lines=max_lines, max_files=max_files)
+    owners = (
+        {p: g.owners for g in owner_groups(codeowners, [f.path for f in code]) for p in g.paths}
+        if codeowners is not None
+        else {}
+    )
+    groups = _units(code, packages, owners, max_lines=max_lines, max_files=max_files)
     ordered, cyclic = _order(groups, packages)
     drafts = [
         _Draft(group, [f for u in chunk for f in u.files], sum(u.lines for u in chunk))
@@ -142,7 +158,18 @@ def plan_split(
     parts = _parts(drafts, packages, renamed_from, named)
     ordered_by_dependencies = any(p.depends_on for p in parts)
     declared = {d.group.root for d in drafts if d.group.manifest and d.group.concern is None}
-    return SplitPlan(parts, ordered_by_dependencies, _note(ordered_by_dependencies, cyclic, declared), bulk)
+    note = _note(ordered_by_dependencies, cyclic, declared)
+    if codeowners is not None:
+        note += (
+            " Each part holds the files of one owner group of the base's CODEOWNERS (tests with their code)."
+        )
+    return SplitPlan(parts, ordered_by_dependencies, note, bulk)
+
+
+def owners_file(text: str | None) -> Codeowners | None:
+    """The base's CODEOWNERS text parsed for `plan_split`; None where there is none or GitHub ignores it."""
+    codeowners = parse_codeowners(text) if text is not None else None
+    return None if codeowners is None or codeowners.too_large else codeowners
 
 
 def rename_sources(files: Iterable[ChangedFile]) -> dict[str, str]:
@@ -151,10 +178,16 @@ def rename_sources(files: Iterable[ChangedFile]) -> dict[str, str]:
 
 
 def _units(
-    files: Sequence[FileFacts], packages: Packages, *, max_lines: int, max_files: int
+    files: Sequence[FileFacts],
+    packages: Packages,
+    owners: Mapping[str, tuple[str, ...]],
+    *,
+    max_lines: int,
+    max_files: int,
 ) -> dict[_Group, list[_Unit]]:
     """Each file's group, and its units there: a test with the source it tests, a package's build files
-    together, every other file on its own (a unit over the limit is its files one by one, in order)."""
+    together, every other file on its own (a unit over the limit is its files one by one, in order). A
+    unit's owner group, where `owners` are known, is its first file's."""
     homes = {f.path: _home(f.path, packages) for f in files}
     sources = Subjects.of(
         (f.path, _scope(home.group))
@@ -176,19 +209,21 @@ def _units(
     for key, found in members.items():
         found.sort(key=lambda f: (f.path != key, f.path))
         lead = homes[found[0].path]
-        groups.setdefault(lead.group, []).append(_unit(found, lead.relative))
+        group = replace(lead.group, owners=owners.get(found[0].path, ()))
+        groups.setdefault(group, []).append(_unit(found, lead.relative))
+    # Each group's units by folder, a unit split apart keeping its files' order; apart, each file is in its
+    # own owner group again.
+    pieces: dict[_Group, list[tuple[tuple[tuple[str, ...], str, int], _Unit]]] = {}
     for group, units in groups.items():
-        units.sort(key=lambda u: (u.area, u.files[0].path))
-        groups[group] = [
-            piece
-            for unit in units
-            for piece in (
-                [_unit([f], homes[f.path].relative) for f in unit.files]
-                if len(unit.files) > 1 and (unit.lines > max_lines or len(unit.files) > max_files)
-                else [unit]
-            )
-        ]
-    return groups
+        for unit in units:
+            place = (unit.area, unit.files[0].path)
+            if len(unit.files) > 1 and (unit.lines > max_lines or len(unit.files) > max_files):
+                for index, f in enumerate(unit.files):
+                    owned = replace(group, owners=owners.get(f.path, ()))
+                    pieces.setdefault(owned, []).append(((*place, index), _unit([f], homes[f.path].relative)))
+            else:
+                pieces.setdefault(group, []).append(((*place, 0), unit))
+    return {group: [unit for _, unit in sorted(found, key=lambda p: p[0])] for group, found in pieces.items()}
 
 
 class _Home(NamedTuple):
@@ -264,8 +299,11 @@ def _order(groups: Mapping[_Group, Sequence[_Unit]], packages: Packages) -> tupl
     """The groups in the order to open them, and whether a dependency cycle had to be broken."""
     first = {g: min(u.files[0].path for u in units) for g, units in groups.items()}
     code = [g for g in groups if g.concern is None]
-    present = {g.root: g for g in code if g.manifest}
-    needs = {g: {present[r] for r in packages.requires.get(g.root, ()) if r in present} for g in code}
+    present: dict[str, list[_Group]] = {}  # a package's groups: one per owner group
+    for g in code:
+        if g.manifest:
+            present.setdefault(g.root, []).append(g)
+    needs = {g: {d for r in packages.requires.get(g.root, ()) for d in present.get(r, ())} for g in code}
     waiting = {g: len(n) for g, n in needs.items()}
     needed_by: dict[_Group, list[_Group]] = {}
     for g, deps in needs.items():
@@ -397,6 +435,7 @@ def _parts(
                 depends_on=tuple(depends_on),
                 uncounted=tuple(draft.riders),
                 pathspecs=spec,
+                owners=draft.group.owners,
             )
         )
     return tuple(parts)
