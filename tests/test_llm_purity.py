@@ -1,0 +1,93 @@
+"""The LLM review's pure parts do no I/O: they import no I/O library and pricing, estimating and packing
+open no file, process or socket (DESIGN §1; `tests/test_core_purity.py` covers bot/core and rules)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.diff import parse_diff
+from bot.core.snapshot import PullRequestInfo, PullRequestSnapshot
+from bot.llm.packing import pack_diff
+from bot.llm.prices import ModelRates, cost, model_rates
+from bot.llm.tokens import estimate_tokens
+from bot.llm.usage import TokenBuckets, from_openai_chat
+
+ROOT = Path(__file__).parent.parent
+PURE = sorted((ROOT / "bot" / "llm").rglob("*.py"))
+IO_PACKAGES = frozenset(
+    {"fastapi", "starlette", "uvicorn", "arq", "redis", "githubkit", "httpx", "httpx2", "sqlalchemy"}
+    | {"subprocess", "socket", "asyncio", "http", "requests", "psycopg", "sqlite3", "os", "shutil"}
+    | {"openai", "anthropic", "urllib.request"}
+)
+IO_EVENTS = ("subprocess.", "socket.", "os.system", "os.exec", "os.posix_spawn", "open", "sqlite3.")
+
+
+def _imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(n for alias in node.names for n in (alias.name.split(".")[0], alias.name))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.update((node.module.split(".")[0], node.module))
+    return names
+
+
+@pytest.mark.parametrize("path", PURE, ids=[str(p.relative_to(ROOT)) for p in PURE])
+def test_llm_modules_import_no_io_library(path: Path) -> None:
+    """No module of bot/llm imports an I/O library or a provider SDK, nor any part of the App but the
+    pure core; `genai_prices.update_prices` (the fetcher of newer tables) is never imported."""
+    imported = _imported(path)
+    assert not imported & IO_PACKAGES
+    assert "genai_prices.update_prices" not in imported
+    bot_parts = {name for name in imported if name.startswith("bot.")}
+    assert all(part.startswith(("bot.core", "bot.llm")) for part in bot_parts), bot_parts
+
+
+_recording: list[list[str]] = []
+
+
+def _audit(event: str, _args: tuple[object, ...]) -> None:
+    if _recording and event.startswith(IO_EVENTS):
+        _recording[-1].append(event)
+
+
+sys.addaudithook(_audit)  # hooks cannot be removed; it records only while a probe runs
+
+
+@contextmanager
+def _no_io() -> Iterator[list[str]]:
+    events: list[str] = []
+    _recording.append(events)
+    try:
+        yield events
+    finally:
+        _recording.pop()
+
+
+DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,0 +2,2 @@\n+import os\n+x = 1\n"
+
+
+def _work() -> int:
+    rates = model_rates("gpt-4o-mini", at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert isinstance(rates, ModelRates)
+    tokens = from_openai_chat({"prompt_tokens": 10, "completion_tokens": 2})
+    assert isinstance(tokens, TokenBuckets)
+    snapshot = PullRequestSnapshot(PullRequestInfo("main", "t", "a" * 40, "b" * 40), parse_diff(DIFF))
+    packed = pack_diff(snapshot, [], 1000, texts={"a.py": "'''doc'''\nimport os\nx = 1\n"})
+    return cost(tokens, rates).total_nano_usd + estimate_tokens(packed.text)
+
+
+def test_pricing_and_packing_do_no_io() -> None:
+    """Once warm (libraries load some modules on first use, which reads .pyc files), pricing a call and
+    packing a diff open nothing: the price table is the one in the package, never fetched."""
+    _work()
+    with _no_io() as events:
+        _work()
+    assert events == []
