@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from bot.core.files import Kind, classify
+from bot.core.files import EXCLUDED, Kind, classify
 from bot.core.findings import Finding, Severity
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 from bot.llm.roles import Role, line_roles
@@ -64,8 +64,9 @@ class PackedDiff:
     """The diff as the model sees it.
 
     `tokens` is the upper-bound estimate of `text` (`bot.llm.tokens`), never above the budget; `stripped`
-    counts the lines stripped from the files sent, by what they were; `naive_tokens` estimates the whole
-    diff as it would go without packing (every changed file, every hunk with its context).
+    has one entry per strip level applied (none when everything fit), the lines it stripped from the files
+    sent; `naive_tokens` estimates the whole diff as it would go without packing (every changed file with
+    text, every hunk with its context; removed lines, whose text the snapshot lacks, in neither).
     """
 
     text: str
@@ -146,7 +147,7 @@ def _left_out(
     file: ChangedFile, kind: Kind, text: str | None, windows: tuple[tuple[_Line, ...], ...] | None
 ) -> str:
     """Why the file is not offered to the model at all, or '' when it is."""
-    if kind in {Kind.LOCKFILE, Kind.GENERATED, Kind.VENDORED, Kind.SNAPSHOT, Kind.BINARY, Kind.CONFIGURED}:
+    if kind in EXCLUDED:
         return kind.value
     if file.status is FileStatus.REMOVED:
         return "removed"
