@@ -168,11 +168,9 @@ def _author(snapshot: PullRequestSnapshot, owners: frozenset[str]) -> tuple[str 
         return person.login, f"the head commit's author, {who}"
     if found := _NOREPLY.fullmatch(person.email):
         return found[1], f"the head commit's author, {who}, by their GitHub noreply address"
-    folded = {owner.casefold(): owner for owner in owners}
-    if person.name.casefold() in folded:
-        return folded[
-            person.name.casefold()
-        ], f"the head commit's author, {who}, whose name is an owner's login"
+    named = min((owner for owner in owners if owner.casefold() == person.name.casefold()), default=None)
+    if named:
+        return named, f"the head commit's author, {who}, whose name is an owner's login"
     return None, f"the head commit's author, {who}, has no GitHub login here, so is not left out"
 
 
