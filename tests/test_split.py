@@ -823,3 +823,11 @@ def test_any_codeowners_keeps_the_promises(
 
 def _folded(owners: Sequence[str]) -> frozenset[str]:
     return frozenset(o.casefold() for o in owners)
+
+
+def test_riders_with_hostile_folders_find_a_part() -> None:
+    """A file that counts 0 under `/` or an empty folder name (`b//c`) rides with a part: walking up its
+    folders reaches the root (it used to loop forever at `/`)."""
+    files = [_file("a/x.py", 900), _file("/y.lock", 5, Kind.BINARY), _file("b//c", 5, Kind.BINARY)]
+    plan = plan_split(files, 800, 60)
+    assert [p.uncounted for p in plan.parts] == [("/y.lock", "b//c")]

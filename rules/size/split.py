@@ -393,7 +393,7 @@ def _place_riders(paths: Sequence[str], drafts: Sequence[_Draft]) -> None:
     with_manifest: dict[str, int] = {}
     for index, draft in enumerate(drafts):
         for f in draft.files:
-            folder = posixpath.dirname(f.path)
+            folder = _parent(f.path)
             if is_manifest(posixpath.basename(f.path)):
                 with_manifest.setdefault(folder, index)
             # An earlier part that holds this folder holds all the folders above it too.
@@ -401,15 +401,21 @@ def _place_riders(paths: Sequence[str], drafts: Sequence[_Draft]) -> None:
                 by_folder[folder] = index
                 if not folder:
                     break
-                folder = posixpath.dirname(folder)
+                folder = _parent(folder)
     for path in paths:
-        folder = posixpath.dirname(path)
+        folder = _parent(path)
         found = with_manifest.get(folder)
         # The root folder is held by some part, so the walk up ends there at the latest.
         while found is None:
             found = by_folder.get(folder)
-            folder = posixpath.dirname(folder)
+            folder = _parent(folder)
         drafts[found].riders.append(path)
+
+
+def _parent(path: str) -> str:
+    """The folder above `path`, ending at the root (''): `posixpath.dirname` stops at '/' instead, so a
+    hostile path such as `/x` or `a//b` walked up never reached the root."""
+    return path.rpartition("/")[0]
 
 
 def _parts(
