@@ -33,9 +33,14 @@ async def start_check_run(
     gateway: PullRequestGateway, *, head_sha: str, name: str, existing: int | None, external_id: str
 ) -> int:
     """Mark the check in progress, creating it when this head has none yet. `external_id` names the PR,
-    because a fork's re-run request carries no pull request to map it back."""
+    because a fork's re-run request carries no pull request to map it back.
+
+    GitHub appends the annotations of every update and removes none
+    (https://docs.github.com/en/rest/checks/runs#update-a-check-run), so a run that already carries
+    annotations is not reused: a re-run of the head gets a new run of the same name, which GitHub shows
+    (and branch protection reads) in place of the old one, carrying the current findings once."""
     body: Any = {"status": "in_progress", "started_at": _now(), "external_id": external_id}
-    if existing is not None:
+    if existing is not None and not await _annotated(gateway, existing):
         await gateway.update_check_run(existing, body)
         return existing
     return await gateway.create_check_run({**body, "name": name, "head_sha": head_sha})
@@ -202,6 +207,13 @@ async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdi
     outdated = verdict.override is not None and verdict.override.stale
     if outdated and verdict.config.override.label in current:
         await gateway.remove_label(verdict.config.override.label)
+
+
+async def _annotated(gateway: PullRequestGateway, check_id: int) -> bool:
+    """Whether check run `check_id` carries annotations already."""
+    gh = gateway.gh
+    run = (await gh.rest.checks.async_get(gateway.owner, gateway.repo, check_id)).parsed_data
+    return bool(run.output.annotations_count)
 
 
 def _annotation(finding: Finding) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from bot.core.findings import Finding, Severity
@@ -139,13 +140,28 @@ def _document(verdict: Verdict, limit: int | None) -> Iterator[str]:
         yield f"> **{state}** by @{text(override.login, mentions=True)} ({via}) at {at}{reason}\n"
     if verdict.findings:
         yield "**Findings**\n"
-        yield from (_finding(f) for f in verdict.findings)
+        yield from _by_rule(verdict.findings)
+        shown = verdict.findings if limit is None else verdict.findings[:limit]
+        yield from (_finding(f) for f in shown)
+        yield from _more(len(verdict.findings), len(shown))
         yield ""
     for section in verdict.sections:
         for block in section.blocks:
             yield from _block(block, limit)
     for reason in verdict.partial:
         yield f"> **Partial result:** {text(reason)}\n"
+
+
+def _by_rule(findings: Sequence[Finding]) -> Iterator[str]:
+    """One row per rule and severity, errors first, then in the order the rules ran: the count stays
+    readable when the list below is shortened (the annotations carry every located finding)."""
+    counts = Counter((f.rule, f.severity) for f in findings)
+    order = {s: i for i, s in enumerate(Severity)}
+    yield "| rule | severity | findings |"
+    yield "|---|---|---:|"
+    for (rule, severity), count in sorted(counts.items(), key=lambda item: order[item[0][1]]):
+        yield f"| {code(rule, in_table=True)} | {ICONS[severity]} {severity.value} | {count:,} |"
+    yield ""
 
 
 def _finding(finding: Finding) -> str:
