@@ -1,0 +1,105 @@
+"""How precise the tree-sitter checks are on mature code: every check rule, with its default severity,
+over the Python, JavaScript and TypeScript files of the installed packages (code nobody here wrote),
+every line counted as added. Goal: at most 1 error-severity finding per 10,000 lines; an error there is
+most likely a false positive that would fail someone's pull request.
+
+Each file is checked under its path inside site-packages, so a package's own tests are classified as
+tests. Prints, per rule, the findings by severity and the errors per 10,000 lines; then the files and
+lines scanned, and the time of the whole rule set (parse included) against the raw tree-sitter parse of
+the same files. `--show N` prints up to N error findings per rule to stderr, to look at by hand.
+`--quick` (CI) checks a seeded sample of 300 files.
+
+python benchmarks/bench_precision.py [--quick] [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import sysconfig
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import figure
+from bot.core.checks.languages import language_of, parser
+from bot.core.checks.source import MAX_BYTES, clear_cache
+from bot.core.files import classify
+from bot.core.findings import Finding, Severity
+from rules import RULES
+from rules.base import Context
+from rules.checks.common import added_file
+
+SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".tsx")
+QUICK_FILES = 300
+PER_LINES = 10_000
+BASELINE = "raw tree-sitter parse"
+
+
+def corpus(quick: bool) -> list[tuple[str, bytes]]:
+    """(path inside site-packages, bytes) of every checked file a grammar reads, in path order; a seeded
+    sample with `quick`. Files above the engine's size cap are left out (the engine skips them too)."""
+    root = Path(sysconfig.get_paths()["purelib"])
+    paths = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    found = []
+    for path in paths:
+        relative = path.relative_to(root).as_posix()
+        text = path.read_bytes()
+        if language_of(relative) is not None and 0 < len(text) <= MAX_BYTES:
+            found.append((relative, text))
+    return random.Random(0).sample(found, min(QUICK_FILES, len(found))) if quick else found
+
+
+def main() -> None:
+    """Run the rule set over the corpus and print the figures."""
+    options = argparse.ArgumentParser()
+    options.add_argument("--quick", action="store_true")
+    options.add_argument("--show", type=int, default=0, metavar="N")
+    arguments = options.parse_args()
+    files = corpus(arguments.quick)
+    checks = [(rule, rule.config()) for rule in RULES.rules if rule.section.startswith("checks.")]
+    counts: Counter[tuple[str, Severity]] = Counter()
+    errors: defaultdict[str, list[Finding]] = defaultdict(list)
+    lines = parse_s = checks_s = 0.0
+    for path, raw in files:
+        text = raw.decode("utf-8", "replace")
+        snapshot = added_file(path, text)
+        data = text.encode()
+        lines += data.count(b"\n")
+        language = language_of(path)
+        assert language is not None
+        start = time.perf_counter()
+        parser(language).parse(data)
+        parse_s += time.perf_counter() - start
+        context = Context(snapshot, classify(snapshot))
+        clear_cache()
+        start = time.perf_counter()
+        found = [f for rule, config in checks for f in rule.run(context, config).findings]
+        checks_s += time.perf_counter() - start
+        for finding in found:
+            counts[finding.rule, finding.severity] += 1
+            if finding.severity is Severity.ERROR:
+                errors[finding.rule].append(finding)
+    scope = f"{len(files)} files, {int(lines)} lines of installed packages, every line added"
+    for rule, _ in checks:
+        for severity in Severity:
+            figure(f"{rule.id}: {severity.value} findings ({scope})", counts[rule.id, severity], "findings")
+        figure(f"{rule.id}: errors per {PER_LINES:,} lines", _per(counts[rule.id, Severity.ERROR], lines), "")
+        for finding in errors[rule.id][: arguments.show]:
+            print(f"{rule.id}: {finding.path}:{finding.line}: {finding.message}", file=sys.stderr)
+    total = sum(n for (_, severity), n in counts.items() if severity is Severity.ERROR)
+    figure(f"all check rules: errors per {PER_LINES:,} lines (goal <= 1)", _per(total, lines), "")
+    figure("files scanned", len(files), "files")
+    figure("lines scanned", lines, "lines")
+    figure(f"all check rules over {scope}, parse included", checks_s, "s", BASELINE, parse_s)
+
+
+def _per(count: int, lines: float) -> float:
+    return count * PER_LINES / lines if lines else 0.0
+
+
+if __name__ == "__main__":
+    main()
