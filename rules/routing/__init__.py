@@ -274,7 +274,7 @@ def _example(owners: str, rules: str | None) -> PullRequestSnapshot:
 
 RULE = Rule(
     id=ID,
-    summary="Plan reviewers from CODEOWNERS (ownership, availability, load) and say why each is asked.",
+    summary="Plan reviewers among the code owners of the changed files, and say why each is asked.",
     help=HELP,
     config=Config,
     evaluate=evaluate,
