@@ -99,8 +99,8 @@ async def test_a_rerun_of_the_same_head_does_not_repeat_annotations(
     fake_installation: FakeInstallation,
 ) -> None:
     """GitHub appends the annotations of every update and never removes one: a second evaluation of the
-    same head (a re-run requested, a redelivery) must not double them. The run GitHub shows for the head
-    (the newest of that name) carries each finding once."""
+    same head (a re-run requested, a redelivery) must not double them. The old run is completed as
+    replaced; the run GitHub shows for the head (the newest of that name) carries each finding once."""
     fake = fake_installation.fake
     pull = fake.add_pull(
         fake_installation.owner, fake_installation.repo, 1, base_files={}, head_files={"src/lib.py": PRINTS}
@@ -117,7 +117,12 @@ async def test_a_rerun_of_the_same_head_does_not_repeat_annotations(
         assert shown.id == second
         assert len(shown.annotations) == 120
         assert len({(a["path"], a["start_line"]) for a in shown.annotations}) == 120
-        assert [r.id for r in runs] == ([first, second] if first != second else [first])
+        assert [(r.id, r.status, r.conclusion) for r in runs] == [
+            (first, "completed", "neutral"),
+            (second, "completed", "success"),
+        ]
+        assert runs[0].title == "Replaced by a newer run"
+    assert fake.invalid_requests == []
 
 
 @pytest.mark.parametrize(

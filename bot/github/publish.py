@@ -37,13 +37,30 @@ async def start_check_run(
 
     GitHub appends the annotations of every update and removes none
     (https://docs.github.com/en/rest/checks/runs#update-a-check-run), so a run that already carries
-    annotations is not reused: a re-run of the head gets a new run of the same name, which GitHub shows
-    (and branch protection reads) in place of the old one, carrying the current findings once."""
+    annotations (the answer to the update says how many) is not reused: it is completed again as
+    replaced, and the head gets a new run of the same name, which GitHub shows (and branch protection
+    reads) in place of the old one, carrying the current findings once."""
     body: Any = {"status": "in_progress", "started_at": _now(), "external_id": external_id}
-    if existing is not None and not await _annotated(gateway, existing):
-        await gateway.update_check_run(existing, body)
-        return existing
+    if existing is not None:
+        gh = gateway.gh
+        answer = await gh.rest.checks.async_update(gateway.owner, gateway.repo, existing, data=body)
+        if not answer.parsed_data.output.annotations_count:
+            return existing
+        await gateway.update_check_run(existing, _replaced())
     return await gateway.create_check_run({**body, "name": name, "head_sha": head_sha})
+
+
+def _replaced() -> Any:
+    """The update that completes a run a re-run of its head replaced (GitHub shows the newest run of a
+    name, so this one is rarely seen)."""
+    return {
+        "conclusion": "neutral",
+        "completed_at": _now(),
+        "output": {
+            "title": "Replaced by a newer run",
+            "summary": "This commit was evaluated again; the newer run of this check carries the result.",
+        },
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +224,6 @@ async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdi
     outdated = verdict.override is not None and verdict.override.stale
     if outdated and verdict.config.override.label in current:
         await gateway.remove_label(verdict.config.override.label)
-
-
-async def _annotated(gateway: PullRequestGateway, check_id: int) -> bool:
-    """Whether check run `check_id` carries annotations already."""
-    gh = gateway.gh
-    run = (await gh.rest.checks.async_get(gateway.owner, gateway.repo, check_id)).parsed_data
-    return bool(run.output.annotations_count)
 
 
 def _annotation(finding: Finding) -> dict[str, Any]:
