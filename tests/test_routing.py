@@ -291,3 +291,9 @@ def test_owner_groups_gather_paths_by_their_owner_set() -> None:
         (("@org/everyone",), ("README.md",)),
         ((), ("gen/x", "gen/y")),
     ]
+
+
+def test_reasons_write_large_numbers_as_the_rest_of_the_output_does() -> None:
+    """Line counts in a reason have thousands separators, like the size rule's figures."""
+    (choice,) = _plan({"web/a.ts": 1200, "gen/b": 3000}, policy={"reviewers": 1}).chosen
+    assert choice.reason.startswith("owns 1,200 of 4,200 changed lines (1 of 2 files)")

@@ -223,8 +223,8 @@ def _rank(candidate: _Candidate, data: RoutingInput, covered: set[int]) -> tuple
 
 
 def _reason(candidate: _Candidate, data: RoutingInput, total: int) -> str:
-    files = f"{len(candidate.files)} of {len(data.files)} files"
-    owns = f"owns {candidate.weight} of {total} changed lines ({files})"
+    files = f"{len(candidate.files):,} of {len(data.files):,} files"
+    owns = f"owns {candidate.weight:,} of {total:,} changed lines ({files})"
     if candidate.team and data.policy.expand_teams and not data.people_known:
         return f"team {owns}; its members are not known here, so it stands as the team"
     if candidate.team:
