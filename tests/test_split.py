@@ -831,3 +831,23 @@ def test_riders_with_hostile_folders_find_a_part() -> None:
     files = [_file("a/x.py", 900), _file("/y.lock", 5, Kind.BINARY), _file("b//c", 5, Kind.BINARY)]
     plan = plan_split(files, 800, 60)
     assert [p.uncounted for p in plan.parts] == [("/y.lock", "b//c")]
+
+
+def test_a_file_that_counts_zero_rides_with_its_owners() -> None:
+    """A generated file, counting 0, goes to a part of its own owners where one holds a file in a folder
+    it shares, since GitHub asks its owners too; a lockfile still rides with its manifest."""
+    codeowners = owners_file("* @org/maintainers\n/src/db/ @carol\n/src/gen/ @carol\n")
+    files = [
+        _file("src/api/routes.py", 500),
+        _file("src/db/store.py", 500),
+        _file("src/gen/schema.py", 900, Kind.GENERATED),
+        _file("src/api/package.json", 1),
+        _file("src/api/package-lock.json", 800, Kind.LOCKFILE),
+    ]
+    plan = plan_split(files, 800, 60, codeowners=codeowners)
+    assert [(p.owners, p.uncounted) for p in plan.parts] == [
+        (("@org/maintainers",), ("src/api/package-lock.json",)),
+        (("@carol",), ("src/gen/schema.py",)),
+    ]
+    by_folder = plan_split(files, 800, 60)
+    assert [p.uncounted for p in by_folder.parts] == [("src/gen/schema.py", "src/api/package-lock.json"), ()]

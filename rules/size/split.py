@@ -140,7 +140,7 @@ def plan_split(
     named = {f.path for f in fragments}
     code = [f for f in counted if f.path not in named]
     owners = (
-        {p: g.owners for g in owner_groups(codeowners, [f.path for f in code]) for p in g.paths}
+        {p: g.owners for g in owner_groups(codeowners, [f.path for f in files]) for p in g.paths}
         if codeowners is not None
         else {}
     )
@@ -154,7 +154,7 @@ def plan_split(
     drafts += _place_fragments(fragments, drafts, packages, max_lines, max_files)
     drafts.sort(key=lambda d: all(f.kind is Kind.DOCS for f in d.files))
     placed = {f.path for d in drafts for f in d.files}
-    _place_riders([f.path for f in files if f.path not in placed], drafts)
+    _place_riders([f.path for f in files if f.path not in placed], drafts, owners)
     parts = _parts(drafts, packages, renamed_from, named)
     ordered_by_dependencies = any(p.depends_on for p in parts)
     declared = {d.group.root for d in drafts if d.group.manifest and d.group.concern is None}
@@ -384,32 +384,55 @@ def _named(words: Set[str], drafts: Sequence[tuple[_Draft, Set[str]]]) -> _Draft
     return scored[0][1]
 
 
-def _place_riders(paths: Sequence[str], drafts: Sequence[_Draft]) -> None:
+def _place_riders(
+    paths: Sequence[str], drafts: Sequence[_Draft], owners: Mapping[str, tuple[str, ...]]
+) -> None:
     """Give each file that counts 0 to the part holding a manifest beside it (a lockfile), else to the
-    first part holding a file in the deepest folder they share."""
+    first part of its owner group (where `owners` are known) holding a file in the deepest folder they
+    share, else to the first part of any group that does: GitHub asks a rider's owners to review too."""
     if not drafts:
         return
-    by_folder: dict[str, int] = {}
+    by_folder: dict[tuple[frozenset[str] | None, str], int] = {}
     with_manifest: dict[str, int] = {}
     for index, draft in enumerate(drafts):
+        keys = (None, _owner_key(draft.group.owners)) if owners else (None,)
         for f in draft.files:
-            folder = _parent(f.path)
             if is_manifest(posixpath.basename(f.path)):
-                with_manifest.setdefault(folder, index)
-            # An earlier part that holds this folder holds all the folders above it too.
-            while folder not in by_folder:
-                by_folder[folder] = index
-                if not folder:
-                    break
-                folder = _parent(folder)
+                with_manifest.setdefault(_parent(f.path), index)
+            for key in keys:
+                folder = _parent(f.path)
+                # An earlier part that holds this folder holds all the folders above it too.
+                while (key, folder) not in by_folder:
+                    by_folder[key, folder] = index
+                    if not folder:
+                        break
+                    folder = _parent(folder)
     for path in paths:
-        folder = _parent(path)
-        found = with_manifest.get(folder)
-        # The root folder is held by some part, so the walk up ends there at the latest.
-        while found is None:
-            found = by_folder.get(folder)
-            folder = _parent(folder)
+        found = with_manifest.get(_parent(path))
+        if found is None and path in owners:
+            found = _deepest(by_folder, _owner_key(owners[path]), _parent(path))
+        if found is None:
+            folder = _parent(path)
+            # The root folder is held by some part, so the walk up ends there at the latest.
+            while (None, folder) not in by_folder:
+                folder = _parent(folder)
+            found = by_folder[None, folder]
         drafts[found].riders.append(path)
+
+
+def _deepest(
+    parts: Mapping[tuple[frozenset[str] | None, str], int], key: frozenset[str] | None, folder: str
+) -> int | None:
+    """The part `parts` files under `key` at `folder` or the nearest folder above it, if any."""
+    while (key, folder) not in parts:
+        if not folder:
+            return None
+        folder = _parent(folder)
+    return parts[key, folder]
+
+
+def _owner_key(owners: Sequence[str]) -> frozenset[str]:
+    return frozenset(owner.casefold() for owner in owners)
 
 
 def _parent(path: str) -> str:
