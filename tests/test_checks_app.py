@@ -60,6 +60,17 @@ async def test_a_focused_test_fails_the_check_with_a_failure_annotation(app: Sta
     assert "| `skipped-or-focused-test` | ❌ error | 1 |" in (run.summary or "")
 
 
+async def test_info_findings_go_to_the_summary_not_to_annotations(app: Stack) -> None:
+    """A TODO added beside a leftover print: the warning is an annotation on its line, the info finding
+    (todo-added) is counted in the summary and annotates nothing."""
+    head = await app.open_and_deliver(1, {"src/lib.py": b"# TODO: tidy this\nprint(value)\n"})
+
+    run = await app.settled(head)
+
+    assert [(a["start_line"], a["title"]) for a in run.annotations] == [(2, "debug-output")]
+    assert "`todo-added`" in (run.summary or "")
+
+
 async def test_the_next_head_carries_only_its_own_findings(app: Stack) -> None:
     """A push that removes one `print()` and adds a focused test: the new head's run carries the current
     findings only, each once; the old head's run keeps what it showed."""

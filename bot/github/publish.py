@@ -26,7 +26,9 @@ COMMENT_LIMIT = 65536
 COMMENTS_READ = 100
 # https://docs.github.com/en/rest/checks/runs#update-a-check-run: at most 50 annotations per request.
 ANNOTATIONS_PER_REQUEST = 50
-_LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
+# Errors and warnings become annotations on their lines; info findings are in the summary only (DESIGN §5):
+# a notice on every TODO would bury the lines a reviewer must look at.
+_LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning"}
 
 
 async def start_check_run(
@@ -91,7 +93,8 @@ async def complete_check_run(
     further updates, are this verdict's when it is the strictest."""
     own = head_verdict(gateway.number, verdict)
     strictest = max((own, *others), key=lambda v: (_STRICTNESS.get(v.conclusion, 2), v is own))
-    annotations = [_annotation(f) for f in verdict.findings if f.path and f.line] if strictest is own else []
+    located = [f for f in verdict.findings if f.path and f.line and f.severity in _LEVELS]
+    annotations = [_annotation(f) for f in located] if strictest is own else []
     output = {"title": own.title, "summary": own.summary}
     if others:
         output = {
