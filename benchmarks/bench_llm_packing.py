@@ -11,7 +11,7 @@ the diff alone (the instructions and output schema are the same fixed cost on ev
 request's author is the commits' author when every commit is a `[bot]`'s (the local history has no
 GitHub login).
 
-python benchmarks/bench_llm_packing.py [GIT_DIR ...] [--max-prs 80]   # default: the mirrors found
+python benchmarks/bench_llm_packing.py [GIT_DIR ...] [--max-prs 150]   # default: the mirrors found
 python benchmarks/bench_llm_packing.py --quick                        # a generated repository, for CI
 
 Figures go to stdout, one JSON object per line; the run's progress to stderr.
@@ -62,6 +62,7 @@ class Tally:
     naive: int = 0
     sent: int = 0
     ratios: list[float] = field(default_factory=list)  # sent/naive of each reviewed PR with a naive prompt
+    all_ratios: list[float] = field(default_factory=list)  # the same of every PR with one, 0 when skipped
     unaccounted: int = 0  # files neither sent nor listed as left out
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ class Tally:
         self.prs, self.skipped = self.prs + other.prs, self.skipped + other.skipped
         self.naive, self.sent = self.naive + other.naive, self.sent + other.sent
         self.ratios += other.ratios
+        self.all_ratios += other.all_ratios
         self.unaccounted += other.unaccounted
         for reason, count in other.reasons.items():
             self.reasons[reason] = self.reasons.get(reason, 0) + count
@@ -100,12 +102,14 @@ def measure(repo: Path, prs: list[MergedPR]) -> Tally:
         tally.naive += packed.naive_tokens
         key = "called" if call else reason
         tally.reasons[key] = tally.reasons.get(key, 0) + 1
+        ratio = packed.tokens / packed.naive_tokens if packed.naive_tokens else None
         if not call:
             tally.skipped += 1
+            tally.all_ratios += [] if ratio is None else [0.0]
             continue
         tally.sent += packed.tokens
-        if packed.naive_tokens:
-            tally.ratios.append(packed.tokens / packed.naive_tokens)
+        tally.ratios += [] if ratio is None else [ratio]
+        tally.all_ratios += [] if ratio is None else [ratio]
     return tally
 
 
@@ -115,6 +119,12 @@ def report(name: str, tally: Tally) -> None:
     figure(
         f"llm_tokens_vs_naive ({label}; a PR with no call sends 0)", _ratio(tally.sent, tally.naive), "ratio"
     )
+    if tally.all_ratios:
+        figure(
+            f"llm_tokens_vs_naive, mean per PR ({label}; a PR with no call sends 0)",
+            statistics.mean(tally.all_ratios),
+            "ratio",
+        )
     if tally.ratios:
         figure(
             f"llm_tokens_vs_naive on reviewed PRs, median per PR ({label})",
@@ -142,7 +152,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("repos", nargs="*", type=Path, help="git directories (default: the mirrors found)")
-    parser.add_argument("--max-prs", type=int, default=80, help="newest merged PRs per repository")
+    parser.add_argument("--max-prs", type=int, default=150, help="newest merged PRs per repository")
     parser.add_argument("--quick", action="store_true", help="a small generated repository, for CI")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="scopegate-bench-") as folder:
