@@ -113,6 +113,23 @@ CASES = [
         CO,
         "Cursor",
     ),
+    (
+        "cursor agent noreply co-author",
+        HUMAN,
+        HUMAN,
+        "x\n\nCo-authored-by: Cursor Agent <199161495+cursoragent@users.noreply.github.com>",
+        CO,
+        "Cursor",
+    ),
+    ("cursor ai co-author", HUMAN, HUMAN, "x\n\nCo-authored-by: Cursor AI <ai@cursor.sh>", CO, "Cursor"),
+    (
+        "copilot newer co-author id",
+        HUMAN,
+        HUMAN,
+        "x\n\nCo-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>",
+        CO,
+        "GitHub Copilot",
+    ),
     ("cursor made-with", HUMAN, HUMAN, "x\n\nMade-with: Cursor", CO, "Cursor"),
     ("codex co-author", HUMAN, HUMAN, "x\n\nCo-authored-by: Codex <noreply@openai.com>", CO, "OpenAI Codex"),
     (

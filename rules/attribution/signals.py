@@ -11,6 +11,11 @@ Extendable from the rules file (`attribution.signals`). Facts checked against pu
   `Copilot <198982749+Copilot@users.noreply.github.com>`; Copilot co-authors as
   `Copilot <175728472+Copilot@users.noreply.github.com>`; Jules authors as
   `google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>`.
+- pytest-dev/pytest and astral-sh/ruff (read 2026-12-03), look-alikes the table refused until then:
+  `Co-authored-by: Cursor AI <ai@cursor.sh>` (108 trailers on pytest), the Cursor agent's noreply
+  `199161495+cursoragent@users.noreply.github.com`, and Copilot co-authoring as
+  `223556219+Copilot@users.noreply.github.com` (7 commits: human commits taking Copilot's review suggestions,
+  as with 175728472).
 The other rows follow the agents' own documentation as DESIGN §4 lists them.
 """
 
@@ -37,9 +42,12 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("GitHub Copilot", B, "copilot-swe-agent[bot]", 0.99),
     Signal("GitHub Copilot", N, "198982749", 0.99),
     Signal("GitHub Copilot", N, "175728472", 0.9),
+    Signal("GitHub Copilot", N, "223556219", 0.9),
     Signal("GitHub Copilot", T, "Agent-Logs-Url", 0.95),
     Signal("GitHub Copilot", T, "Copilot-Session", 0.95),
     Signal("Cursor", E, "cursoragent@cursor.com", 0.95),
+    Signal("Cursor", N, "199161495", 0.95),
+    Signal("Cursor", E, "ai@cursor.sh", 0.9),
     Signal("Cursor", T, "Made-with: Cursor", 0.9),
     Signal("OpenAI Codex", E, "noreply@openai.com", 0.95),
     Signal("OpenAI Codex", E, "codex@openai.com", 0.95),
