@@ -3,10 +3,6 @@ open no file, process or socket (DESIGN §1; `tests/test_core_purity.py` covers 
 
 from __future__ import annotations
 
-import ast
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from bot.llm.packing import pack_diff
 from bot.llm.prices import ModelRates, cost, model_rates
 from bot.llm.tokens import estimate_tokens
 from bot.llm.usage import TokenBuckets, from_openai_chat
+from tests.test_core_purity import _imported, _no_io
 
 ROOT = Path(__file__).parent.parent
 PURE = sorted((ROOT / "bot" / "llm").rglob("*.py"))
@@ -26,17 +23,6 @@ IO_PACKAGES = frozenset(
     | {"subprocess", "socket", "asyncio", "http", "requests", "psycopg", "sqlite3", "os", "shutil"}
     | {"openai", "anthropic", "urllib.request"}
 )
-IO_EVENTS = ("subprocess.", "socket.", "os.system", "os.exec", "os.posix_spawn", "open", "sqlite3.")
-
-
-def _imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(n for alias in node.names for n in (alias.name.split(".")[0], alias.name))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.update((node.module.split(".")[0], node.module))
-    return names
 
 
 @pytest.mark.parametrize("path", PURE, ids=[str(p.relative_to(ROOT)) for p in PURE])
@@ -48,27 +34,6 @@ def test_llm_modules_import_no_io_library(path: Path) -> None:
     assert "genai_prices.update_prices" not in imported
     bot_parts = {name for name in imported if name.startswith("bot.")}
     assert all(part.startswith(("bot.core", "bot.llm")) for part in bot_parts), bot_parts
-
-
-_recording: list[list[str]] = []
-
-
-def _audit(event: str, _args: tuple[object, ...]) -> None:
-    if _recording and event.startswith(IO_EVENTS):
-        _recording[-1].append(event)
-
-
-sys.addaudithook(_audit)  # hooks cannot be removed; it records only while a probe runs
-
-
-@contextmanager
-def _no_io() -> Iterator[list[str]]:
-    events: list[str] = []
-    _recording.append(events)
-    try:
-        yield events
-    finally:
-        _recording.pop()
 
 
 DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,0 +2,2 @@\n+import os\n+x = 1\n"

@@ -47,6 +47,16 @@ async def push_and_settle(stack: Stack, number: int, head: str, added: int) -> N
     await stack.settled(head)
 
 
+async def label_by_a_maintainer(app: Stack, head: str) -> None:
+    """mona (maintain) adds the override label to PR 1, and the App passes `head` on it."""
+    app.fake.add_collaborator(app.owner, app.repo, "mona", "maintain")
+    app.fake.add_label(app.owner, app.repo, 1, OVERRIDE_LABEL, actor="mona")
+    webhook = app.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
+    assert (await app.deliver(webhook)).status_code == 202
+    await until(lambda: app.runs(head)[0].conclusion == "success", what="the override at head 1")
+    await app.drained()
+
+
 async def test_a_marker_planted_by_another_user_is_left_alone(app: Stack) -> None:
     """A commenter who pastes the sticky marker gets neither an edit of their comment nor the App's
     verdict in it: the App posts its own comment and edits only that one on the next push."""
@@ -205,12 +215,7 @@ async def test_a_push_after_a_label_override_fails_the_gate_again(app: Stack) ->
     says why, and the label is off."""
     first = await app.open_and_deliver(1, {"src/app.py": lines(900)})
     await app.settled(first)
-    app.fake.add_collaborator(app.owner, app.repo, "mona", "maintain")
-    app.fake.add_label(app.owner, app.repo, 1, OVERRIDE_LABEL, actor="mona")
-    webhook = app.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
-    assert (await app.deliver(webhook)).status_code == 202
-    await until(lambda: app.runs(first)[0].conclusion == "success", what="the override at head 1")
-    await app.drained()
+    await label_by_a_maintainer(app, first)
 
     await push_and_settle(app, 1, "e" * 40, 6900)
 
@@ -248,12 +253,7 @@ async def test_a_label_override_follows_pushes_within_the_rules_files_allowance(
     first = app.open_pull(1, {"src/app.py": lines(900)}, base_files=rules)
     assert (await app.deliver(app.webhooks.pull_request("opened", 1))).status_code == 202
     await app.settled(first)
-    app.fake.add_collaborator(app.owner, app.repo, "mona", "maintain")
-    app.fake.add_label(app.owner, app.repo, 1, OVERRIDE_LABEL, actor="mona")
-    webhook = app.webhooks.pull_request("labeled", 1, sender="mona", label=OVERRIDE_LABEL)
-    assert (await app.deliver(webhook)).status_code == 202
-    await until(lambda: app.runs(first)[0].conclusion == "success", what="the override at head 1")
-    await app.drained()
+    await label_by_a_maintainer(app, first)
 
     await push_and_settle(app, 1, "e" * 40, 950)
     [held] = app.runs("e" * 40)
