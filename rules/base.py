@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
+from bot.core.checks.source import Source, sources
 from bot.core.files import FileFacts
 from bot.core.findings import Finding
 from bot.core.sections import Section
@@ -28,12 +29,17 @@ class Need(StrEnum):
     BLAME = "blame"  # which pull-request commit last introduced each added line, and replacing hunks
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Context:
     """What rules read: the snapshot, and the facts derived from it once for all of them."""
 
     snapshot: PullRequestSnapshot
     files: tuple[FileFacts, ...]
+
+    @cached_property
+    def sources(self) -> tuple[Source, ...]:
+        """The changed files the checks read, each parsed at most once for every check rule."""
+        return sources(self.snapshot.files, self.files)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.core.checks.engine import run_check
-from bot.core.checks.source import clear_cache, parse
+from bot.core.checks.source import parse
 from bot.core.checks.suppression import suppressed
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope
@@ -97,7 +97,6 @@ def test_suppression(lines: list[str], line: int, expected: bool) -> None:
 def test_a_tree_reads_its_text_after_the_parse_deadline() -> None:
     """Findings read their nodes' text after parsing; a deadline that has passed since must not starve
     the tree of its text (it hung the evaluation of a 1,200-line file of syntax errors)."""
-    clear_cache()
     tree = parse("python", b"line 0\nline 1\n", deadline_s=0.05)
     assert tree is not None
     time.sleep(0.1)

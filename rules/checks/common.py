@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tree_sitter import Node
 
-from bot.core.checks.engine import Finder, Hit, run_check
+from bot.core.checks.engine import Finder, Hit, findings_in
 from bot.core.findings import Scope, Severity
 from bot.core.locations import RULES_PATH
 from bot.core.snapshot import (
@@ -60,7 +60,7 @@ def check_rule(
     def evaluate(context: Context, cfg: CheckConfig) -> RuleResult:
         if severity_of(cfg) is None:
             return RuleResult()
-        return RuleResult(run_check(id, scope, finder(cfg), context.snapshot, context.files))
+        return RuleResult(findings_in(id, scope, finder(cfg), context.sources))
 
     return Rule(
         id=id,

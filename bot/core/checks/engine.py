@@ -39,8 +39,14 @@ def run_check(
     facts: tuple[FileFacts, ...],
 ) -> tuple[Finding, ...]:
     """Run `finder` over every reviewable changed file and keep the hits in `scope` not suppressed."""
+    return findings_in(rule, scope, finder, sources(snapshot.files, facts))
+
+
+def findings_in(rule: str, scope: Scope, finder: Finder, files: Iterable[Source]) -> tuple[Finding, ...]:
+    """Run `finder` over `files` (their trees shared by every rule) and keep the hits in `scope` not
+    suppressed."""
     found: list[Finding] = []
-    for source in sources(snapshot.files, facts):
+    for source in files:
         for hit in finder(source):
             if not in_scope(scope, hit.line, hit.end_line, source.added):
                 continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from pathlib import PurePosixPath
 
 import tree_sitter_go
 import tree_sitter_javascript
@@ -39,7 +38,9 @@ JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 
 def language_of(path: str) -> str | None:
     """The grammar for `path` by its suffix, or None when no grammar reads it."""
-    return _SUFFIXES.get(PurePosixPath(path).suffix.lower())
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return _SUFFIXES.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
 
 
 @cache

@@ -1,10 +1,9 @@
 """A changed file as the checks read it: its head text, its added lines and, where a grammar reads it,
-its syntax tree (parsed once per process for all the rules, under a size cap and a deadline)."""
+its syntax tree (parsed once per evaluation for all the rules, under a size cap and a deadline)."""
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,8 +18,6 @@ from bot.core.snapshot import ChangedFile, FileStatus
 MAX_BYTES = 2 * 1024 * 1024
 PARSE_DEADLINE_S = 2.0
 _CHUNK = 256 * 1024
-_CACHE_SIZE = 16
-_trees: OrderedDict[tuple[str, bytes], Tree | None] = OrderedDict()
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,24 +44,8 @@ class Source:
 
 
 def parse(language: str, text: bytes, deadline_s: float = PARSE_DEADLINE_S) -> Tree | None:
-    """`text` parsed by `language`'s grammar, shared by every rule; None when the deadline passed."""
-    key = (language, text)
-    if key in _trees:
-        _trees.move_to_end(key)
-        return _trees[key]
-    tree = _parse_by_deadline(language, text, time.perf_counter() + deadline_s)
-    _trees[key] = tree
-    if len(_trees) > _CACHE_SIZE:
-        _trees.popitem(last=False)
-    return tree
-
-
-def clear_cache() -> None:
-    """Forget the parsed trees (benchmarks time a cold run)."""
-    _trees.clear()
-
-
-def _parse_by_deadline(language: str, text: bytes, deadline: float) -> Tree | None:
+    """`text` parsed by `language`'s grammar; None when the deadline passed."""
+    deadline = time.perf_counter() + deadline_s
     # py-tree-sitter 0.26.1 has no timeout: the text is handed over in chunks, and past the deadline
     # the rest is withheld; such a tree is of a truncated file, so it is dropped. A tree parsed from a
     # callback reads its nodes' text through it (a chunk copied per read), so the tree kept is parsed
@@ -83,7 +64,7 @@ def _parse_by_deadline(language: str, text: bytes, deadline: float) -> Tree | No
     return None if late else grammar.parse(text, first)
 
 
-def sources(files: tuple[ChangedFile, ...], facts: tuple[FileFacts, ...]) -> list[Source]:
+def sources(files: tuple[ChangedFile, ...], facts: tuple[FileFacts, ...]) -> tuple[Source, ...]:
     """The changed files the checks read: present at the head, not binary, not excluded from review."""
     found = []
     for file, fact in zip(files, facts, strict=True):
@@ -91,4 +72,4 @@ def sources(files: tuple[ChangedFile, ...], facts: tuple[FileFacts, ...]) -> lis
             continue
         added = frozenset(n for hunk in file.hunks for n in hunk.added)
         found.append(Source(file.path, fact.kind, file.head, added, language_of(file.path)))
-    return found
+    return tuple(found)
