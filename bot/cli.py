@@ -79,7 +79,9 @@ def check(args: argparse.Namespace) -> int:
 
 def _print(verdict: Verdict, output: str) -> None:
     """The verdict on stdout. Each renderer is imported when used: the terminal's (rich) alone is ~15 ms
-    of start-up, which a `--format json` step in CI need not pay."""
+    of start-up, which a `--format json` step in CI need not pay. JSON is indented for a terminal and one
+    line for a program."""
+    indent = 2 if sys.stdout.isatty() else None
     if output == "text":
         from bot.core.report.terminal import console_for, print_verdict
 
@@ -89,11 +91,11 @@ def _print(verdict: Verdict, output: str) -> None:
 
         print(to_markdown(verdict))
     elif output == "json":
-        print(to_json(to_contract(verdict)))
+        print(to_json(to_contract(verdict), indent))
     else:
         from bot.core.report.sarif import to_sarif
 
-        print(to_json(to_sarif(verdict)))
+        print(to_json(to_sarif(verdict), indent))
 
 
 def rules_validate(args: argparse.Namespace) -> int:

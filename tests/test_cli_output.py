@@ -205,7 +205,7 @@ def test_piped_into_head_exits_quietly(many_files: GitRepo, output: str) -> None
     done = run(shell=shell)
     assert (done.returncode, done.stderr) == (1, "")
     assert len(done.stdout.splitlines()) == 1
-    assert re.match(r"FAIL 12,500 effective lines|\{$", done.stdout)
+    assert re.match(r'FAIL 12,500 effective lines|\{"', done.stdout)
 
 
 def test_broken_rules_with_nobody_reading_stderr_still_print_the_verdict(repo: GitRepo) -> None:

@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
-from pathlib import PurePosixPath
 
 from bot.core.gitattributes import GitAttributes
 from bot.core.lockfiles import is_lockfile_name, lockfile_of, lockfile_proven
-from bot.core.markers import has_generated_header, has_generated_name, is_snapshot_path
+from bot.core.markers import has_generated_header, has_generated_name, is_snapshot_path, suffix_of
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 
 VENDOR_DIRS = frozenset({"vendor", "node_modules", "third_party", "third-party"})
@@ -89,7 +88,7 @@ def _facts(file: ChangedFile, attributes: GitAttributes, manifests: Mapping[str,
 
 def _kind(file: ChangedFile, attributes: GitAttributes, manifests: Mapping[str, str]) -> tuple[Kind, str]:
     """The kind and, for a claim not believed, why."""
-    path, name = file.path, PurePosixPath(file.path).name
+    path, name = file.path, file.path.rpartition("/")[2]
     # What the base decides.
     if file.binary or attributes.is_binary(path):
         return Kind.BINARY, ""
@@ -145,6 +144,6 @@ def counted_kind(path: str) -> Kind:
     name = parts[-1]
     if not TEST_DIRS.isdisjoint(parts[:-1]) or _TEST_NAME.search(name):
         return Kind.TEST
-    if not DOC_DIRS.isdisjoint(parts[:-1]) or PurePosixPath(name).suffix.lower() in DOC_SUFFIXES:
+    if not DOC_DIRS.isdisjoint(parts[:-1]) or suffix_of(name) in DOC_SUFFIXES:
         return Kind.DOCS
     return Kind.SOURCE

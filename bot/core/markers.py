@@ -7,7 +7,6 @@ Each is a claim a file makes in the head; `bot.core.files` decides when a claim 
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 # Generated-file headers in the words real tools write, in a comment among the first lines (any comment
 # syntax; case-insensitive). Sources: Go's convention (https://go.dev/s/generatedcode), Meta's
@@ -45,15 +44,21 @@ def has_generated_name(path: str) -> bool:
     return _GENERATED_NAME.search(path) is not None
 
 
+def suffix_of(path: str) -> str:
+    """The lower-cased last `.ext` of the path's name, as pathlib reads it (none for `.bashrc`)."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
 def is_snapshot_path(path: str) -> bool:
     """A snapshot-test output: a `.snap`/`.shot`/`.ambr` file, or a non-code file under `__snapshots__/`."""
-    pure = PurePosixPath(path)
-    suffix = pure.suffix.lower()
+    suffix = suffix_of(path)
     if suffix in SNAPSHOT_SUFFIXES:
         return True
-    return not SNAPSHOT_DIRS.isdisjoint(pure.parts[:-1]) and suffix not in SOURCE_SUFFIXES
+    return not SNAPSHOT_DIRS.isdisjoint(path.split("/")[:-1]) and suffix not in SOURCE_SUFFIXES
 
 
 def is_source_path(path: str) -> bool:
     """Whether the name says code that runs (`.py`, `.ts`, `.go`, …)."""
-    return PurePosixPath(path).suffix.lower() in SOURCE_SUFFIXES
+    return suffix_of(path) in SOURCE_SUFFIXES

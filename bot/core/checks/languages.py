@@ -11,6 +11,8 @@ import tree_sitter_python
 import tree_sitter_typescript
 from tree_sitter import Language, Parser
 
+from bot.core.markers import suffix_of
+
 _GRAMMARS: dict[str, Callable[[], object]] = {
     "python": tree_sitter_python.language,
     "javascript": tree_sitter_javascript.language,
@@ -38,9 +40,7 @@ JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 
 def language_of(path: str) -> str | None:
     """The grammar for `path` by its suffix, or None when no grammar reads it."""
-    name = path.rpartition("/")[2]
-    dot = name.rfind(".")
-    return _SUFFIXES.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
+    return _SUFFIXES.get(suffix_of(path))
 
 
 @cache
