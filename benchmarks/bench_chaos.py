@@ -1,10 +1,11 @@
 """Does every accepted delivery end in a completed check on its PR's final head, whatever fails meanwhile?
 
-`scopegate web` and a worker run as processes against a private redis-server, a SQLite ledger and the fake
-GitHub; a burst of distinct pushes over many PRs is delivered, signed as GitHub signs them, while one fault
-is injected per scenario: a worker SIGKILLed (and started again), the web app restarted (deliveries meanwhile
-are refused, as GitHub then records them failed), Redis restarted with and without its append-only file,
-GitHub answering 502 or 429 for a while. Once the system settles (or a deadline passes),
+`scopegate web` and a worker run as processes against a private redis-server, a private PostgreSQL ledger
+(pgserver) and the fake GitHub; a burst of distinct pushes over many PRs is delivered, signed as GitHub
+signs them, while one fault is injected per scenario: a worker SIGKILLed (and started again), the web app
+restarted (deliveries meanwhile are refused, as GitHub then records them failed), the database stopped for
+5 s, Redis restarted with and without its append-only file, GitHub answering 502 or 429 for a while. Once
+the system settles (or a deadline passes),
 per scenario: deliveries accepted, evaluations lost (final head delivered and accepted, yet no completed
 check on it), check runs left in progress on any head, heads with more than one check run, and the time
 to settle. Then the reconciliation sweep runs (as its ten-minute cron would; again once a run left in
@@ -54,6 +55,7 @@ from tests.fakegithub import FakeGitHub
 from tests.fakegithub.faults import Fault
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.fakegithub.models import CheckRun
+from tests.servers import Postgres, private_postgres_server
 from workers.settings import redis_settings
 from workers.sweep import STUCK_MARGIN_SECONDS
 
@@ -97,6 +99,7 @@ class Deployment:
     installation: FakeInstallation
     settings: Settings
     redis: RedisProcess
+    postgres: Postgres
     web: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
@@ -197,22 +200,22 @@ def deployment(folder: Path) -> Iterator[Deployment]:
         installed = fake.add_installation(app, "octo-org", ["hello-world"])
         installation = FakeInstallation(fake, app, installed, "octo-org", "hello-world")
         redis = start_redis(folder / "redis", persist=True)
-        database_url = f"sqlite:///{folder / 'ledger.db'}"
-        upgrade(database_url)
-        settings = app_settings(
-            installation,
-            redis_url=redis.url,
-            database_url=database_url,
-            debounce_seconds=0.3,
-            port=_free_port(),
-        )
-        deployed = Deployment(folder, installation, settings, redis)
-        try:
-            deployed.start_web()
-            deployed.start_worker()
-            yield deployed
-        finally:
-            deployed.stop()
+        with private_postgres_server() as postgres:
+            upgrade(postgres.url)
+            settings = app_settings(
+                installation,
+                redis_url=redis.url,
+                database_url=postgres.url,
+                debounce_seconds=0.3,
+                port=_free_port(),
+            )
+            deployed = Deployment(folder, installation, settings, redis, postgres)
+            try:
+                deployed.start_web()
+                deployed.start_worker()
+                yield deployed
+            finally:
+                deployed.stop()
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,11 @@ def _restart_redis(*, persist: bool) -> Callable[[Deployment], Callable[[], None
     return inject
 
 
+def _stop_database(deployed: Deployment) -> Callable[[], None]:
+    deployed.postgres.stop()
+    return deployed.postgres.start
+
+
 def _github_failing(status: int) -> Callable[[Deployment], Callable[[], None]]:
     def inject(deployed: Deployment) -> Callable[[], None]:
         headers = {"retry-after": "1"} if status == 429 else None
@@ -261,6 +269,7 @@ SCENARIOS = (
     Scenario("github_429", _github_failing(429), hold_seconds=3.0),
     Scenario("worker_sigkill", _kill_worker),
     Scenario("web_restart", _restart_web, hold_seconds=1.0),
+    Scenario("database_down", _stop_database, hold_seconds=5.0),
     Scenario("redis_restart_aof", _restart_redis(persist=True), at=1.0),
     Scenario("redis_restart_volatile", _restart_redis(persist=False), at=1.0),
 )

@@ -7,7 +7,9 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy import create_engine, text
@@ -35,9 +37,34 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """A private PostgreSQL server: its SQLAlchemy URL, and a way to take it down and bring it back."""
+
+    url: str
+    server: Any  # pgserver's PostgresServer
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: clients are cut off, as in an outage)."""
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def start(self) -> None:
+        """Start it again on the same socket."""
+        self.server.ensure_postgres_running()
+
+
 @contextmanager
 def private_postgres() -> Iterator[str]:
-    """Run PostgreSQL from the pgserver wheel in a new temporary folder for the block; yield its URL.
+    """Run PostgreSQL from the pgserver wheel in a new temporary folder for the block; yield its URL."""
+    with private_postgres_server() as postgres:
+        yield postgres.url
+
+
+@contextmanager
+def private_postgres_server() -> Iterator[Postgres]:
+    """Run PostgreSQL from the pgserver wheel in a new temporary folder for the block.
 
     Not under pytest's tmp_path: run as root, pgserver starts postgres as a `pgserver` user and opens the
     folder's parents to it, but every new pytest session resets /tmp/pytest-of-<user> to mode 0700, which
@@ -55,7 +82,7 @@ def private_postgres() -> Iterator[str]:
                 "could not start PostgreSQL with pgserver; point SCOPEGATE_TEST_DATABASE_URL at a server"
             ) from error
         try:
-            yield sqlalchemy_url(server.get_uri())
+            yield Postgres(sqlalchemy_url(server.get_uri()), server)
         finally:
             server.cleanup()
 

@@ -8,9 +8,16 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.embedded import RedisStartError, embedded_redis, redis_server_binary, start_redis
-from tests.servers import flush_redis, private_postgres, private_redis, scratch_database
+from tests.servers import (
+    flush_redis,
+    private_postgres,
+    private_postgres_server,
+    private_redis,
+    scratch_database,
+)
 
 
 def _sql(url: str, query: str) -> object:
@@ -100,6 +107,22 @@ def test_private_postgres_runs_sql_and_cleans_up() -> None:
         assert _sql(url, "SELECT 6 * 7") == 42
         folder = Path(str(make_url(url).query["host"])).parent
     assert not folder.exists()
+
+
+def test_private_postgres_comes_back_after_an_outage() -> None:
+    """The chaos benchmark's database outage: stopped, the server refuses connections; started again, it
+    answers on the same URL with its data kept."""
+    with private_postgres_server() as postgres:
+        engine = create_engine(postgres.url)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE kept (n int)"))
+            connection.execute(text("INSERT INTO kept VALUES (7)"))
+        engine.dispose()
+        postgres.stop()
+        with pytest.raises(OperationalError):
+            _sql(postgres.url, "SELECT 1")
+        postgres.start()
+        assert _sql(postgres.url, "SELECT n FROM kept") == 7
 
 
 def test_sqlite_url_is_a_file_in_tmp_path(sqlite_url: str, tmp_path: Path) -> None:
