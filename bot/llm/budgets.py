@@ -1,0 +1,147 @@
+"""The budgets a review call is charged against, as plain data (DESIGN §8, issue 13): one scope per limit
+set (per PR, repository per month, team per month, installation per month, stage per month, everything
+per day), each with its period in its counter's name, so a new month starts at zero by construction and
+an old counter is never read for a new period.
+
+The counters themselves live in Redis (`bot.inference.budget`); here is only what they are called, how
+long they live, and how a refusal reads. Amounts are nano-USD, like the prices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from bot.llm.tokens import estimate_message_tokens
+
+KEY_PREFIX = "scopegate:llm:budget"
+# A counter outlives its period by a day, so a call settled just after midnight still lands on it.
+_GRACE = timedelta(days=1)
+# A pull request's counter has no period; unused this long, it is dropped and re-seeded from the ledger.
+_PR_IDLE = timedelta(days=90)
+
+
+class ScopeKind(StrEnum):
+    """What a budget covers."""
+
+    PR = "pr"
+    REPO = "repo"
+    TEAM = "team"
+    INSTALLATION = "installation"
+    STAGE = "stage"
+    GLOBAL = "global"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLimits:
+    """Limits in nano-USD; None leaves that scope unlimited (and uncounted: the ledger still has it)."""
+
+    per_pr: int | None = None
+    repo_month: int | None = None
+    team_month: int | None = None
+    installation_month: int | None = None
+    stage_month: int | None = None
+    global_day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who a call is for; `team` is the owning team of the changed code, when routing found one."""
+
+    installation: int
+    repo: str
+    pr: int
+    stage: str
+    team: str | None = None
+
+    def metadata(self) -> dict[str, str]:
+        """The attribution as provider request metadata."""
+        tags = {"installation": str(self.installation), "repo": self.repo, "pr": str(self.pr)}
+        return {**tags, "stage": self.stage, **({"team": self.team} if self.team else {})}
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetScope:
+    """One counter: what it covers, its period (`starts` to `resets`, none for a pull request) and limit."""
+
+    kind: ScopeKind
+    name: str
+    period: str
+    limit: int
+    starts: datetime | None
+    resets: datetime | None
+
+    @property
+    def key(self) -> str:
+        """The counter's Redis key: kind, period, then the name (which may hold any character)."""
+        return f"{KEY_PREFIX}:{self.kind.value}:{self.period}:{self.name}"
+
+    def ttl_s(self, now: datetime) -> int:
+        """How long a counter seeded at `now` lives, in seconds."""
+        ends = (self.resets + _GRACE) if self.resets is not None else now + _PR_IDLE
+        return max(1, int((ends - now).total_seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetExhausted:
+    """A call refused because one scope cannot take its worst case."""
+
+    scope: BudgetScope
+    spent: int
+    needed: int
+
+    @property
+    def message(self) -> str:
+        """One sentence for the review check: which budget, spent of limit, and when it resets."""
+        what = f"the {self.scope.kind.value} budget ({self.scope.name}, {self.scope.period})"
+        resets = (
+            f"; it resets {self.scope.resets:%Y-%m-%d %H:%M} UTC"
+            if self.scope.resets is not None
+            else "; it does not reset for this pull request"
+        )
+        return (
+            f"{what} has {format_usd(self.spent)} of {format_usd(self.scope.limit)} spent, and the call "
+            f"could cost up to {format_usd(self.needed)}{resets}"
+        )
+
+
+def budget_scopes(attribution: Attribution, limits: BudgetLimits, at: datetime) -> tuple[BudgetScope, ...]:
+    """The scopes a call at `at` (aware) is charged against: one per limit set, in the order of
+    `BudgetLimits`."""
+    at = at.astimezone(UTC)
+    month, next_month = _month(at)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    monthly = (month, next_month, f"{at:%Y-%m}")
+    candidates = (
+        (ScopeKind.PR, f"{attribution.repo}#{attribution.pr}", limits.per_pr, (None, None, "all")),
+        (ScopeKind.REPO, attribution.repo, limits.repo_month, monthly),
+        (ScopeKind.TEAM, attribution.team, limits.team_month, monthly),
+        (ScopeKind.INSTALLATION, str(attribution.installation), limits.installation_month, monthly),
+        (ScopeKind.STAGE, attribution.stage, limits.stage_month, monthly),
+        (ScopeKind.GLOBAL, "all", limits.global_day, (day, day + timedelta(days=1), f"{at:%Y-%m-%d}")),
+    )
+    return tuple(
+        BudgetScope(kind, name, period, limit, starts, resets)
+        for kind, name, limit, (starts, resets, period) in candidates
+        if limit is not None and name is not None
+    )
+
+
+def input_bound(system: str, user: str, schema: object) -> int:
+    """An upper bound of a review call's input tokens: its two messages and the answer's schema, which
+    structured output sends to the model too."""
+    return estimate_message_tokens(system, user, json.dumps(schema, separators=(",", ":")))
+
+
+def format_usd(nano_usd: int) -> str:
+    """nano-USD as dollars, to the cent above a dollar and to four significant places below."""
+    usd = nano_usd / 1_000_000_000
+    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4g}"
+
+
+def _month(at: datetime) -> tuple[datetime, datetime]:
+    start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
