@@ -3,6 +3,7 @@ exposing `RULE`; adding one is adding its files and its line below."""
 
 from rules.attribution import RULE as ATTRIBUTION
 from rules.base import Catalogue
+from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
@@ -21,6 +22,7 @@ RULES = Catalogue(
         SKIPPED_OR_FOCUSED_TEST,
         SWALLOWED_EXCEPTION,
         TODO_ADDED,
+        COMMENTED_OUT_CODE,
         HARDCODED_SECRET,
         ROUTING,
     )

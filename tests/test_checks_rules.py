@@ -11,7 +11,14 @@ from bot.core.checks.queries import captures
 from bot.core.checks.source import sources
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
-from rules.checks import hardcoded_secret, skipped_or_focused_test, swallowed_exception, todo_added
+from bot.core.snapshot import ChangedFile, FileStatus, Hunk, PullRequestInfo, PullRequestSnapshot
+from rules.checks import (
+    commented_out_code,
+    hardcoded_secret,
+    skipped_or_focused_test,
+    swallowed_exception,
+    todo_added,
+)
 from rules.checks.candidates import captures_around, positions
 from rules.checks.common import CheckConfig, added_file
 
@@ -261,11 +268,59 @@ SECRETS = [
     ("py random string under another name", "app.py", f'build_id = "{RANDOM}"\n', []),
     ("py random password in a test", "tests/test_db.py", f'PASSWORD = "{RANDOM}"\n', []),
 ]
+COMMENTED = [
+    ("py a commented-out call", "a.py", "def f(x):\n    # print(x)\n    return x\n", [W]),
+    ("py a commented-out assignment", "a.py", "# total = compute(items)\nrun()\n", [W]),
+    ("py a commented-out if block, one finding", "a.py", "# if debug:\n#     dump(state)\nrun()\n", [W]),
+    ("py a commented-out debugger", "a.py", "# import pdb; pdb.set_trace()\n", [W]),
+    ("py prose", "a.py", "# Retry once: the first call warms the cache.\nrun()\n", []),
+    ("py prose with an aside in parentheses", "a.py", "# Compute the sum (roughly) of the items.\n", []),
+    ("py type comments", "a.py", "x = []  # type: list[int]\n# type: ignore\n", []),
+    ("py noqa", "a.py", "# noqa: E501\n", []),
+    (
+        "py license header",
+        "a.py",
+        '# Copyright (c) 2024 Acme\n# Licensed under the Apache License, Version 2.0 (the "License");\n',
+        [],
+    ),
+    ("py prose the grammar reads as an annotation", "a.py", "# Note: see below\n", []),
+    ("py doctest", "a.py", "# >>> f(1)\n# 2\n", []),
+    ("py code example in a paragraph", "a.py", "# For example:\n#\n#     f(1)\n", []),
+    ("py URL", "a.py", "# see https://example.com/a?b=(1)\n", []),
+    ("py signature heading", "a.py", '# dict.get(key, default)\nmethod_op("get")\n', []),
+    ("py heading without arguments", "a.py", "# psutil.cpu_times()\nscputimes = nt()\n", []),
+    ("py doc example with an ellipsis", "a.py", "# await serve(...)\n", []),
+    ("py hash lines in a string", "a.py", 'HELP = """\n# x = compute()\n"""\n', []),
+    ("py shebang", "a.py", "#!/usr/bin/env python\nrun()\n", []),
+    ("py a single keyword", "a.py", "# pass\n", []),
+    ("js a commented-out declaration", "a.js", "// const limit = compute(items);\nrun();\n", [W]),
+    ("js a commented-out console.log", "a.js", "// console.log(state);\n", [W]),
+    ("js a commented-out if block", "a.js", "// if (debug) {\n//   dump(state);\n// }\n", [W]),
+    ("js prose", "a.js", "// Returns the first item, or null when empty.\n", []),
+    ("js eslint directive", "a.js", "// eslint-disable-next-line no-console\n", []),
+    ("js URL the grammar reads as a label", "a.js", "// http://example.com\n", []),
+    ("ts triple-slash directive", "a.ts", '/// <reference types="node" />\n', []),
+    ("ts ts-expect-error", "a.ts", "// @ts-expect-error: the typings lag\nrun(1);\n", []),
+    ("ts a commented-out typed declaration", "a.ts", "// let n: number = parse(s);\n", [W]),
+    ("tsx a commented-out render", "a.tsx", "// render(<App />);\nconst A = () => <div />;\n", [W]),
+    ("go a commented-out call", "a.go", "package a\n\nfunc f() {\n\t// fmt.Println(x)\n\trun()\n}\n", [W]),
+    ("go a commented-out declaration", "a.go", "package a\n\nfunc f() {\n\t// x := compute(y)\n}\n", [W]),
+    ("go doc comment", "a.go", "package a\n\n// F returns the bar.\nfunc F() {}\n", []),
+    ("go directive", "a.go", "package a\n\n//go:generate stringer -type=Kind\n", []),
+    (
+        "go example output",
+        "a_test.go",
+        "package a\n\nfunc ExampleF() {\n\tF()\n\t// Output:\n\t// f(1)\n}\n",
+        [],
+    ),
+    ("js block comments are not read", "a.js", "/* run(); */\n", []),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
     *((name, todo_added, path, text, found) for name, path, text, found in TODOS),
     *((name, hardcoded_secret, path, text, found) for name, path, text, found in SECRETS),
+    *((name, commented_out_code, path, text, found) for name, path, text, found in COMMENTED),
 ]
 
 
@@ -351,3 +406,17 @@ def test_secret_levels_are_configured_apart() -> None:
     assert _run(hardcoded_secret, config, "tests/test_a.py", f'T = "{GH}"\n') == ()
     assert _run(hardcoded_secret, config, "app.py", f'password = "{RANDOM}"\n') == ()
     assert len(_run(hardcoded_secret, config, "app.py", f'T = "{GH}"\n')) == 1
+
+
+def test_commented_out_code_is_one_finding_on_the_first_added_line_of_its_block() -> None:
+    """A block of commented-out code is reported once, at the first line the pull request added to it;
+    a block it did not touch is not its own."""
+    text = b"# old = compute()\nrun()\n# if debug:\n#     dump(state)\n"
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    hunk = Hunk(1, 3, 1, 4, (4,), ())
+    file = ChangedFile("a.py", FileStatus.MODIFIED, 1, 0, hunks=(hunk,), head=text, head_size=len(text))
+    snapshot = PullRequestSnapshot(info, (file,))
+    finder = commented_out_code.finder(commented_out_code.RULE.config())
+    (found,) = run_check(commented_out_code.ID, Scope.ADDED, finder, snapshot, classify(snapshot))
+    assert (found.line, found.end_line) == (4, 4)
+    assert "2 lines" in found.message
