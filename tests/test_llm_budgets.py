@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.inference.breaker import CircuitBreaker
 from bot.inference.budget import AlreadyHeld, BudgetStore, BudgetUnavailable, Reserved, Settlement
 from bot.inference.call import CallPlan, CallRecord, CallStatus, budgeted_call
 from bot.inference.providers import Prompt, Provider, ProviderSettings, Wire, build_provider
@@ -141,7 +142,11 @@ async def test_concurrent_reviews_under_a_budget_admit_exactly_k(
     for pr in range(8):
         who = Attribution(4242, "octo-org/hello-world", 100 + pr, "review")
         scopes = budget_scopes(who, BudgetLimits(per_pr=WORST * 10, repo_month=limit), NOW)
-        tasks.append(asyncio.create_task(budgeted_call(_plan(f"pr{pr}:1", scopes), provider, store, NOW)))
+        tasks.append(
+            asyncio.create_task(
+                budgeted_call(_plan(f"pr{pr}:1", scopes), provider, store, CircuitBreaker(redis), NOW)
+            )
+        )
     deadline = time.monotonic() + 10
     while len(fake_llm.received) + sum(t.done() for t in tasks) < 8:
         assert time.monotonic() < deadline, "the reviews never all reserved"
@@ -166,18 +171,18 @@ async def test_a_timeout_after_the_request_left_is_charged_once(
     whole reservation, once. Settling it again, or running the same attempt again (a redelivered job),
     neither calls nor charges; the next attempt is a call of its own, charged what it cost."""
     scopes = budget_scopes(WHO, BudgetLimits(repo_month=WORST * 10), NOW)
-    store = BudgetStore(redis, Ledger())
+    store, breaker = BudgetStore(redis, Ledger()), CircuitBreaker(redis)
     fake_llm.script(Reply(stall_s=3, usage=USAGE), Reply(usage=USAGE))
-    first = await budgeted_call(_plan("diff:1", scopes), provider, store, NOW)
+    first = await budgeted_call(_plan("diff:1", scopes), provider, store, breaker, NOW)
     assert first.status is CallStatus.FAILED
     assert first.charged_nano_usd == WORST
     assert await store.spent(scopes[0]) == WORST
     assert await store.settle("diff:1", scopes, WORST) == Settlement("already")
-    again = await budgeted_call(_plan("diff:1", scopes), provider, store, NOW)
+    again = await budgeted_call(_plan("diff:1", scopes), provider, store, breaker, NOW)
     assert again.status is CallStatus.SKIPPED
     assert await store.spent(scopes[0]) == WORST
     assert len(fake_llm.received) == 1  # the SDK did not retry, the redelivery did not call
-    second = await budgeted_call(_plan("diff:2", scopes), provider, store, NOW)
+    second = await budgeted_call(_plan("diff:2", scopes), provider, store, breaker, NOW)
     assert second.status is CallStatus.ANSWERED
     assert await store.spent(scopes[0]) == WORST + ACTUAL
     assert len(fake_llm.received) == 2
@@ -227,9 +232,9 @@ async def test_redis_down_means_no_call(fake_llm: FakeLLM, provider: Provider) -
         store = BudgetStore(client, Ledger())
         scopes = budget_scopes(WHO, BudgetLimits(repo_month=WORST * 10), NOW)
         assert isinstance(await store.reserve("x", scopes, 1, NOW), BudgetUnavailable)
-        record = await budgeted_call(_plan("x", scopes), provider, store, NOW)
+        record = await budgeted_call(_plan("x", scopes), provider, store, CircuitBreaker(client), NOW)
     finally:
         await client.aclose()
     assert record.status is CallStatus.SKIPPED
-    assert "cannot be checked" in record.reason
+    assert "Redis" in record.reason
     assert fake_llm.received == []

@@ -1,5 +1,6 @@
-"""One budgeted review call: reserve the worst case → call the provider → settle to what it cost
-(DESIGN §8, issue 13). Every way it can end is a `CallRecord`, the ledger's row to be.
+"""One budgeted review call: ask the circuit breaker → reserve the worst case → call the provider →
+settle to what it cost (DESIGN §8, issue 13). Every way it can end is a `CallRecord`, the ledger's row
+to be; a skipped call leaves the deterministic verdict to stand alone.
 
 What a call is charged: an answer with readable usage, its price; an answer whose usage cannot be read,
 or no answer after the request left (a timeout, a lost connection), the whole reservation, since the
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.inference.breaker import CircuitBreaker
 from bot.inference.budget import AlreadyHeld, BudgetStore, BudgetUnavailable, Reserved
 from bot.inference.providers import Answer, Prompt, Provider, ProviderFailure
 from bot.llm.budgets import BudgetExhausted, BudgetScope, input_bound
@@ -55,8 +57,15 @@ class CallRecord:
     exhausted: BudgetExhausted | None = None
 
 
-async def budgeted_call(plan: CallPlan, provider: Provider, budget: BudgetStore, now: datetime) -> CallRecord:
-    """Make the call `plan` describes if every budget can take its worst case, and charge it once."""
+async def budgeted_call(
+    plan: CallPlan, provider: Provider, budget: BudgetStore, breaker: CircuitBreaker, now: datetime
+) -> CallRecord:
+    """Make the call `plan` describes if the provider's circuit is closed and every budget can take its
+    worst case, and charge it once."""
+    now_ms = int(now.timestamp() * 1000)
+    gate = await breaker.gate(provider.endpoint, now_ms)
+    if not gate.allows:
+        return CallRecord(plan.call_id, plan.model, CallStatus.SKIPPED, gate.reason, 0, 0)
     prompt = plan.prompt
     worst = worst_case_nano_usd(
         input_bound(prompt.system, prompt.user, prompt.schema), prompt.max_output_tokens, plan.rates
@@ -68,8 +77,10 @@ async def budgeted_call(plan: CallPlan, provider: Provider, budget: BudgetStore,
     if isinstance(result, ProviderFailure):
         charged = worst if result.kind.maybe_billed else 0
         await budget.settle(plan.call_id, plan.scopes, charged)
+        await breaker.failed(provider.endpoint, now_ms + int(result.latency_s * 1000))
         reason = f"{result.kind.value}: {result.message}"
         return CallRecord(plan.call_id, plan.model, CallStatus.FAILED, reason, worst, charged, failure=result)
+    await breaker.succeeded(provider.endpoint)
     priced = cost(result.tokens, plan.rates) if isinstance(result.tokens, TokenBuckets) else None
     charged = priced.total_nano_usd if priced is not None else worst
     await budget.settle(plan.call_id, plan.scopes, charged)

@@ -112,7 +112,12 @@ class Provider(Protocol):
 
     @property
     def wire(self) -> Wire:
-        """The wire format it speaks (the circuit breaker's and the ledger's name for it)."""
+        """The wire format it speaks."""
+        ...
+
+    @property
+    def endpoint(self) -> str:
+        """Where it sends requests, as the circuit breaker names it: wire format and base URL."""
         ...
 
     async def complete(self, model: str, prompt: Prompt) -> Answer | ProviderFailure:
@@ -146,6 +151,10 @@ class _OpenAIProvider:
     @property
     def wire(self) -> Wire:
         return self.settings.wire
+
+    @property
+    def endpoint(self) -> str:
+        return _endpoint(self.settings)
 
     async def close(self) -> None:
         await self.client.close()
@@ -248,6 +257,10 @@ class AnthropicMessages:
     def wire(self) -> Wire:
         return self.settings.wire
 
+    @property
+    def endpoint(self) -> str:
+        return _endpoint(self.settings)
+
     async def close(self) -> None:
         await self.client.close()
 
@@ -276,6 +289,10 @@ class AnthropicMessages:
             tokens=from_anthropic_messages(usage),
             latency_s=time.monotonic() - started,
         )
+
+
+def _endpoint(settings: ProviderSettings) -> str:
+    return f"{settings.wire.value}@{settings.base_url or 'default'}"
 
 
 def _openai_failure(error: openai.APIError, latency: float) -> ProviderFailure:
