@@ -120,7 +120,7 @@ class CircuitBreaker:
         """Record a failed call to `endpoint`; the breaker's state after it."""
         policy = self.policy
         keys = [self._key(endpoint, name) for name in ("failures", "open", "probe")]
-        args = [
+        args: list[int | str] = [
             now_ms,
             int(policy.window_s * 1000),
             policy.failures,
