@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,23 @@ def closed(merged: bool) -> Expect:
     """Record the close of Codertocat/Hello-World#2."""
     args = {"installation_id": 1, "repository_id": 186853002, **HELLO, "number": 2, "merged": merged}
     return Expect("record_pull_request_closed", f"closed:Codertocat/Hello-World#2:{DELIVERY}", args)
+
+
+def history(key: str, **args: Any) -> Expect:
+    """Record an event of Codertocat/Hello-World#2's review history under its idempotency `key`."""
+    job_id = f"review-event:Codertocat/Hello-World#2:{key}"
+    return Expect("record_review_event", job_id, {**HELLO, "number": 2, "key": key, **args})
+
+
+OPENED_RECORD = history("pull_request:2:opened", kind="opened", pr_author="Codertocat")
+CLOSED_RECORD = history("pull_request:2:closed:2019-05-15T15:21:18+00:00", kind="closed", merged=False)
+PUSH_RECORD = history(
+    f"push:2:{HEAD}",
+    kind="push",
+    head_sha=HEAD,
+    before_sha="f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+    at="2019-05-15T15:20:33+00:00",
+)
 
 
 def installation(event: str, action: str) -> Expect:
@@ -117,8 +134,8 @@ EXPECTED: dict[str, tuple[Expect, ...] | Nothing] = {
     "pull_request/00-opened.json": NO_INSTALLATION,
     "pull_request/01-assigned.json": UNCHANGED,
     "pull_request/02-assigned.json": UNCHANGED,
-    "pull_request/03-closed.json": (closed(merged=False),),
-    "pull_request/04-closed.json": (closed(merged=False),),
+    "pull_request/03-closed.json": (closed(merged=False), CLOSED_RECORD),
+    "pull_request/04-closed.json": (closed(merged=False), CLOSED_RECORD),
     "pull_request/05-converted_to_draft.json": UNCHANGED,
     "pull_request/06-converted_to_draft.json": UNCHANGED,
     "pull_request/07-converted_to_draft.json": UNCHANGED,
@@ -126,9 +143,9 @@ EXPECTED: dict[str, tuple[Expect, ...] | Nothing] = {
     "pull_request/09-labeled.json": (evaluate(1, refresh=True),),
     "pull_request/10-locked.json": UNCHANGED,
     "pull_request/11-locked.json": UNCHANGED,
-    "pull_request/12-opened.json": (evaluate(1, refresh=False),),
-    "pull_request/13-opened.json": (evaluate(1, refresh=False),),
-    "pull_request/14-opened.json": (evaluate(1, refresh=False),),
+    "pull_request/12-opened.json": (evaluate(1, refresh=False), OPENED_RECORD),
+    "pull_request/13-opened.json": (evaluate(1, refresh=False), OPENED_RECORD),
+    "pull_request/14-opened.json": (evaluate(1, refresh=False), OPENED_RECORD),
     "pull_request/15-ready_for_review.json": NO_INSTALLATION,
     "pull_request/16-ready_for_review.json": (evaluate(1, refresh=True),),
     "pull_request/17-ready_for_review.json": NO_INSTALLATION,
@@ -136,25 +153,57 @@ EXPECTED: dict[str, tuple[Expect, ...] | Nothing] = {
     "pull_request/19-reopened.json": (evaluate(1, refresh=True),),
     "pull_request/20-review_request_removed.json": UNCHANGED,
     "pull_request/21-review_requested.json": UNCHANGED,
-    "pull_request/22-synchronize.json": (evaluate(1, refresh=False),),
+    "pull_request/22-synchronize.json": (evaluate(1, refresh=False), PUSH_RECORD),
     "pull_request/23-unassigned.json": UNCHANGED,
     "pull_request/24-unassigned.json": UNCHANGED,
     "pull_request/25-unlabeled.json": (evaluate(1, refresh=True),),
     "pull_request/26-unlabeled.json": (evaluate(1, refresh=True),),
     "pull_request/27-unlocked.json": UNCHANGED,
     "pull_request/28-unlocked.json": UNCHANGED,
-    "pull_request_review/00-submitted.json": NOT_HANDLED,
-    "pull_request_review/01-dismissed.json": NOT_HANDLED,
-    "pull_request_review/02-submitted.json": NOT_HANDLED,
-    "pull_request_review/03-submitted.json": NOT_HANDLED,
-    "pull_request_review_comment/00-created.json": NOT_HANDLED,
-    "pull_request_review_comment/01-created.json": NOT_HANDLED,
-    "pull_request_review_comment/02-created.json": NOT_HANDLED,
-    "pull_request_review_comment/03-deleted.json": NOT_HANDLED,
-    "pull_request_review_comment/04-edited.json": NOT_HANDLED,
-    "pull_request_review_thread/00-resolved.json": NOT_HANDLED,
-    "pull_request_review_thread/01-resolved.json": NOT_HANDLED,
-    "pull_request_review_thread/02-unresolved.json": NOT_HANDLED,
+    # The examples without an installation predate GitHub Apps' deliveries.
+    "pull_request_review/00-submitted.json": NO_INSTALLATION,
+    "pull_request_review/01-dismissed.json": (
+        history("review:237895671:dismissed", kind="review", actor="Codertocat", state="dismissed"),
+    ),
+    "pull_request_review/02-submitted.json": (
+        history(
+            "review:237895671:submitted",
+            kind="review",
+            github_id=237895671,
+            state="commented",
+            at="2019-05-15T15:20:38+00:00",
+        ),
+    ),
+    "pull_request_review/03-submitted.json": (history("review:237895671:submitted", kind="review"),),
+    "pull_request_review_comment/00-created.json": NO_INSTALLATION,
+    "pull_request_review_comment/01-created.json": (
+        history(
+            "review_comment:284312630:created",
+            kind="review_comment",
+            actor="Codertocat",
+            at="2019-05-15T15:20:37+00:00",
+        ),
+    ),
+    "pull_request_review_comment/02-created.json": (
+        history("review_comment:284312630:created", kind="review_comment"),
+    ),
+    "pull_request_review_comment/03-deleted.json": (
+        history("review_comment:284312630:deleted", kind="review_comment", action="deleted"),
+    ),
+    "pull_request_review_comment/04-edited.json": (
+        history("review_comment:284312630:edited", kind="review_comment", action="edited"),
+    ),
+    "pull_request_review_thread/00-resolved.json": NO_INSTALLATION,
+    "pull_request_review_thread/01-resolved.json": (
+        history(
+            f"review_thread:PRRT_kwDOFd42Pc4rQOUv:resolved:{DELIVERY}",
+            kind="review_thread",
+            actor="Codertocat",
+        ),
+    ),
+    "pull_request_review_thread/02-unresolved.json": (
+        history(f"review_thread:PRRT_kwDOFd42Pc4rQOUv:unresolved:{DELIVERY}", kind="review_thread"),
+    ),
     "push/00.json": NOT_DEFAULT,
     "push/01.json": NOT_DEFAULT,
     "push/02.json": NOT_DEFAULT,
@@ -253,12 +302,16 @@ BASE_CHANGE = {"base": {"ref": {"from": "main"}, "sha": {"from": "0" * 40}}}
     [
         pytest.param(
             variant(SYNC, pull_request__head__sha="f" * 40),
-            (evaluate(1, "f" * 40, refresh=False),),
+            (evaluate(1, "f" * 40, refresh=False), PUSH_RECORD),
             id="new-head",
         ),
-        pytest.param(variant(SYNC, pull_request__draft=True), (evaluate(1, refresh=False),), id="draft"),
         pytest.param(
-            variant(SYNC, brand_new_field={"x": 1}), (evaluate(1, refresh=False),), id="extra-fields"
+            variant(SYNC, pull_request__draft=True), (evaluate(1, refresh=False), PUSH_RECORD), id="draft"
+        ),
+        pytest.param(
+            variant(SYNC, brand_new_field={"x": 1}),
+            (evaluate(1, refresh=False), PUSH_RECORD),
+            id="extra-fields",
         ),
         pytest.param(
             variant(SYNC, pull_request__head=None), Nothing("pull_request.head.sha"), id="no-head-sha"
@@ -300,7 +353,16 @@ BASE_CHANGE = {"base": {"ref": {"from": "main"}, "sha": {"from": "0" * 40}}}
             id="label-by-other-bot",
         ),
         pytest.param(variant(LABELED, label=None), (evaluate(1, refresh=True),), id="label-missing"),
-        pytest.param(variant(CLOSED, pull_request__merged=True), (closed(merged=True),), id="closed-merged"),
+        pytest.param(
+            variant(CLOSED, pull_request__merged=True),
+            (closed(merged=True), replace(CLOSED_RECORD, args={**CLOSED_RECORD.args, "merged": True})),
+            id="closed-merged",
+        ),
+        pytest.param(
+            variant(SYNC, pull_request__updated_at="yesterday"),
+            (evaluate(1, refresh=False),),
+            id="push-without-a-time-is-evaluated-not-recorded",
+        ),
         pytest.param(variant(CLOSED, pull_request__merged=None), Nothing("merged"), id="closed-no-merged"),
     ],
 )

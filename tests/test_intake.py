@@ -31,6 +31,8 @@ OPENED = "pull_request/12-opened.json"
 SYNC = "pull_request/22-synchronize.json"
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 OPENED_JOB_ID = f"evaluate:Codertocat/Hello-World#2@{HEAD}"
+# The opening is also an event of the PR's review history, recorded by a job of its own.
+OPENED_HISTORY_ID = "review-event:Codertocat/Hello-World#2:pull_request:2:opened"
 
 
 def fixture_body(name: str, head_sha: str | None = None) -> bytes:
@@ -112,6 +114,11 @@ async def deliver(http: httpx.AsyncClient, body: bytes, sent: dict[str, str]) ->
     return await http.post("/webhooks", content=body, headers=sent)
 
 
+async def evaluations(queue: ArqRedis) -> list[JobDef]:
+    """The queued evaluation jobs (not the review history's)."""
+    return [job for job in await queue.queued_jobs() if job.function == "evaluate_pull_request"]
+
+
 def deferral_ms(job: JobDef) -> float:
     """How long after its enqueueing arq will run `job`."""
     assert job.score is not None
@@ -121,12 +128,13 @@ def deferral_ms(job: JobDef) -> float:
 async def test_signed_pull_request_opened_queues_one_evaluation(
     client: httpx.AsyncClient, queue: ArqRedis
 ) -> None:
-    """A signed `pull_request.opened` is answered 202 and queues one debounced evaluation of the PR's head."""
+    """A signed `pull_request.opened` is answered 202 and queues one debounced evaluation of the PR's head
+    (and, undeferred, the opening's record in the review history)."""
     body = fixture_body(OPENED)
     response = await deliver(client, body, headers(body, "pull_request", "delivery-1"))
     assert response.status_code == 202
-    assert response.json()["queued"] == [OPENED_JOB_ID]
-    (job,) = await queue.queued_jobs()
+    assert response.json()["queued"] == [OPENED_JOB_ID, OPENED_HISTORY_ID]
+    (job,) = await evaluations(queue)
     assert job.job_id == OPENED_JOB_ID
     assert job.function == "evaluate_pull_request"
     assert job.args == ()
@@ -151,9 +159,9 @@ async def test_same_delivery_three_times_queues_once(client: httpx.AsyncClient, 
     assert last.json() == {
         "queued": [],
         "reason": "delivery already queued",
-        "already_queued": [OPENED_JOB_ID],
+        "already_queued": [OPENED_JOB_ID, OPENED_HISTORY_ID],
     }
-    assert [job.job_id for job in await queue.queued_jobs()] == [OPENED_JOB_ID]
+    assert sorted(job.job_id or "" for job in await queue.queued_jobs()) == [OPENED_JOB_ID, OPENED_HISTORY_ID]
     ttl = await queue.ttl(DELIVERY_KEY.format("delivery-again"))
     assert DELIVERY_TTL_SECONDS - 60 < ttl <= DELIVERY_TTL_SECONDS
 
@@ -167,8 +175,8 @@ async def test_new_delivery_of_a_queued_head_is_refused_by_arq(
     second = await deliver(client, body, headers(body, "pull_request", "second"))
     assert second.status_code == 202
     assert second.json()["queued"] == []
-    assert second.json()["already_queued"] == [OPENED_JOB_ID]
-    assert len(await queue.queued_jobs()) == 1
+    assert second.json()["already_queued"] == [OPENED_JOB_ID, OPENED_HISTORY_ID]
+    assert len(await queue.queued_jobs()) == 2
 
 
 async def test_burst_of_pushes_queues_every_head_deferred(client: httpx.AsyncClient, queue: ArqRedis) -> None:
@@ -182,7 +190,7 @@ async def test_burst_of_pushes_queues_every_head_deferred(client: httpx.AsyncCli
         body = fixture_body(SYNC, head_sha=head)
         response = await deliver(client, body, headers(body, "pull_request", f"burst-{n}"))
         assert response.status_code == 202
-    jobs = await queue.queued_jobs()
+    jobs = await evaluations(queue)
     assert sorted(job.kwargs["head_sha"] for job in jobs) == heads
     assert sorted(job.job_id or "" for job in jobs) == [
         f"evaluate:Codertocat/Hello-World#2@{h}" for h in heads
@@ -197,7 +205,7 @@ async def test_previous_secret_is_accepted_during_rotation(
     body = fixture_body(OPENED)
     response = await deliver(client, body, headers(body, "pull_request", "rotated", secret=PREVIOUS_SECRET))
     assert response.status_code == 202
-    assert len(await queue.queued_jobs()) == 1
+    assert len(await evaluations(queue)) == 1
 
 
 def unsigned(body: bytes) -> dict[str, str]:
@@ -261,7 +269,7 @@ async def test_oversized_body_is_refused(client: httpx.AsyncClient, queue: ArqRe
         pytest.param("pull_request/10-locked.json", "pull_request", "does not change", id="locked"),
         pytest.param("pull_request/00-opened.json", "pull_request", "installation.id", id="no-installation"),
         pytest.param(
-            "pull_request_review/00-submitted.json", "pull_request_review", "not handled", id="review"
+            "pull_request_review/00-submitted.json", "pull_request_review", "installation.id", id="review"
         ),
     ],
 )
@@ -292,7 +300,7 @@ async def test_redis_down_is_503_then_the_redelivery_queues(clean_redis_url: str
     with serve(create_app(settings_for(clean_redis_url))) as up:
         async with httpx.AsyncClient(base_url=up, timeout=10) as http:
             assert (await deliver(http, body, sent)).status_code == 202
-    assert [job.job_id for job in await queue.queued_jobs()] == [OPENED_JOB_ID]
+    assert [job.job_id for job in await evaluations(queue)] == [OPENED_JOB_ID]
 
 
 async def test_healthz_says_the_process_is_up(client: httpx.AsyncClient) -> None:
@@ -358,7 +366,7 @@ async def test_metrics_count_deliveries_and_read_the_queue_depth(client: httpx.A
     assert 'scopegate_webhook_deliveries_total{event="pull_request",outcome="queued"} 1.0' in lines
     assert 'scopegate_webhook_deliveries_total{event="pull_request",outcome="duplicate"} 1.0' in lines
     assert 'scopegate_webhook_deliveries_total{event="unverified",outcome="unauthorized"} 1.0' in lines
-    assert "scopegate_queue_depth 1.0" in lines
+    assert "scopegate_queue_depth 2.0" in lines  # the evaluation and the opening's history record
     for family in (
         "scopegate_evaluation_seconds",
         "scopegate_github_requests",

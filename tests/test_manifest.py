@@ -24,6 +24,9 @@ EVENT_PERMISSION = {
     "push": "contents",
     "issue_comment": "pull_requests",  # "Issues" or "Pull requests"
     "merge_group": "merge_queues",
+    "pull_request_review": "pull_requests",
+    "pull_request_review_comment": "pull_requests",
+    "pull_request_review_thread": "pull_requests",
 }
 LEAST = {
     "checks": "write",

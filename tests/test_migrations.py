@@ -323,3 +323,40 @@ def test_0004_adds_review_events_and_drops_them_again(engine: Engine) -> None:
     assert "review_events" not in inspect(engine).get_table_names()
     assert rows_0003(engine) == before
     assert drift_besides(engine, LATER_TABLES["0003"]) == []
+
+
+# --- 0005: the head a push replaced ------------------------------------------------------------------------
+
+
+def review_event_rows(engine: Engine) -> list[dict[str, Any]]:
+    """Every review_events row, as mappings."""
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(text("SELECT * FROM review_events"))]
+
+
+def test_0005_adds_before_sha_keeping_review_events(engine: Engine) -> None:
+    """Upgrading a 0004 database with review events to 0005 keeps each row (with no `before_sha`) and
+    matches the models; downgrading drops the column and gives 0004's rows back as they were."""
+    migrate(engine, "upgrade", "0002")
+    with engine.begin() as connection:
+        for sql, values in ROWS_0002:
+            execute(connection, sql, values)
+    migrate(engine, "upgrade", "0004")
+    push = (
+        "INSERT INTO review_events (pull_request_id, idempotency_key, kind, head_sha, base_sha,"
+        " changed_lines, base_lines, occurred_at, created_at)"
+        " SELECT p.id, 'push:7:cc', 'push', 'cc', 'bb', 30, 0, :t, :t"
+        " FROM pull_requests AS p JOIN repositories AS r ON r.id = p.repository_id"
+        " WHERE r.full_name = 'octo/known' AND p.number = 7"
+    )
+    with engine.begin() as connection:
+        execute(connection, push, {"t": T2})
+    before = review_event_rows(engine)
+
+    migrate(engine, "upgrade", "0005")
+    assert schema_drift(engine) == []
+    [row] = review_event_rows(engine)
+    assert row == {**before[0], "before_sha": None}
+
+    migrate(engine, "downgrade", "0004")
+    assert review_event_rows(engine) == before

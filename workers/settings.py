@@ -39,6 +39,7 @@ from workers.override import override_by_comment
 from workers.records import record_installation, record_pull_request_closed
 from workers.redeliver import redeliver_failed_deliveries
 from workers.repository import reevaluate_repository
+from workers.reviews import record_review_event
 from workers.sweep import SWEEP_MINUTES, sweep, sweep_installation
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ FUNCTIONS = (
     record_pull_request_closed,
     sweep_installation,
     report_merge_group,
+    record_review_event,
 )
 
 FUNCTION_SPECS = tuple(func(f, max_tries=MAX_TRIES) for f in FUNCTIONS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -47,6 +47,17 @@ class ReviewComment:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewThread:
+    """A `pull_request_review_thread` event: a thread resolved or unresolved. Kept in the history, but it
+    neither gives feedback nor answers it, so it moves no figure."""
+
+    key: str  # e.g. "review_thread:<thread node id>:resolved:<delivery>"
+    at: datetime
+    author: str  # who resolved or unresolved it
+    action: str  # "resolved" or "unresolved"
+
+
+@dataclass(frozen=True, slots=True)
 class Push:
     """A push to the pull request's branch (`pull_request.synchronize`).
 
@@ -79,7 +90,7 @@ class Closed:
     merged: bool
 
 
-Event = Review | ReviewComment | Push | Opened | Closed
+Event = Review | ReviewComment | ReviewThread | Push | Opened | Closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,37 @@ class ReviewFigures:
     time_to_merge: timedelta | None
 
 
+def review_key(review_id: int, action: str) -> str:
+    """The key of a `pull_request_review` event: a review is submitted once, edited or dismissed later."""
+    return f"review:{review_id}:{action}"
+
+
+def review_comment_key(comment_id: int, action: str) -> str:
+    """The key of a `pull_request_review_comment` event."""
+    return f"review_comment:{comment_id}:{action}"
+
+
+def review_thread_key(thread_node_id: str, action: str, delivery_id: str) -> str:
+    """The key of a `pull_request_review_thread` event. GitHub's payload says neither when nor how often a
+    thread was resolved, so the delivery (which a redelivery keeps) tells one resolving from the next."""
+    return f"review_thread:{thread_node_id}:{action}:{delivery_id}"
+
+
+def push_key(pr_number: int, after_sha: str) -> str:
+    """The key of a `pull_request.synchronize`: a head is pushed to a pull request once."""
+    return f"push:{pr_number}:{after_sha}"
+
+
+def opened_key(pr_number: int) -> str:
+    """The key of the pull request's opening."""
+    return f"pull_request:{pr_number}:opened"
+
+
+def closed_key(pr_number: int, closed_at: datetime) -> str:
+    """The key of a closing; a pull request reopened and closed again has one per closing."""
+    return f"pull_request:{pr_number}:closed:{closed_at.astimezone(UTC).isoformat()}"
+
+
 def order_events(events: Iterable[Event]) -> list[Event]:
     """The events once per idempotency key, by GitHub's timestamp, then id, then key.
 
@@ -122,6 +164,21 @@ def is_bot(login: str, bots: frozenset[str]) -> bool:
     """Whether `login` is a bot: listed, or a GitHub App's account, whose login ends in `[bot]`
     (https://docs.github.com/en/apps/creating-github-apps/about-creating-github-apps/about-creating-github-apps)."""
     return login.casefold().endswith("[bot]") or login.casefold() in bots
+
+
+def first_feedback_at(history: PullRequestHistory) -> datetime | None:
+    """When someone other than the author, and no bot, first reviewed or commented: pushes from then on
+    are rework, and need measuring."""
+    bots = frozenset(login.casefold() for login in history.bots)
+    author = history.author.casefold()
+    for event in order_events(history.events):
+        given = isinstance(event, Review) and event.action == "submitted"
+        given = given or (isinstance(event, ReviewComment) and event.action == "created")
+        if given and isinstance(event, Review | ReviewComment):
+            login = event.author.casefold()
+            if login != author and not is_bot(login, bots):
+                return event.at
+    return None
 
 
 def measure_review(history: PullRequestHistory) -> ReviewFigures:

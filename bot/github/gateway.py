@@ -41,6 +41,13 @@ class PullRequestGateway:
         )
         return await collect(pages, limit)
 
+    async def compare_files(self, base: str, head: str) -> list[DiffEntry]:
+        """The files of `base...head`: from the two commits' merge base to `head`, as a pull request's own
+        diff is (GitHub lists up to 300 files there; a push with more is measured on those).
+        https://docs.github.com/en/rest/commits/commits#compare-two-commits"""
+        response = await self.gh.rest.repos.async_compare_commits(self.owner, self.repo, f"{base}...{head}")
+        return list(response.parsed_data.files or [])
+
     async def raw_file(self, path: str, ref: str) -> bytes:
         """A file's bytes at `ref`, for content GraphQL gives no text for (the raw media type serves files
         up to 100 MB: https://docs.github.com/en/rest/repos/contents#get-repository-content)."""

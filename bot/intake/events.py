@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.core.config import OverrideConfig
 from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
+from bot.intake import reviews
 from bot.intake.jobs import (
     EvaluatePullRequest,
     Job,
@@ -23,6 +24,14 @@ from bot.intake.jobs import (
     ReevaluateRepository,
     ReportMergeGroup,
 )
+from bot.intake.payload import LOGIN as _LOGIN
+from bot.intake.payload import REPOSITORY as _REPOSITORY
+from bot.intake.payload import SHA as _SHA
+from bot.intake.payload import MissingField as _MissingField
+from bot.intake.payload import find as _find
+from bot.intake.payload import is_int as _is_int
+from bot.intake.payload import read as _read
+from bot.intake.payload import read_matching as _read_matching
 
 OVERRIDE_COMMAND = ("/scopegate", "override")
 SIZE_LABEL_PREFIX = "size/"
@@ -30,19 +39,12 @@ SIZE_LABEL_PREFIX = "size/"
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
 PUSH_COMMITS_CAP = 2048
 _EXTERNAL_ID_PREFIX = "scopegate:pr:"
-# What a job may name: a login (alphanumerics and hyphens; underscores in Enterprise Managed Users'), a
-# repository name (alphanumerics, `-`, `_`, `.`; at most 100), a commit (SHA-1, or SHA-256 for repositories
-# in that object format). Anything else in a signed payload is not GitHub's, and is no job's business.
-# https://docs.github.com/en/enterprise-cloud@latest/admin/managing-iam/iam-configuration-reference/username-considerations-for-external-authentication
-_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
-_REPOSITORY = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9._-]{1,100}")
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # The override label unless a rules file names another; a repository's own is learnt from its workers,
 # who renew it at each evaluation: long enough to outlive quiet months, short enough to forget a rename.
+# `pull_request` actions that are events of the review history too.
+_HISTORY_ACTIONS = frozenset({"opened", "synchronize", "closed"})
 DEFAULT_OVERRIDE_LABEL: str = OverrideConfig.model_fields["label"].default
 OVERRIDE_LABEL_SECONDS = 30 * 24 * 3600
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +64,6 @@ class _Context:
     app_id: int | None
     bot_login: str | None
     override_label: str | None
-
-
-class _MissingField(Exception):
-    """A field a job needs is absent from the payload or has the wrong type."""
 
 
 def plan(
@@ -96,6 +94,19 @@ def check_run_external_id(number: int) -> str:
 def _pull_request(payload: Mapping[str, Any], ctx: _Context) -> Plan:
     """`pull_request`: evaluate when the diff, base, labels or readiness change; record closes."""
     action = _read(payload, "action", str)
+    try:
+        history = reviews.pull_request_job(payload, ctx.delivery_id) if action in _HISTORY_ACTIONS else None
+    except _MissingField:
+        history = None  # the evaluation does not depend on the history's fields
+    if history is not None:
+        # The review history's event rides with the evaluation, in the same delivery's one round trip.
+        evaluation = _pull_request_action(payload, ctx, action)
+        return Plan((*evaluation.jobs, history), f"{evaluation.reason}; review history: record")
+    return _pull_request_action(payload, ctx, action)
+
+
+def _pull_request_action(payload: Mapping[str, Any], ctx: _Context, action: str) -> Plan:
+    """The evaluation or closing a `pull_request` action calls for."""
     # Drafts are evaluated like any PR: the check tells the author early whether the PR is in scope.
     if action in ("opened", "synchronize"):
         return _evaluate_pull_request(payload, ctx, action, refresh=False)
@@ -359,41 +370,21 @@ def merge_group_pull_request(head_ref: str) -> int | None:
     return int(found[1]) if found else None
 
 
+def _review_history(
+    handler: Callable[[Mapping[str, Any], str], tuple[Job | None, str]],
+) -> Callable[[Mapping[str, Any], _Context], Plan]:
+    """A handler for an event that only adds to the review history (bot/intake/reviews.py)."""
+
+    def handle(payload: Mapping[str, Any], ctx: _Context) -> Plan:
+        job, reason = handler(payload, ctx.delivery_id)
+        return Plan(() if job is None else (job,), reason)
+
+    return handle
+
+
 def _ping(payload: Mapping[str, Any], ctx: _Context) -> Plan:
     """`ping`: GitHub checking the webhook is reachable."""
     return Plan((), "ping")
-
-
-def _find(payload: Mapping[str, Any], path: str) -> Any:
-    """The value at dotted `path`, or None where any step is missing."""
-    value: Any = payload
-    for key in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _read(payload: Mapping[str, Any], path: str, kind: type[T]) -> T:
-    """The value at dotted `path`, which a job needs: it must be there and of type `kind`."""
-    value = _find(payload, path)
-    # JSON has one number type: a bool is not an id, and an int is never a flag.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise _MissingField(path)
-    return value
-
-
-def _read_matching(payload: Mapping[str, Any], path: str, pattern: re.Pattern[str]) -> str:
-    """The string at dotted `path`, which must match `pattern` whole (a name or a SHA a job carries)."""
-    value = _read(payload, path, str)
-    if not pattern.fullmatch(value):
-        raise _MissingField(path)
-    return value
-
-
-def _is_int(value: object) -> bool:
-    """Whether a JSON value is an integer (and not a boolean)."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], _Context], Plan]] = {
@@ -406,6 +397,9 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], _Context], Plan]] = {
     "issue_comment": _issue_comment,
     "merge_group": _merge_group,
     "ping": _ping,
+    "pull_request_review": _review_history(reviews.review_job),
+    "pull_request_review_comment": _review_history(reviews.review_comment_job),
+    "pull_request_review_thread": _review_history(reviews.review_thread_job),
 }
 
 # The events a delivery can be mapped for; app-manifest.yml subscribes to these (tests/test_manifest.py).

@@ -145,6 +145,42 @@ class RecordPullRequestClosed(Job):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordReviewEvent(Job):
+    """Record one event of a PR's review history (bot/core/rounds.py) under its idempotency `key`: a review,
+    a review comment, a review thread resolved, a push, the opening or a closing. A push is measured by the
+    worker (the PR's own diff before and after it), which is why this is a job and not the intake's work.
+
+    `kind` names the event; the fields it does not use are None. `at` is GitHub's time, ISO 8601.
+    """
+
+    function: ClassVar[str] = "record_review_event"
+
+    installation_id: int
+    repository_id: int
+    owner: str
+    repo: str
+    number: int
+    pr_author: str | None
+    kind: str  # "review", "review_comment", "review_thread", "push", "opened" or "closed"
+    key: str
+    at: str
+    action: str | None = None
+    github_id: int | None = None
+    actor: str | None = None
+    state: str | None = None
+    before_sha: str | None = None
+    head_sha: str | None = None
+    base_sha: str | None = None
+    merged: bool | None = None
+    delivery_id: str | None = None
+
+    @property
+    def job_id(self) -> str:
+        """`review-event:{owner}/{repo}#{number}:{key}`: the same event delivered twice is one job."""
+        return f"review-event:{self.owner}/{self.repo}#{self.number}:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
 class ReportMergeGroup(Job):
     """Put the gate's check on a merge queue's group commit, from its newest pull request's verdict."""
 

@@ -160,16 +160,19 @@ class ReviewEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     pull_request_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(PullRequest.id))
     idempotency_key: Mapped[str]  # e.g. "review:80:submitted", "push:7:<after sha>"
-    kind: Mapped[str]  # "review", "review_comment", "push", "opened" or "closed"
+    kind: Mapped[str]  # "review", "review_comment", "review_thread", "push", "opened" or "closed"
     action: Mapped[str | None]  # a review's or comment's webhook action ("submitted", "created", ...)
     github_id: Mapped[int | None] = mapped_column(BigInteger)  # the review's or comment's id
     actor_login: Mapped[str | None]  # who reviewed or commented
     state: Mapped[str | None]  # a review's state, as webhooks spell it
     head_sha: Mapped[str | None]
     base_sha: Mapped[str | None]
-    changed_lines: Mapped[int | None]  # a push: lines of the head-to-head diff
+    # A push: lines in which the PR's own diff moved (bot/core/interdiff.py); NULL until measured, which
+    # waits for the PR's first review (earlier pushes are no rework)
+    changed_lines: Mapped[int | None]
     base_lines: Mapped[int | None]  # a push: lines of that diff the base brought in
     merged: Mapped[bool | None]  # a closing: merged or not
+    before_sha: Mapped[str | None]  # a push: the head it replaced (revision 0005)
     occurred_at: Mapped[datetime]  # when GitHub says it happened: the order rounds are computed in
     delivery_id: Mapped[str | None]  # the X-GitHub-Delivery that brought it; None when read from the timeline
     created_at: Mapped[datetime]

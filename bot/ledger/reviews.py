@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.rounds import (
@@ -19,7 +19,14 @@ from bot.core.rounds import (
     Review,
     ReviewComment,
     ReviewState,
+    ReviewThread,
+    closed_key,
+    opened_key,
     order_events,
+    push_key,
+    review_comment_key,
+    review_key,
+    review_thread_key,
 )
 from bot.ledger.models import PullRequest, Repository, ReviewEvent
 from bot.ledger.pull_requests import upsert_pull_request
@@ -27,31 +34,20 @@ from bot.ledger.repositories import upsert_repository
 from bot.ledger.upsert import dialect_insert
 
 T = TypeVar("T")
-
-
-def review_key(review_id: int, action: str) -> str:
-    """The key of a `pull_request_review` event: a review is submitted once, edited or dismissed later."""
-    return f"review:{review_id}:{action}"
-
-
-def review_comment_key(comment_id: int, action: str) -> str:
-    """The key of a `pull_request_review_comment` event."""
-    return f"review_comment:{comment_id}:{action}"
-
-
-def push_key(pr_number: int, after_sha: str) -> str:
-    """The key of a `pull_request.synchronize`: a head is pushed to a pull request once."""
-    return f"push:{pr_number}:{after_sha}"
-
-
-def opened_key(pr_number: int) -> str:
-    """The key of the pull request's opening."""
-    return f"pull_request:{pr_number}:opened"
-
-
-def closed_key(pr_number: int, closed_at: datetime) -> str:
-    """The key of a closing; a pull request reopened and closed again has one per closing."""
-    return f"pull_request:{pr_number}:closed:{closed_at.astimezone(UTC).isoformat()}"
+# The keys are the core's; importers of the ledger find them here too.
+__all__ = [
+    "ReviewEventRecord",
+    "closed_key",
+    "opened_key",
+    "pull_request_history",
+    "push_key",
+    "record_review_event",
+    "review_comment_key",
+    "review_key",
+    "review_thread_key",
+    "set_push_lines",
+    "unmeasured_pushes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +61,8 @@ class ReviewEventRecord:
     pr_author: str | None = None
     delivery_id: str | None = None  # None when read from the timeline
     installation_id: int | None = None
+    before_sha: str | None = None  # a push: the head it replaced
+    measured: bool = True  # a push: whether its lines are known (else NULL, see `unmeasured_pushes`)
 
 
 def record_review_event(session: Session, record: ReviewEventRecord, *, at: datetime | None = None) -> bool:
@@ -87,8 +85,11 @@ def record_review_event(session: Session, record: ReviewEventRecord, *, at: date
         occurred_at=record.event.at,
         delivery_id=record.delivery_id,
         created_at=now,
+        before_sha=record.before_sha,
         **_columns(record.event),
     )
+    if isinstance(record.event, Push) and not record.measured:
+        insert = insert.values(changed_lines=None, base_lines=None)
     result = session.execute(
         insert.on_conflict_do_nothing(
             index_elements=[ReviewEvent.pull_request_id, ReviewEvent.idempotency_key]
@@ -115,6 +116,49 @@ def pull_request_history(
     return PullRequestHistory(author=pull_request.author or "", events=tuple(events), bots=bots)
 
 
+@dataclass(frozen=True, slots=True)
+class UnmeasuredPush:
+    """A push recorded before its lines were measured: the heads to compare."""
+
+    row_id: int
+    before_sha: str | None
+    head_sha: str
+    base_sha: str
+    at: datetime
+
+
+def unmeasured_pushes(
+    session: Session, github_repo_id: int, number: int, *, after: datetime
+) -> list[UnmeasuredPush]:
+    """The pull request's pushes at or after `after` whose lines are not measured yet, oldest first."""
+    rows = session.execute(
+        select(ReviewEvent)
+        .join(PullRequest, PullRequest.id == ReviewEvent.pull_request_id)
+        .join(Repository, Repository.id == PullRequest.repository_id)
+        .where(
+            Repository.github_id == github_repo_id,
+            PullRequest.number == number,
+            ReviewEvent.kind == "push",
+            ReviewEvent.changed_lines.is_(None),
+            ReviewEvent.occurred_at >= after,
+        )
+        .order_by(ReviewEvent.occurred_at, ReviewEvent.id)
+    ).scalars()
+    return [
+        UnmeasuredPush(row.id, row.before_sha, _given(row.head_sha), _given(row.base_sha), row.occurred_at)
+        for row in rows
+    ]
+
+
+def set_push_lines(session: Session, row_id: int, changed_lines: int, base_lines: int = 0) -> None:
+    """Record the measured lines of a push `unmeasured_pushes` listed (a second measure changes nothing)."""
+    session.execute(
+        update(ReviewEvent)
+        .where(ReviewEvent.id == row_id, ReviewEvent.changed_lines.is_(None))
+        .values(changed_lines=changed_lines, base_lines=base_lines)
+    )
+
+
 def _columns(event: Event) -> dict[str, Any]:
     """The columns of `event` besides its key and time."""
     match event:
@@ -133,6 +177,8 @@ def _columns(event: Event) -> dict[str, Any]:
                 "github_id": event.github_id,
                 "actor_login": event.author,
             }
+        case ReviewThread():
+            return {"kind": "review_thread", "action": event.action, "actor_login": event.author}
         case Push():
             return {
                 "kind": "push",
@@ -169,14 +215,17 @@ def _event(row: ReviewEvent) -> Event:
                 author=_given(row.actor_login),
                 action=_given(row.action),
             )
+        case "review_thread":
+            return ReviewThread(key=key, at=at, author=_given(row.actor_login), action=_given(row.action))
         case "push":
             return Push(
                 key=key,
                 at=at,
                 head_sha=_given(row.head_sha),
                 base_sha=_given(row.base_sha),
-                changed_lines=_given(row.changed_lines),
-                base_lines=_given(row.base_lines),
+                # not measured yet: no review came before it, so it is no rework
+                changed_lines=row.changed_lines or 0,
+                base_lines=row.base_lines or 0,
             )
         case "opened":
             return Opened(key=key, at=at)

@@ -1,0 +1,276 @@
+"""The review history end to end: signed deliveries in GitHub's documented shapes (octokit's examples,
+placed in the fake's repository) over HTTP to the web app, Redis and arq, a worker that measures pushes
+against the fake GitHub, and the ledger on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import ArqRedis
+from arq.constants import default_queue_name, in_progress_key_prefix
+from redis.asyncio import ConnectionPool
+from sqlalchemy import select
+
+from bot.core.rounds import ReviewFigures, measure_review
+from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.migrate import upgrade
+from bot.ledger.models import ReviewEvent
+from bot.ledger.reviews import pull_request_history
+from tests.apprunner import Webhook, app_settings, deliver, serve_web, until_async, worker_in_loop
+from tests.fakegithub.diffs import file_changes
+from tests.fakegithub.fixtures import FakeInstallation
+from tests.fakegithub.models import Commit, Repo, Signature
+
+WEBHOOKS = Path(__file__).parent / "fixtures" / "webhooks"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+AUTHOR = "octocat"
+REVIEWER = "maria"
+NUMBER = 1
+
+
+def at(hours: float) -> str:
+    """GitHub's timestamp `hours` after the pull request was opened."""
+    return (T0 + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lines(count: int, prefix: str = "line") -> bytes:
+    """`count` lines of Python."""
+    return "".join(f"{prefix}_{i} = {i}\n" for i in range(count)).encode()
+
+
+@dataclass
+class Review:
+    """The App deployed against the fake, and deliveries about one pull request of its repository."""
+
+    installation: FakeInstallation
+    http: httpx.AsyncClient
+    queue: ArqRedis
+    database_url: str
+
+    @property
+    def repo(self) -> Repo:
+        """The repository as the fake holds it (read it under the fake's lock)."""
+        found = self.installation.fake.repo(self.installation.owner, self.installation.repo)
+        assert found is not None
+        return found
+
+    def payload(self, example: str, *, sender: str) -> dict[str, Any]:
+        """A vendored example about PR #1 as the fake holds it now: repository, installation, head, base."""
+        payload: dict[str, Any] = copy.deepcopy(json.loads((WEBHOOKS / example).read_text()))
+        fake = self.installation.fake
+        with fake.lock:
+            repo, pull = self.repo, self.repo.pulls[NUMBER]
+            for where in (payload["repository"], payload["pull_request"]["head"]["repo"]):
+                where.update(id=repo.id, name=repo.name, full_name=repo.full_name)
+                where["owner"]["login"] = repo.owner
+            pr = payload["pull_request"]
+            pr.update(number=NUMBER, created_at=at(0))
+            pr["user"]["login"] = pull.author
+            pr["head"].update(sha=pull.head_sha, ref=pull.head_ref)
+            pr["base"].update(sha=pull.base_sha, ref=pull.base_ref)
+        payload["installation"] = {"id": self.installation.installation_id}
+        payload["sender"]["login"] = sender
+        return payload
+
+    def opened(self) -> Webhook:
+        """`pull_request.opened`."""
+        payload = self.payload("pull_request/12-opened.json", sender=AUTHOR)
+        payload["pull_request"]["updated_at"] = at(0)
+        return Webhook("pull_request", payload)
+
+    def synchronize(self, before: str, hours: float) -> Webhook:
+        """`pull_request.synchronize` from `before` to the PR's head, at `hours`."""
+        payload = self.payload("pull_request/22-synchronize.json", sender=AUTHOR)
+        payload.update(before=before, after=payload["pull_request"]["head"]["sha"])
+        payload["pull_request"]["updated_at"] = at(hours)
+        return Webhook("pull_request", payload)
+
+    def review(self, review_id: int, state: str, hours: float) -> Webhook:
+        """`pull_request_review.submitted` by the reviewer."""
+        payload = self.payload("pull_request_review/02-submitted.json", sender=REVIEWER)
+        payload["review"].update(id=review_id, state=state, submitted_at=at(hours))
+        payload["review"]["user"]["login"] = REVIEWER
+        return Webhook("pull_request_review", payload)
+
+    def comment(self, comment_id: int, login: str, hours: float) -> Webhook:
+        """`pull_request_review_comment.created` by `login`."""
+        payload = self.payload("pull_request_review_comment/01-created.json", sender=login)
+        payload["comment"].update(id=comment_id, created_at=at(hours), updated_at=at(hours))
+        payload["comment"]["user"]["login"] = login
+        return Webhook("pull_request_review_comment", payload)
+
+    def thread_resolved(self, hours: float) -> Webhook:
+        """`pull_request_review_thread.resolved` by the author."""
+        payload = self.payload("pull_request_review_thread/01-resolved.json", sender=AUTHOR)
+        payload["pull_request"]["updated_at"] = at(hours)
+        return Webhook("pull_request_review_thread", payload)
+
+    def closed(self, hours: float) -> Webhook:
+        """`pull_request.closed`, merged."""
+        payload = self.payload("pull_request/03-closed.json", sender=REVIEWER)
+        payload["pull_request"].update(merged=True, closed_at=at(hours), merged_at=at(hours))
+        return Webhook("pull_request", payload)
+
+    async def send(self, webhook: Webhook) -> None:
+        """Deliver `webhook`, signed; GitHub's redelivery of it is the same webhook sent again."""
+        response = await deliver(self.http, self.installation.app.webhook_secret, webhook)
+        assert response.status_code in (200, 202), response.text
+
+    def push(self, files: Mapping[str, bytes]) -> tuple[str, str]:
+        """The author pushes a commit changing `files`; returns the heads before and after."""
+        fake = self.installation.fake
+        with fake.lock:
+            before = self.repo.pulls[NUMBER].head_sha
+        owner, name = self.installation.owner, self.installation.repo
+        after = fake.push(owner, name, NUMBER, fake.new_sha(), head_files=dict(files)).head_sha
+        return before, after
+
+    def rebase(self, main_files: Mapping[str, bytes]) -> tuple[str, str]:
+        """Someone lands `main_files` on main; the author rebases the PR onto it (a force push of the same
+        changes on the new base). Returns the heads before and after."""
+        fake = self.installation.fake
+        owner, name = self.installation.owner, self.installation.repo
+        tip = fake.push_branch(owner, name, "main", dict(main_files))
+        with fake.lock:
+            repo = self.repo
+            pull = repo.pulls[NUMBER]
+            before, old = pull.head_sha, repo.trees[pull.base_sha]
+            head = repo.trees[before]
+            own = {path: content for path, content in head.items() if old.get(path) != content}
+            tree = {**repo.trees[tip], **own}
+            sha = fake.new_sha()
+            signature = Signature(login=pull.author, date=fake.now())
+            repo.trees[sha] = tree
+            repo.commits[sha] = Commit(sha, "Rebased", signature, signature, [tip])
+            pull.commits = [repo.commits[sha]]
+            pull.head_sha, pull.base_sha = sha, tip  # GitHub moves the base as the head is pushed
+            repo.branches[pull.head_ref] = sha
+            pull.files = file_changes(repo.trees[tip], tree, set(repo.trees[tip]) | set(tree))
+        return before, sha
+
+    async def drained(self) -> None:
+        """Wait until no job is queued or running."""
+
+        async def idle() -> bool:
+            queued = await self.queue.zcard(default_queue_name)
+            running = await self.queue.keys(f"{in_progress_key_prefix}*")
+            cron = f"{in_progress_key_prefix}cron:".encode()
+            return queued == 0 and all(key.startswith(cron) for key in running)
+
+        await until_async(idle, what="the queue to drain", timeout=30)
+
+    def figures(self) -> tuple[ReviewFigures, list[str]]:
+        """The PR's figures from the ledger's history, and the recorded keys."""
+        engine = create_engine_for(self.database_url)
+        try:
+            with session_factory(engine)() as session:
+                history = pull_request_history(session, self.repo.id, NUMBER)
+                keys = session.scalars(select(ReviewEvent.idempotency_key)).all()
+        finally:
+            engine.dispose()
+        assert history is not None
+        return measure_review(history), sorted(keys)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest) -> str:
+    """A migrated ledger on each dialect."""
+    url: str = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "sqlite_url")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def review(
+    fake_installation: FakeInstallation, clean_redis_url: str, ledger_url: str
+) -> AsyncIterator[Review]:
+    """The web app and a worker against the fake, PR #1 open with 40 lines of the author's own; at the end,
+    every request the App made must have matched GitHub's OpenAPI description."""
+    fake = fake_installation.fake
+    fake.add_pull(
+        fake_installation.owner,
+        fake_installation.repo,
+        NUMBER,
+        author=AUTHOR,
+        base_files={"src/app.py": lines(20)},
+        head_files={"src/app.py": lines(20) + lines(40, "new")},
+    )
+    settings = app_settings(
+        fake_installation, redis_url=clean_redis_url, database_url=ledger_url, debounce_seconds=0.1
+    )
+    queue = ArqRedis(ConnectionPool.from_url(clean_redis_url))
+    with serve_web(settings) as web_url:
+        async with httpx.AsyncClient(base_url=web_url, timeout=10) as http, worker_in_loop(settings):
+            yield Review(fake_installation, http, queue, ledger_url)
+    await queue.aclose(close_connection_pool=True)
+    assert not fake.invalid_requests, fake.invalid_requests
+
+
+async def test_replay_gives_one_round_and_the_exact_rework(review: Review) -> None:
+    """opened → changes requested with an inline comment → a push of 5 lines of the author's own → a
+    rebase onto a main that moved by 30 lines → the author resolves the thread → approved → merged, with
+    the approval delivered twice and the first review and push delivered swapped: one round, 5 rework lines
+    (the rebase adds none), and the times from opening; each event is one row."""
+    opened = review.opened()
+    requested = review.review(80, "changes_requested", 1)
+    inline = review.comment(2941, REVIEWER, 1)
+    before, _ = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(5, "fix")})
+    pushed = review.synchronize(before, 2)
+    rebased_from, _ = review.rebase({"src/other.py": lines(30, "main")})
+    rebased = review.synchronize(rebased_from, 3)
+    resolved = review.thread_resolved(3.5)
+    approved = review.review(81, "approved", 4)
+    merged = review.closed(5)
+
+    for webhook in (opened, pushed, requested, inline, rebased, resolved, approved, approved, merged):
+        await review.send(webhook)
+    await review.drained()
+
+    figures, keys = review.figures()
+    # two pushes after the review, each measured once with two comparisons
+    assert review.installation.fake.count("GET", f"/repos/{review.repo.full_name}/compare/") == 4
+    assert figures == ReviewFigures(
+        rounds=1,
+        rework_lines=5,
+        time_to_first_review=timedelta(hours=1),
+        time_to_approval=timedelta(hours=4),
+        time_to_merge=timedelta(hours=5),
+    )
+    assert len(keys) == 8 == len(set(keys))
+
+
+async def test_a_rebase_only_push_adds_no_rework(review: Review) -> None:
+    """Changes requested, then only a rebase onto a newer main (40 lines landed there) and a re-review:
+    no rework, so no round either."""
+    await review.send(review.opened())
+    await review.send(review.review(80, "changes_requested", 1))
+    before, _ = review.rebase({"src/other.py": lines(40, "main")})
+    await review.send(review.synchronize(before, 2))
+    await review.send(review.review(81, "approved", 3))
+    await review.drained()
+
+    figures, _ = review.figures()
+    assert (figures.rounds, figures.rework_lines) == (0, 0)
+
+
+async def test_the_authors_own_comment_and_pushes_before_review_cost_nothing(review: Review) -> None:
+    """Pushes before any review are no rework and are not measured (GitHub is not asked to compare);
+    the author commenting on their own diff is no review."""
+    await review.send(review.opened())
+    before, _ = review.push({"src/app.py": lines(20) + lines(60, "new")})
+    await review.send(review.synchronize(before, 1))
+    await review.send(review.comment(3000, AUTHOR, 1.5))
+    await review.drained()
+
+    figures, _ = review.figures()
+    assert figures == ReviewFigures(0, 0, None, None, None)
+    compare = f"/repos/{review.repo.full_name}/compare/"
+    assert review.installation.fake.count("GET", compare) == 0

@@ -1,0 +1,174 @@
+"""The review history job: record one event, then measure the pushes that became rework."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from arq import Retry
+from githubkit.exception import RequestFailed
+from githubkit_schemas.latest.models import DiffEntry
+from redis.exceptions import LockError
+from sqlalchemy.orm import Session
+
+from bot.core.interdiff import FileDiff, rework_lines
+from bot.core.rounds import (
+    Closed,
+    Event,
+    Opened,
+    Push,
+    Review,
+    ReviewComment,
+    ReviewState,
+    ReviewThread,
+    first_feedback_at,
+)
+from bot.github.gateway import PullRequestGateway
+from bot.intake.jobs import RecordReviewEvent
+from bot.ledger.reviews import (
+    ReviewEventRecord,
+    UnmeasuredPush,
+    pull_request_history,
+    set_push_lines,
+    unmeasured_pushes,
+)
+from bot.ledger.reviews import (
+    record_review_event as record,
+)
+from workers.context import WorkerContext, context
+from workers.ledger import in_transaction
+
+log = logging.getLogger(__name__)
+# Long enough for a few comparisons; a worker that dies holding it frees it soon.
+LOCK_SECONDS = 60.0
+T = TypeVar("T")
+
+
+async def record_review_event(
+    ctx: dict[str, Any],
+    *,
+    installation_id: int,
+    repository_id: int,
+    owner: str,
+    repo: str,
+    number: int,
+    pr_author: str | None,
+    kind: str,
+    key: str,
+    at: str,
+    action: str | None = None,
+    github_id: int | None = None,
+    actor: str | None = None,
+    state: str | None = None,
+    before_sha: str | None = None,
+    head_sha: str | None = None,
+    base_sha: str | None = None,
+    merged: bool | None = None,
+    delivery_id: str | None = None,
+) -> str:
+    """Record the event once (its key again adds nothing); then, once the PR has had a review, measure
+    every push since it that is not measured yet. A push before any review is recorded unmeasured: it is
+    no rework, and costs GitHub nothing unless a review delivered late turns out to precede it."""
+    worker = context(ctx)
+    job = RecordReviewEvent(
+        installation_id, repository_id, owner, repo, number, pr_author, kind, key, at, action, github_id,
+        actor, state, before_sha, head_sha, base_sha, merged, delivery_id,
+    )  # fmt: skip
+    event = _event(job)
+    entry = ReviewEventRecord(
+        repository_id=repository_id,
+        repo_full_name=f"{owner}/{repo}",
+        pr_number=number,
+        event=event,
+        pr_author=pr_author,
+        delivery_id=delivery_id,
+        installation_id=installation_id,
+        before_sha=before_sha,
+        measured=not isinstance(event, Push),
+    )
+
+    added = await in_transaction(worker.sessions, partial(record, record=entry))
+    # One measurer per PR at a time: events of one PR arrive together, and each would compare the same
+    # pushes. The lock's holder lists what is left unmeasured once it holds it.
+    lock = worker.redis.lock(f"scopegate:lock:history:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
+    if not await lock.acquire(blocking_timeout=LOCK_SECONDS):
+        raise Retry(defer=LOCK_SECONDS)
+    try:
+        pending = await in_transaction(worker.sessions, partial(_pending, job=job))
+        if pending:
+            await _measure(worker, job, pending)
+    finally:
+        with suppress(LockError):
+            await lock.release()
+    outcome = "recorded" if added else "already recorded"
+    return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+def _pending(session: Session, job: RecordReviewEvent) -> list[UnmeasuredPush]:
+    """The PR's pushes since its first review that are not measured yet."""
+    history = pull_request_history(session, job.repository_id, job.number)
+    since = None if history is None else first_feedback_at(history)
+    return [] if since is None else unmeasured_pushes(session, job.repository_id, job.number, after=since)
+
+
+async def _measure(worker: WorkerContext, job: RecordReviewEvent, pushes: list[UnmeasuredPush]) -> None:
+    """Measure each push as the move of the PR's own diff from the head it replaced to its head."""
+    async with worker.github(job.installation_id) as gh:
+        gateway = PullRequestGateway(gh, job.owner, job.repo, job.number)
+        for push in pushes:
+            lines = await push_rework(gateway, push)
+            await in_transaction(
+                worker.sessions, partial(set_push_lines, row_id=push.row_id, changed_lines=lines)
+            )
+
+
+async def push_rework(gateway: PullRequestGateway, push: UnmeasuredPush) -> int:
+    """Lines in which the PR's diff (from the base's merge base) moved between the push's two heads; 0
+    when the replaced head is unknown or GitHub no longer has it (a force push's old head, collected)."""
+    if push.before_sha is None:
+        return 0
+    try:
+        before = await gateway.compare_files(push.base_sha, push.before_sha)
+        after = await gateway.compare_files(push.base_sha, push.head_sha)
+    except RequestFailed as error:
+        if error.response.status_code != 404:
+            raise
+        log.info("push %s of %s: a head is gone, measured as 0", push.head_sha[:7], gateway.number)
+        return 0
+    return rework_lines(_diffs(before), _diffs(after))
+
+
+def _diffs(entries: list[DiffEntry]) -> list[FileDiff]:
+    """GitHub's diff entries as the core's."""
+    return [FileDiff(e.filename, e.patch or None, e.additions, e.deletions) for e in entries]
+
+
+def _event(job: RecordReviewEvent) -> Event:
+    """The core's event for a job's fields (the intake fills those of its kind)."""
+    key, at, actor = job.key, datetime.fromisoformat(job.at), job.actor
+    match job.kind:
+        case "review":
+            state = ReviewState(_given(job.state))
+            return Review(key, _given(job.github_id), at, _given(actor), state, _given(job.action))
+        case "review_comment":
+            return ReviewComment(key, _given(job.github_id), at, _given(actor), _given(job.action))
+        case "review_thread":
+            return ReviewThread(key, at, _given(actor), _given(job.action))
+        case "push":
+            # measured later (see record_review_event): the lines are placeholders until then
+            return Push(key, at, _given(job.head_sha), _given(job.base_sha), changed_lines=0)
+        case "opened":
+            return Opened(key, at)
+        case "closed":
+            return Closed(key, at, bool(job.merged))
+    raise ValueError(f"review event kind {job.kind!r} is not one this worker knows")
+
+
+def _given(value: T | None) -> T:
+    """A field the intake fills for the event's kind."""
+    if value is None:
+        raise ValueError("a review event job lacks a field of its kind")
+    return value
