@@ -44,11 +44,13 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """A rule's findings, the labels it wants (all under its `label_prefix`) and its summary section."""
+    """A rule's findings, the labels it wants (all under its `label_prefix`), its summary section, and the
+    reviewers it wants requested (logins, `org/team` for a team), which the App requests."""
 
     findings: tuple[Finding, ...] = ()
     labels: tuple[str, ...] = ()
     section: Section | None = None
+    reviewers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -501,6 +501,7 @@ def test_review_requests(fake_installation: FakeInstallation, reviewers: list[st
     fake = fake_installation.fake
     fake.add_pull(OWNER, REPO, 1, author="octocat")
     fake.add_collaborator(OWNER, REPO, "carol", "write")
+    fake.add_team(OWNER, "core", ["carol"])
     fake.add_review(OWNER, REPO, 1, "carol", state="CHANGES_REQUESTED")
     answer = httpx.post(
         f"{fake.url}/repos/{OWNER}/{REPO}/pulls/1/requested_reviewers",

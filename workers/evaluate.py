@@ -15,10 +15,11 @@ from githubkit.exception import GraphQLFailed, RequestError, RequestFailed
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
-from bot.core.config import ReportConfig, load_config
-from bot.core.snapshot import OverrideClaim
+from bot.core.config import LoadedConfig, ReportConfig, load_config, section_config
+from bot.core.snapshot import OverrideClaim, PullRequestSnapshot
 from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.gather.github import PullFacts, fetch_pull, gather, gather_later
+from bot.gather.people import gather_people
 from bot.github.client import transient
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
@@ -26,6 +27,7 @@ from bot.github.publish import (
     complete_check_run,
     fail_check_run,
     head_verdict,
+    request_reviewers,
     start_check_run,
     sticky_comment,
     supersede_check_run,
@@ -34,7 +36,10 @@ from bot.github.publish import (
 )
 from bot.intake.events import check_run_external_id
 from bot.intake.jobs import EvaluatePullRequest
+from bot.web.manifest import github_web_url
 from bot.worker_metrics import record_duration
+from rules.routing import RULE as ROUTING
+from rules.routing import lookup
 from workers.context import WorkerContext, context
 from workers.heads import forget_pull_head, note_pull_head, share_verdict
 from workers.ledger import (
@@ -113,9 +118,7 @@ async def _evaluate(
             await forget_pull_head(worker.redis, job.owner, job.repo, job.number)
             return f"skipped: the pull request is {facts.state.lower()}"
         await note_pull_head(worker.redis, job)
-        snapshot = await gather(gateway, facts, worker.rules.needs)
-        loaded = load_config(worker.rules, snapshot.repository.rules)
-        snapshot = await gather_later(gateway, snapshot, later_needs(snapshot, worker.rules, loaded))
+        snapshot, loaded = await _gather(worker, gateway, job, facts)
         async with _head_lock(worker, job):
             check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
@@ -130,6 +133,7 @@ async def _evaluate(
         await worker.redis.delete(_started_key(job))
         await _comment(gateway, facts, verdict)
         await sync_labels(gateway, facts.info.labels, verdict)
+        await request_reviewers(gateway, verdict)
         evaluation = evaluation_record(job, facts, verdict, check_id)
         audit = label_override_record(job, facts, verdict, claims)
         await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
@@ -253,6 +257,37 @@ async def _start_check(
         pipe.set(_started_key(job), check_id, ex=CHECK_MEMORY_SECONDS)
         await pipe.execute()
     return check_id
+
+
+async def _gather(
+    worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest, facts: PullFacts
+) -> tuple[PullRequestSnapshot, LoadedConfig]:
+    """The snapshot and its rules file: the first gathering, what the rules ask for once they saw it, and
+    the people routing asks about."""
+    snapshot = await gather(gateway, facts, worker.rules.needs)
+    loaded = load_config(worker.rules, snapshot.repository.rules)
+    snapshot = await gather_later(gateway, snapshot, later_needs(snapshot, worker.rules, loaded))
+    return await _people(worker, gateway, job, snapshot, loaded), loaded
+
+
+async def _people(
+    worker: WorkerContext,
+    gateway: PullRequestGateway,
+    job: EvaluatePullRequest,
+    snapshot: PullRequestSnapshot,
+    loaded: LoadedConfig,
+) -> PullRequestSnapshot:
+    """Routing's second gathering phase: the facts of the people the core names, when it names any (none
+    when routing is off, the PR is a draft or has its reviewers)."""
+    if ROUTING not in worker.rules.rules:
+        return snapshot
+    wanted = lookup(snapshot, section_config(loaded.config, ROUTING))
+    if wanted is None:
+        return snapshot
+    # Teams belong to organisations: this is where an organisation owner accepts new permissions.
+    web = github_web_url(worker.settings.github_api_url)
+    url = f"{web}/organizations/{job.owner}/settings/installations/{job.installation_id}"
+    return await gather_people(gateway, worker.redis, snapshot, wanted, url)
 
 
 async def _claims(

@@ -7,7 +7,7 @@ those people only, then hands everything to `select_reviewers` as plain data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.core.owners import Codeowners, owners_of
 
@@ -60,6 +60,8 @@ class RoutingInput:
     # False where nobody asked GitHub about `people` and `teams` (`scopegate check`): reasons then leave out
     # the load and expertise, which would read as facts.
     people_known: bool = True
+    # Teams to expand whose members GitHub would not list (the installation lacks `members: read`).
+    unreadable_teams: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,45 @@ def users_to_look_up(data: RoutingInput) -> frozenset[str]:
     return frozenset(users)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """Gathering's questions, from the core: the owner teams whose members are needed, and whether users'
+    status and load are (only while reviewers remain to be chosen)."""
+
+    data: RoutingInput
+    teams: frozenset[str]
+    people: bool
+
+    def users(self, teams: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+        """With the teams' members found, the users whose status and load are needed."""
+        if not self.people:
+            return frozenset()
+        found = users_to_look_up(replace(self.data, teams=teams))
+        return frozenset(u for u in found if u.casefold() != self.data.author.casefold())
+
+
+def missing_approvals(
+    groups: Iterable[OwnerGroup], approved: Iterable[str], teams: Mapping[str, tuple[str, ...]], author: str
+) -> tuple[tuple[OwnerGroup, ...], tuple[OwnerGroup, ...]]:
+    """The owned groups no owner has approved, and those where that is unknown (an owner team whose members
+    are not known, and no other owner approved). An owner approves directly, or as a member of an owner
+    team; the author's approval never counts, as on GitHub."""
+    yes = frozenset(a.casefold() for a in approved) - {author.casefold()}
+    missing: list[OwnerGroup] = []
+    unknown: list[OwnerGroup] = []
+    folded = {team.casefold(): members for team, members in teams.items()}
+    for group in groups:
+        names = [o.removeprefix("@").casefold() for o in group.owners]
+        if not names:
+            continue
+        members = {m.casefold() for n in names for m in folded.get(n, ())}
+        if yes & (set(names) | members):
+            continue
+        teamless = any("/" in n and n not in folded for n in names)
+        (unknown if teamless else missing).append(group)
+    return tuple(missing), tuple(unknown)
+
+
 def select_reviewers(data: RoutingInput) -> RoutingPlan:
     """Choose reviewers among the owners of the changed lines; every choice and every omission says why."""
     counted = tuple(dict.fromkeys(name.removeprefix("@") for name in data.counted))
@@ -182,6 +223,10 @@ def _candidates(data: RoutingInput) -> tuple[list[_Candidate], list[Skip], dict[
                 continue
             if "/" in name and name.casefold() in excluded:
                 skipped[name.casefold()] = Skip(owner, "team excluded by the rules file")
+                continue
+            if "/" in name and name.casefold() in _folded(data.unreadable_teams):
+                why = "its members cannot be read: the installation has not accepted members: read"
+                skipped[name.casefold()] = Skip(owner, why)
                 continue
             if "/" in name and data.policy.expand_teams and name in data.teams:
                 members = [(member, False) for member in data.teams[name]]

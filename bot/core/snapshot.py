@@ -188,10 +188,45 @@ class OverrideClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class UserFacts:
+    """What GitHub says about a user routing may ask: GraphQL `user.status.indicatesLimitedAvailability`
+    (`busy`), the open pull requests requesting their review (`open_reviews`), and whether the account is a
+    machine's."""
+
+    login: str
+    busy: bool = False
+    open_reviews: int = 0
+    bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """The pull request's reviewers as GitHub has them, read at evaluation (the App only).
+
+    `requested` are the open review requests (logins, and `org/team` for teams); `ever_requested` everyone a
+    review was ever requested from on the pull request (GitHub's `ReviewRequestedEvent`s), removed requests
+    included; `approved` the logins whose latest review approves, `reviewed` those whose latest review
+    approves or requests changes. `people` (by login) and `teams` (`org/team` -> member logins) are what the
+    second gathering phase fetched for the owners routing may ask; `teams_refused` says GitHub answered 403
+    to the team members (the installation has not accepted `members: read`), with `permissions_url` the page
+    where an owner accepts it."""
+
+    requested: tuple[str, ...] = ()
+    ever_requested: tuple[str, ...] = ()
+    approved: tuple[str, ...] = ()
+    reviewed: tuple[str, ...] = ()
+    people: Mapping[str, UserFacts] = field(default_factory=dict)
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    teams_refused: bool = False
+    permissions_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequestSnapshot:
     """Everything evaluation reads. Gatherers fill it; rules never fetch anything else.
 
-    `partial` names what could not be gathered (GitHub's 3000-file and 250-commit caps).
+    `partial` names what could not be gathered (GitHub's 3000-file and 250-commit caps); `reviews` is None
+    where the gatherer knows no review requests or reviews (`scopegate check`).
     """
 
     pull_request: PullRequestInfo
@@ -200,3 +235,4 @@ class PullRequestSnapshot:
     repository: RepositoryFiles = RepositoryFiles()
     override_claims: tuple[OverrideClaim, ...] = ()
     partial: tuple[str, ...] = ()
+    reviews: ReviewFacts | None = None

@@ -56,6 +56,11 @@ class Verdict:
         """Every label the rules want on the pull request."""
         return tuple(label for o in self.outcomes for label in o.result.labels)
 
+    @property
+    def reviewers(self) -> tuple[str, ...]:
+        """Every reviewer the rules want requested: logins, and `org/team` for teams."""
+        return tuple(dict.fromkeys(r for o in self.outcomes for r in o.result.reviewers))
+
 
 def later_needs(snapshot: PullRequestSnapshot, rules: Catalogue, loaded: LoadedConfig) -> frozenset[Need]:
     """What the rules ask the gatherer's second phase for, given the first phase's `snapshot`."""

@@ -82,6 +82,30 @@ class Labels(Answer):
     nodes: list[Name]
 
 
+class Reviewer(Answer):
+    """A requested reviewer: a user's login, a team's `org/team`, or neither (a bot, a mannequin)."""
+
+    login: str | None = None
+    combined_slug: str | None = None
+
+
+class ReviewRequest(Answer):
+    requested_reviewer: Reviewer | None = None
+
+
+class ReviewRequests(Answer):
+    nodes: list[ReviewRequest]
+
+
+class Review(Answer):
+    state: str
+    author: Actor | None = None
+
+
+class Reviews(Answer):
+    nodes: list[Review]
+
+
 class PullRequest(Answer):
     number: int
     title: str
@@ -99,6 +123,9 @@ class PullRequest(Answer):
     commits: Commits
     comments: Comments
     timeline_items: LabeledEvents
+    review_requests: ReviewRequests
+    latest_opinionated_reviews: Reviews
+    review_request_events: ReviewRequests
 
 
 class Repository(Answer):
@@ -154,3 +181,15 @@ class BlameRange(Answer):
 
 class Blame(Answer):
     ranges: list[BlameRange]
+
+
+class UserStatus(Answer):
+    indicates_limited_availability: bool
+
+
+class User(Answer):
+    status: UserStatus | None = None
+
+
+class Search(Answer):
+    issue_count: int

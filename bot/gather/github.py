@@ -10,7 +10,7 @@ above the changed files, and one more for the package manifests found there.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from githubkit.exception import GraphQLFailed
@@ -42,6 +42,7 @@ from bot.core.snapshot import (
     PullRequestInfo,
     PullRequestSnapshot,
     RepositoryFiles,
+    ReviewFacts,
 )
 from bot.gather import answers
 from bot.gather.queries import MORE_COMMITS, PULL_REQUEST, blame_query, blob_variables, blobs_query
@@ -91,6 +92,7 @@ class PullFacts:
     notes_oid: str | None  # the git-ai notes commit (`refs/notes/ai`), when the repository has one
     comments: tuple[Comment, ...]
     label_events: tuple[LabelEvent, ...]
+    reviews: ReviewFacts = field(default_factory=ReviewFacts)
 
 
 async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
@@ -131,7 +133,24 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
             LabelEvent(e.label.name, e.actor.login if e.actor else None, e.created_at)
             for e in pull.timeline_items.nodes
         ),
+        reviews=_reviews(pull),
     )
+
+
+def _reviews(pull: answers.PullRequest) -> ReviewFacts:
+    """The open review requests, everyone ever requested, and the latest opinionated review of each user."""
+    latest = [(r.author.login, r.state) for r in pull.latest_opinionated_reviews.nodes if r.author]
+    return ReviewFacts(
+        requested=_reviewers(pull.review_requests),
+        ever_requested=_reviewers(pull.review_request_events),
+        approved=tuple(login for login, state in latest if state == "APPROVED"),
+        reviewed=tuple(login for login, state in latest if state in ("APPROVED", "CHANGES_REQUESTED")),
+    )
+
+
+def _reviewers(requests: answers.ReviewRequests) -> tuple[str, ...]:
+    names = (r.requested_reviewer for r in requests.nodes if r.requested_reviewer)
+    return tuple(dict.fromkeys(name for n in names if (name := n.login or n.combined_slug)))
 
 
 async def gather(
@@ -198,6 +217,7 @@ async def gather(
             manifests=manifests,
         ),
         partial=tuple(partial),
+        reviews=facts.reviews,
     )
 
 

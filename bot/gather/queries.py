@@ -19,6 +19,10 @@ _COMMIT_FIELDS = """
         }
       }"""
 
+# A review request's reviewer: a user, or a team (`combinedSlug` is `org/team`); bots and mannequins match
+# neither fragment and come back empty.
+_REVIEWER = " ... on User { login } ... on Team { combinedSlug } "
+
 PULL_REQUEST = f"""
 query PullRequest($owner: String!, $name: String!, $number: Int!) {{
   repository(owner: $owner, name: $name) {{
@@ -43,6 +47,11 @@ query PullRequest($owner: String!, $name: String!, $number: Int!) {{
       comments(first: 100) {{ nodes {{ databaseId body author {{ login }} }} }}
       timelineItems(last: 50, itemTypes: [LABELED_EVENT]) {{
         nodes {{ ... on LabeledEvent {{ createdAt actor {{ login }} label {{ name }} }} }}
+      }}
+      reviewRequests(first: 100) {{ nodes {{ requestedReviewer {{{_REVIEWER}}} }} }}
+      latestOpinionatedReviews(first: 100) {{ nodes {{ state author {{ login }} }} }}
+      reviewRequestEvents: timelineItems(first: 100, itemTypes: [REVIEW_REQUESTED_EVENT]) {{
+        nodes {{ ... on ReviewRequestedEvent {{ requestedReviewer {{{_REVIEWER}}} }} }}
       }}
     }}
   }}
@@ -96,3 +105,15 @@ def blame_query(count: int) -> str:
         "  repository(owner: $owner, name: $name) {\n"
         f"    object(oid: $oid) {{\n      ... on Commit {{\n{fields}\n      }}\n    }}\n  }}\n}}\n"
     )
+
+
+def people_query(count: int) -> str:
+    """A query reading, for `count` users (variables `$l0…`, with searches `$q0…`), their status as `u0…`
+    and how many open pull requests the search finds (their review load) as `r0…`."""
+    params = ", ".join(f"$l{i}: String!, $q{i}: String!" for i in range(count))
+    fields = "\n".join(
+        f"  u{i}: user(login: $l{i}) {{ status {{ indicatesLimitedAvailability }} }}\n"
+        f"  r{i}: search(query: $q{i}, type: ISSUE, first: 1) {{ issueCount }}"
+        for i in range(count)
+    )
+    return f"query People({params}) {{\n{fields}\n}}\n"

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from githubkit.exception import RequestFailed
-from githubkit_schemas.latest.models import DiffEntry
+from githubkit_schemas.latest.models import DiffEntry, TeamMember
 
 from bot.github.client import Client, collect
 
@@ -29,6 +29,25 @@ class PullRequestGateway:
             query, {"owner": self.owner, "name": self.repo, **variables}
         )
         return data
+
+    async def graphql_unscoped(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """A GraphQL query about more than this repository (users, searches): no variable bound."""
+        data: dict[str, Any] = await self.gh.async_graphql(query, variables)
+        return data
+
+    async def team_members(self, org: str, slug: str, limit: int) -> list[tuple[str, bool]]:
+        """The first `limit` members of team `org/slug` and whether each is a bot. GitHub answers 403
+        without the organisation permission `members: read`, 404 for a team it does not show."""
+        pages: AsyncIterator[TeamMember] = self.gh.rest.paginate(
+            self.gh.rest.teams.async_list_members_in_org, org=org, team_slug=slug, per_page=100
+        )
+        return [(m.login, m.type == "Bot") for m in await collect(pages, limit)]
+
+    async def request_reviewers(self, users: Sequence[str], teams: Sequence[str]) -> None:
+        """Request reviews from users (logins) and teams (slugs of the repository owner's teams)."""
+        await self.gh.rest.pulls.async_request_reviewers(
+            self.owner, self.repo, self.number, reviewers=list(users), team_reviewers=list(teams)
+        )
 
     async def list_files(self, limit: int) -> list[DiffEntry]:
         """The PR's changed files, at most `limit` (GitHub itself lists at most 3000)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from githubkit.exception import RequestFailed
 from githubkit_schemas.latest.models import Integration, IssueComment
 
 from bot.core.findings import Finding, Severity
@@ -17,6 +19,7 @@ from bot.core.verdict import Verdict
 from bot.gather.github import Comment
 from bot.github.gateway import PullRequestGateway
 
+log = logging.getLogger(__name__)
 # The hidden marker that finds our one comment again, so it is edited in place rather than repeated.
 MARKER = "<!-- scopegate:sticky -->"
 # An issue comment's body: "Body is too long (maximum is 65536 characters)", counted in UTF-8 bytes like
@@ -227,6 +230,41 @@ async def sync_labels(gateway: PullRequestGateway, current: Sequence[str], verdi
     outdated = verdict.override is not None and verdict.override.stale
     if outdated and verdict.config.override.label in current:
         await gateway.remove_label(verdict.config.override.label)
+
+
+async def request_reviewers(gateway: PullRequestGateway, verdict: Verdict) -> None:
+    """Request the reviewers the rules chose, users by login and teams by slug, in one request. The plan
+    already leaves out whoever is requested, has reviewed or was requested before (a re-run or a draft
+    toggle asks nobody twice), and a draft has none. GitHub refuses the whole request (422) when one of
+    them cannot be asked (no longer a collaborator, a team without access to the repository): each is then
+    asked alone, so the others still are. A team of another organisation than the repository's cannot be
+    asked at all."""
+    users = [r for r in verdict.reviewers if "/" not in r]
+    teams = [
+        slug
+        for org, _, slug in (r.partition("/") for r in verdict.reviewers if "/" in r)
+        if org.casefold() == gateway.owner.casefold()
+    ]
+    if not users and not teams:
+        return
+    if await _requested(gateway, users, teams) or len(users) + len(teams) == 1:
+        return
+    for user in users:
+        await _requested(gateway, [user], [])
+    for team in teams:
+        await _requested(gateway, [], [team])
+
+
+async def _requested(gateway: PullRequestGateway, users: list[str], teams: list[str]) -> bool:
+    """Whether GitHub took the request; a refusal (422) is logged, not raised: the verdict stands."""
+    try:
+        await gateway.request_reviewers(users, teams)
+    except RequestFailed as error:
+        if error.response.status_code != 422:
+            raise
+        log.warning("GitHub refused to request %s: %s", users + teams, error.response.text[:500])
+        return False
+    return True
 
 
 def _annotation(finding: Finding) -> dict[str, Any]:

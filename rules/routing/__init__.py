@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -13,12 +13,14 @@ from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
 from bot.core.owners import Codeowners, parse_codeowners
 from bot.core.routing import (
     ChangedFile,
+    Lookup,
     OwnerGroup,
     RoutingInput,
     RoutingPlan,
     RoutingPolicy,
     owner_groups,
     select_reviewers,
+    teams_to_expand,
     users_to_look_up,
 )
 from bot.core.sections import Cell, Code, Item, Items, Section, Table
@@ -32,8 +34,10 @@ from bot.core.snapshot import (
     PullRequestInfo,
     PullRequestSnapshot,
     RepositoryFiles,
+    ReviewFacts,
 )
 from rules.base import Context, Example, Rule, RuleResult
+from rules.routing.reviews import MEMBERS_OFF, approval_findings, approval_states, owner_teams, with_reviews
 
 ID = "routing"
 HELP = f"""\
@@ -57,6 +61,10 @@ _NOREPLY = re.compile(r"(?:[0-9]+\+)?([A-Za-z0-9][A-Za-z0-9_-]*)@users\.noreply\
 NOT_GATHERED = (
     "Only ownership and routing.unavailable apply here: GitHub status, review load, expertise and existing "
     "review requests are not gathered"
+)
+GATHERED = (
+    "GitHub status, open review requests, existing requests and reviews are read from GitHub; recent "
+    "expertise is not gathered"
 )
 
 
@@ -124,6 +132,7 @@ class _Routed:
     author: str | None = None
     how: str = ""
     note: str | None = None
+    reviews: ReviewFacts | None = None  # what the App read from GitHub; None in `scopegate check`
 
 
 def evaluate(context: Context, config: Config) -> RuleResult:
@@ -147,12 +156,44 @@ def evaluate(context: Context, config: Config) -> RuleResult:
         people_known=False,
     )
     author, how = _author(context.snapshot, users_to_look_up(data))
-    plan = select_reviewers(replace(data, author=author or "")) if config.reviewers else None
+    reviews = context.snapshot.reviews
+    data = with_reviews(replace(data, author=author or ""), reviews)
+    plan = select_reviewers(data) if config.reviewers else None
     groups = owner_groups(codeowners, (f.path for f in files))
     findings = _author_only_groups(groups, author) if config.require_all_owners else ()
+    if config.require_all_owners and reviews is not None:
+        approvable = [g for g in groups if not _author_only(g, author)]
+        findings += approval_findings(approvable, reviews, author)
     off = None if plan else "routing is off (routing.reviewers: 0)"
-    routed = _Routed(config, codeowners, plan, groups, author, how, off)
-    return RuleResult(findings, (), _section(routed))
+    routed = _Routed(config, codeowners, plan, groups, author, how, off, reviews)
+    wanted = tuple(c.reviewer for c in plan.chosen) if plan else ()
+    return RuleResult(findings, (), _section(routed), reviewers=wanted)
+
+
+def lookup(snapshot: PullRequestSnapshot, section: BaseModel) -> Lookup | None:
+    """The gatherer's first question (two-phase gathering): whose facts routing needs, under the rules
+    file's `routing` section (`section`, as `section_config` gives it). None when it needs nobody's: no
+    CODEOWNERS, nothing read from GitHub, or neither a reviewer left to choose (routing off, a draft,
+    enough reviewers counted) nor an owner team's approval to tell."""
+    codeowners_text = snapshot.repository.codeowners
+    if snapshot.reviews is None or codeowners_text is None:
+        return None
+    config = cast(Config, section)
+    codeowners = parse_codeowners(codeowners_text)
+    if codeowners.too_large:
+        return None
+    files = tuple(ChangedFile(f.path, f.changes) for f in snapshot.files)
+    pr = snapshot.pull_request
+    data = RoutingInput(pr.author or "", pr.draft, files, codeowners, policy=policy(config))
+    data = with_reviews(data, snapshot.reviews)
+    counted = len(dict.fromkeys(name.removeprefix("@") for name in data.counted))
+    people = not pr.draft and counted < config.reviewers
+    teams = teams_to_expand(data) if people else frozenset()
+    if config.require_all_owners:
+        teams |= owner_teams(owner_groups(codeowners, (f.path for f in files)), config.exclude_teams)
+    if not people and not teams:
+        return None
+    return Lookup(data, teams, people)
 
 
 def _author(snapshot: PullRequestSnapshot, owners: frozenset[str]) -> tuple[str | None, str]:
@@ -181,7 +222,7 @@ def _author_only_groups(groups: tuple[OwnerGroup, ...], author: str | None) -> t
         return ()
     findings = []
     for group in groups:
-        if [o.removeprefix("@").casefold() for o in group.owners] == [author.casefold()]:
+        if _author_only(group, author):
             more = len(group.paths) - 1
             files = f"{group.paths[0]} and {more} more are" if more else f"{group.paths[0]} is"
             message = (
@@ -191,6 +232,12 @@ def _author_only_groups(groups: tuple[OwnerGroup, ...], author: str | None) -> t
             )
             findings.append(Finding(ID, Severity.ERROR, message, key=f"author-only:{author.casefold()}"))
     return tuple(findings)
+
+
+def _author_only(group: OwnerGroup, author: str | None) -> bool:
+    return bool(author) and [o.removeprefix("@").casefold() for o in group.owners] == [
+        (author or "").casefold()
+    ]
 
 
 def _section(routed: _Routed) -> Section:
@@ -206,24 +253,44 @@ def _section(routed: _Routed) -> Section:
         ]
         if plan.note:
             intro.append(f"{plan.note[0].upper()}{plan.note[1:]}.")
-        intro.append(f"{NOT_GATHERED}.")
+        intro.append(f"{NOT_GATHERED}." if routed.reviews is None else f"{GATHERED}.")
+        if routed.reviews is not None and routed.reviews.teams_refused:
+            intro.append(_members_off(routed.reviews))
         items = tuple(Item(_shown(c.reviewer), c.reason) for c in plan.chosen)
         blocks.append(Items(" ".join(intro), items))
         if plan.skipped:
             skipped: tuple[Row, ...] = tuple((Code(_shown(s.owner)), s.reason) for s in plan.skipped)
             blocks.append(Table(("owner", "left out because"), skipped, title="Owners left out"))
     if config.require_all_owners and codeowners is not None:
-        owned = [g for g in routed.groups if g.owners]
-        rows: tuple[Row, ...] = tuple((Code(" ".join(g.owners)), len(g.paths)) for g in owned)
-        title = (
-            f"Every owner group must approve (routing.require_all_owners): {len(owned)} group"
-            f"{'s' * (len(owned) != 1)}; approvals are not gathered here"
-        )
-        blocks.append(Table(("owners", "files"), rows, title=title))
+        blocks.append(_approvals(routed))
     if codeowners and codeowners.invalid:
         lines: tuple[Row, ...] = tuple((b.line, b.reason) for b in codeowners.invalid)
         blocks.append(Table(("line", "why"), lines, title="CODEOWNERS lines skipped, as GitHub skips them"))
     return Section(blocks=tuple(blocks), data={"routing": _contract(routed)})
+
+
+def _approvals(routed: _Routed) -> Table:
+    """The owner groups that must approve, and (in the App) whether one of their owners has."""
+    owned = [g for g in routed.groups if g.owners]
+    groups = f"{len(owned)} group{'s' * (len(owned) != 1)}"
+    title = f"Every owner group must approve (routing.require_all_owners): {groups}"
+    reviews = routed.reviews
+    if reviews is None:
+        rows: tuple[Row, ...] = tuple((Code(" ".join(g.owners)), len(g.paths)) for g in owned)
+        return Table(("owners", "files"), rows, title=f"{title}; approvals are not gathered here")
+    states = approval_states(owned, reviews, routed.author)
+    rows = tuple(
+        (Code(" ".join(g.owners)), len(g.paths), state) for g, state in zip(owned, states, strict=True)
+    )
+    title = f"{title}, {states.count('approved')} approved"
+    if reviews.teams_refused:
+        title = f"{title}. {_members_off(reviews)}"
+    return Table(("owners", "files", "approval"), rows, title=title)
+
+
+def _members_off(reviews: ReviewFacts) -> str:
+    where = f": {reviews.permissions_url}" if reviews.permissions_url else ""
+    return f"{MEMBERS_OFF[0].upper()}{MEMBERS_OFF[1:]}{where}."
 
 
 def _shown(name: str) -> str:
@@ -248,9 +315,9 @@ def _contract(routed: _Routed) -> dict[str, Any]:
         "skipped": [{"owner": _bare(s.owner), "reason": s.reason} for s in plan.skipped] if plan else [],
         "note": plan.note if plan else routed.note,
         "author": routed.author,
-        "availability_known": False,
+        "availability_known": routed.reviews is not None,
         "require_all_owners": routed.config.require_all_owners,
-        "approvals_known": False,
+        "approvals_known": routed.reviews is not None,
         "owner_groups": [
             {"owners": [_bare(o) for o in g.owners], "paths": list(g.paths)} for g in routed.groups
         ],

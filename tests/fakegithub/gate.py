@@ -23,13 +23,14 @@ from .ratelimit import Window
 from .recording import InvalidRequest, RequestRecord
 from .repos import router as repos_router
 from .routing import Route, Router
+from .teams import router as teams_router
 
 if TYPE_CHECKING:
     from .models import App, Token
     from .server import FakeGitHub
 
 ROUTER = Router().extend(
-    apps_router, repos_router, pulls_router, checks_router, issues_router, graphql_router
+    apps_router, repos_router, pulls_router, checks_router, issues_router, teams_router, graphql_router
 )
 ROUTER.extend(compare_router)
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"

@@ -14,6 +14,7 @@ from graphql import GraphQLError, GraphQLSchema, build_schema, execute_sync, par
 
 from .calls import Call, Reply
 from .graphql_nodes import Context, GraphQLIssue, account, repository
+from .graphql_search import search
 from .routing import Router
 from .shapes import timestamp
 
@@ -55,6 +56,10 @@ class Root:
         if login not in self.ctx.state.users:
             raise GraphQLIssue(f"Could not resolve to a User with the login of '{login}'.", "NOT_FOUND")
         return account(self.ctx, self.ctx.state.users[login])
+
+    def search(self, _info: object, query: str, type: str, **page: Any) -> dict[str, Any]:
+        """An issue search over the pull requests the caller may see."""
+        return search(self.ctx, query, type, page)
 
     def rateLimit(self, _info: object, dryRun: bool = False) -> dict[str, Any]:
         """The caller's GraphQL points; every query costs 1 here (GitHub's minimum)."""

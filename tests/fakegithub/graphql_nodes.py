@@ -18,7 +18,18 @@ from .shapes import WEB, node_id, timestamp
 from .trees import Entry, entries, is_directory, tree_sha
 
 if TYPE_CHECKING:
-    from .models import FileChange, IssueComment, Label, LabelEvent, PullRequest, Repo, Signature, Token, User
+    from .models import (
+        FileChange,
+        IssueComment,
+        Label,
+        LabelEvent,
+        PullRequest,
+        Repo,
+        ReviewRequestEvent,
+        Signature,
+        Token,
+        User,
+    )
     from .state import GitHubState
 
 Node = dict[str, Any]
@@ -284,13 +295,78 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
             ],
         ),
         "timelineItems": lambda _info, itemTypes=None, **page: connection(
-            "timelineItems",
-            [_labeled(ctx, repo, e) for e in item.label_events]
-            if "LABELED_EVENT" in (itemTypes or ["LABELED_EVENT"])
-            else [],
-            page,
+            "timelineItems", _timeline(ctx, repo, item, itemTypes), page
+        ),
+        "reviewRequests": paged(
+            "reviewRequests",
+            lambda: [
+                {
+                    "id": node_id("ReviewRequest", hash((item.id, name, team)) & 0xFFFFFF),
+                    "asCodeOwner": False,
+                    "requestedReviewer": _reviewer(ctx, repo, name, team),
+                }
+                for names, team in ((item.requested_reviewers, False), (item.requested_teams, True))
+                for name in names
+            ],
+        ),
+        "latestOpinionatedReviews": lambda _info, writersOnly=False, **page: connection(
+            "latestOpinionatedReviews", _latest_opinionated(ctx, item), page
         ),
     }
+
+
+def _timeline(ctx: Context, repo: Repo, item: PullRequest, kinds: Sequence[str] | None) -> list[Node]:
+    """The timeline items the fake records (label additions, review requests) of the asked kinds, in
+    order; all of them when no kind is named."""
+    events: list[tuple[Any, Node]] = []
+    if kinds is None or "LABELED_EVENT" in kinds:
+        events += [(e.at, _labeled(ctx, repo, e)) for e in item.label_events]
+    if kinds is None or "REVIEW_REQUESTED_EVENT" in kinds:
+        events += [(e.at, _review_requested(ctx, repo, e)) for e in item.review_request_events]
+    return [node for _, node in sorted(events, key=lambda pair: pair[0])]
+
+
+def _review_requested(ctx: Context, repo: Repo, event: ReviewRequestEvent) -> Node:
+    """A `ReviewRequestedEvent`."""
+    return {
+        "__typename": "ReviewRequestedEvent",
+        "id": node_id("ReviewRequestedEvent", hash((event.reviewer, event.actor, event.at)) & 0xFFFFFF),
+        "createdAt": timestamp(event.at),
+        "actor": account(ctx, ctx.state.user(event.actor)),
+        "requestedReviewer": _reviewer(ctx, repo, event.reviewer, event.team),
+    }
+
+
+def _reviewer(ctx: Context, repo: Repo, name: str, team: bool) -> Node:
+    """A `RequestedReviewer`: the user `name`, or the repository owner's team of slug `name`."""
+    if not team:
+        return account(ctx, ctx.state.user(name))
+    found = ctx.state.team(repo.owner, name)
+    return {
+        "__typename": "Team",
+        "id": node_id("Team", found.id if found else 0),
+        "combinedSlug": f"{repo.owner}/{name}",
+        "name": name,
+        "slug": name,
+        "organization": account(ctx, ctx.state.user(repo.owner)),
+        "url": f"{WEB}/orgs/{repo.owner}/teams/{name}",
+    }
+
+
+def _latest_opinionated(ctx: Context, item: PullRequest) -> list[Node]:
+    """Each reviewer's latest review that approves, requests changes or was dismissed (comments and
+    pending reviews are not opinions), in the order they were submitted."""
+    latest = {r.user: r for r in item.reviews if r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")}
+    return [
+        {
+            "id": node_id("PullRequestReview", r.id),
+            "author": account(ctx, ctx.state.user(r.user)),
+            "body": r.body,
+            "state": r.state,
+            "submittedAt": timestamp(r.submitted_at),
+        }
+        for r in sorted(latest.values(), key=lambda r: r.id)
+    ]
 
 
 def branch_ref(ctx: Context, repo: Repo, branch: str) -> Node | None:

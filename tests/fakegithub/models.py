@@ -122,6 +122,29 @@ class LabelEvent:
     at: datetime
 
 
+@dataclass(frozen=True)
+class ReviewRequestEvent:
+    """`actor` requested a review from `reviewer` (a login, or a team's slug when `team`): GraphQL's
+    `ReviewRequestedEvent`, which stays in the timeline after the request is removed or answered."""
+
+    reviewer: str
+    team: bool
+    actor: str
+    at: datetime
+
+
+@dataclass
+class Team:
+    """An organisation's team: its members, and the repositories it has access to (None: all of the
+    organisation's)."""
+
+    id: int
+    org: str
+    slug: str
+    members: list[str] = field(default_factory=list)
+    repositories: set[str] | None = None
+
+
 @dataclass
 class PullRequest:
     """A pull request and everything hung on it."""
@@ -147,6 +170,7 @@ class PullRequest:
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     label_events: list[LabelEvent] = field(default_factory=list)
+    review_request_events: list[ReviewRequestEvent] = field(default_factory=list)
 
 
 @dataclass

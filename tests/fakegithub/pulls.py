@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .calls import Call, Reply, error, not_found, paged
 from .diffs import unified_diff
+from .models import ReviewRequestEvent
 from .pull_shapes import commit, diff_entry, pull, pull_simple, review
 from .routing import Router
 from .shapes import login, team
@@ -124,10 +125,24 @@ def request_reviewers(state: GitHubState, call: Call) -> Reply:
         return not_found()
     body = call.body or {}
     reviewers: list[str] = body.get("reviewers", [])
+    teams: list[str] = body.get("team_reviewers", [])
     if item.author in reviewers:
         return error(422, "Review cannot be requested from pull request author.")
-    if any(name not in call.repo.collaborators for name in reviewers):
-        return error(422, NOT_COLLABORATOR.format(repo=call.repo.full_name))
-    item.requested_reviewers += [name for name in reviewers if name not in item.requested_reviewers]
-    item.requested_teams += [s for s in body.get("team_reviewers", []) if s not in item.requested_teams]
-    return Reply(201, pull_simple(call.api, state, call.repo, item))
+    repo = call.repo
+    # A team needs access to the repository, like a user: https://docs.github.com/en/rest/pulls/review-requests
+    reachable = [state.team(repo.owner, slug) for slug in teams]
+    if any(name not in repo.collaborators for name in reviewers) or any(
+        t is None or (t.repositories is not None and repo.full_name.lower() not in t.repositories)
+        for t in reachable
+    ):
+        return error(422, NOT_COLLABORATOR.format(repo=repo.full_name))
+    actor = f"{call.caller_app.slug}[bot]"
+    for names, requested, is_team in (
+        (reviewers, item.requested_reviewers, False),
+        (teams, item.requested_teams, True),
+    ):
+        for name in names:
+            if name not in requested:
+                requested.append(name)
+            item.review_request_events.append(ReviewRequestEvent(name, is_team, actor, state.now()))
+    return Reply(201, pull_simple(call.api, state, repo, item))

@@ -6,7 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .diffs import file_changes
-from .models import Commit, FileChange, IssueComment, LabelEvent, PullRequest, Repo, Review, Signature
+from .models import (
+    Commit,
+    FileChange,
+    IssueComment,
+    LabelEvent,
+    PullRequest,
+    Repo,
+    Review,
+    ReviewRequestEvent,
+    Signature,
+)
 from .state import GitHubState
 
 
@@ -169,7 +179,33 @@ class PullRequestSeeding(GitHubState):
             self.user(user)
             review = Review(self.next_id(), user, state, body, pull.head_sha, self.now())
             pull.reviews.append(review)
+            # A submitted review answers the request: GitHub takes the reviewer off the requested list.
+            pull.requested_reviewers = [r for r in pull.requested_reviewers if r != user]
             return review
+
+    def request_review(
+        self, owner: str, name: str, number: int, reviewer: str, *, actor: str = "octocat", team: bool = False
+    ) -> None:
+        """`actor` requests a review from `reviewer` (a login, or a team slug when `team`), as in the web
+        interface: the request and its timeline event."""
+        with self.lock:
+            pull = self._repo(owner, name).pulls[number]
+            requested = pull.requested_teams if team else pull.requested_reviewers
+            if reviewer not in requested:
+                requested.append(reviewer)
+            pull.review_request_events.append(ReviewRequestEvent(reviewer, team, actor, self.now()))
+
+    def remove_review_request(self, owner: str, name: str, number: int, reviewer: str) -> None:
+        """The request for `reviewer` (a login or a team slug) is removed; its timeline event stays."""
+        with self.lock:
+            pull = self._repo(owner, name).pulls[number]
+            pull.requested_reviewers = [r for r in pull.requested_reviewers if r != reviewer]
+            pull.requested_teams = [t for t in pull.requested_teams if t != reviewer]
+
+    def set_draft(self, owner: str, name: str, number: int, draft: bool) -> None:
+        """Convert the PR to a draft, or mark it ready for review (requests stay, as on GitHub)."""
+        with self.lock:
+            self._repo(owner, name).pulls[number].draft = draft
 
     def add_label(self, owner: str, name: str, number: int, label: str, actor: str) -> None:
         """`actor` adds `label` to the pull request, as in GitHub's web interface."""

@@ -19,6 +19,7 @@ from .models import (
     Installation,
     Label,
     Repo,
+    Team,
     Token,
     User,
 )
@@ -52,6 +53,7 @@ class GitHubState:
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, Token] = {}
         self.repos: dict[str, Repo] = {}
+        self.teams: dict[str, Team] = {}  # by `org/slug`, lower-cased
         self.deliveries: list[Delivery] = []
         self.on_redeliver: Redeliver | None = None
 
@@ -81,6 +83,22 @@ class GitHubState:
         """Set what GraphQL `user { status }` says about `login`."""
         account = self.user(login)
         account.busy, account.status_message = busy, message
+
+    def add_team(
+        self, org: str, slug: str, members: Sequence[str] = (), *, repositories: Sequence[str] | None = None
+    ) -> Team:
+        """A team of `org` with `members`, having access to the named repositories (or all of `org`'s)."""
+        with self.lock:
+            for member in members:
+                self.user(member)
+            names = None if repositories is None else {f"{org}/{name}".lower() for name in repositories}
+            team = Team(self.next_id(), org, slug, list(members), names)
+            self.teams[f"{org}/{slug}".lower()] = team
+            return team
+
+    def team(self, org: str, slug: str) -> Team | None:
+        """The team `org/slug` (case-insensitive, as GitHub), or None."""
+        return self.teams.get(f"{org}/{slug}".lower())
 
     # Apps, installations and their tokens.
 

@@ -52,6 +52,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
     ("get", "/repos/{owner}/{repo}/labels"),
     ("post", "/repos/{owner}/{repo}/labels"),
+    ("get", "/orgs/{org}/teams/{team_slug}/members"),
 )
 
 # Bulky and never read by a validator: worked examples, doc links, GitHub-internal metadata.
