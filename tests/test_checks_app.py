@@ -13,7 +13,12 @@ from bot.core.config import load_config
 from bot.core.verdict import evaluate
 from bot.gather.github import fetch_pull, gather
 from bot.github.gateway import PullRequestGateway
-from bot.github.publish import ANNOTATIONS_PER_REQUEST, complete_check_run, start_check_run
+from bot.github.publish import (
+    ANNOTATIONS_PER_REQUEST,
+    MAX_ANNOTATIONS,
+    complete_check_run,
+    start_check_run,
+)
 from rules import RULES
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.test_app_e2e import Stack, app, debounce_seconds, ledger_url, stack
@@ -45,6 +50,23 @@ async def test_a_hundred_and_twenty_findings_arrive_as_annotations_fifty_per_req
     assert app.fake.count("POST", f"/repos/{app.owner}/{app.repo}/check-runs") == 1
     assert app.fake.count("PATCH", run_path) == 3
     assert "| `debug-output` | ⚠️ warning | 120 |" in (run.summary or "")
+
+
+async def test_a_flood_of_findings_is_annotated_up_to_the_cap_errors_first(app: Stack) -> None:
+    """600 `print()` warnings and one focused test (an error): the run carries 500 annotations in 10
+    requests (30,000 would take 600 and outlast the job), the error among them, the run's text says how
+    many of how many, and the summary still counts every finding."""
+    prints = "".join(f"print(value_{i})\n" for i in range(600)).encode()
+    head = await app.open_and_deliver(1, {"src/lib.py": prints, "test/add.test.js": FOCUSED})
+
+    run = await app.settled(head)
+
+    assert run.conclusion == "failure"
+    assert len(run.annotations) == MAX_ANNOTATIONS == 500
+    assert ("test/add.test.js", "failure") in {(a["path"], a["annotation_level"]) for a in run.annotations}
+    assert app.fake.count("PATCH", f"/repos/{app.owner}/{app.repo}/check-runs/{run.id}") == 10
+    assert "500 of the 601 errors and warnings are annotated" in (run.text or "")
+    assert "| `debug-output` | ⚠️ warning | 600 |" in (run.summary or "")
 
 
 async def test_a_focused_test_fails_the_check_with_a_failure_annotation(app: Stack) -> None:

@@ -29,6 +29,10 @@ COMMENT_LIMIT = 65536
 COMMENTS_READ = 100
 # https://docs.github.com/en/rest/checks/runs#update-a-check-run: at most 50 annotations per request.
 ANNOTATIONS_PER_REQUEST = 50
+# A run carries at most this many (10 requests): a file of prose named `.py` is a syntax error on every
+# line, and 30,000 annotations would cost 600 requests and outlast the job. Errors go first; every finding
+# is still counted by rule in the summary.
+MAX_ANNOTATIONS = 500
 # Errors and warnings become annotations on their lines; info findings are in the summary only (DESIGN §5):
 # a notice on every TODO would bury the lines a reviewer must look at.
 _LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning"}
@@ -92,18 +96,25 @@ async def complete_check_run(
     gateway: PullRequestGateway, check_id: int, verdict: Verdict, others: Sequence[HeadVerdict] = ()
 ) -> None:
     """Complete the check with the verdict, or with the strictest of it and `others` (the verdicts of the
-    other open PRs with this head), each PR named in the summary; the annotations, beyond the first 50 in
-    further updates, are this verdict's when it is the strictest."""
+    other open PRs with this head), each PR named in the summary; the annotations (the first 50 with the
+    completion, the rest in further updates, `MAX_ANNOTATIONS` at most) are this verdict's when it is the
+    strictest."""
     own = head_verdict(gateway.number, verdict)
     strictest = max((own, *others), key=lambda v: (_STRICTNESS.get(v.conclusion, 2), v is own))
     located = [f for f in verdict.findings if f.path and f.line and f.severity in _LEVELS]
-    annotations = [_annotation(f) for f in located] if strictest is own else []
-    output = {"title": own.title, "summary": own.summary}
+    located.sort(key=lambda f: f.severity is not Severity.ERROR)
+    annotations = [_annotation(f) for f in located[:MAX_ANNOTATIONS]] if strictest is own else []
+    output: dict[str, str] = {"title": own.title, "summary": own.summary}
     if others:
         output = {
             "title": f"#{strictest.number}: {strictest.title}",
             "summary": _shared(own, others, strictest),
         }
+    if len(located) > len(annotations) > 0:
+        output["text"] = (
+            f"{len(annotations):,} of the {len(located):,} errors and warnings are annotated on their lines "
+            f"(errors first); the summary counts all of them by rule."
+        )
     step = ANNOTATIONS_PER_REQUEST
     batches = [annotations[i : i + step] for i in range(0, len(annotations), step)] or [[]]
     body: Any = {
