@@ -86,7 +86,11 @@ def test_an_exhausted_budget_says_spent_limit_and_reset() -> None:
         "the repo budget (octo-org/hello-world, 2026-12) has $4.99 of $5.00 spent, and the call could "
         "cost up to $0.0125; it resets 2027-01-01 00:00 UTC"
     )
-    assert format_usd(42_000) == "$4.2e-05"
+    assert (format_usd(42_000), format_usd(0), format_usd(1_234_560_000_000)) == (
+        "$0.000042",
+        "$0",
+        "$1,234.56",
+    )
 
 
 @pytest.fixture

@@ -136,9 +136,10 @@ def input_bound(system: str, user: str, schema: object) -> int:
 
 
 def format_usd(nano_usd: int) -> str:
-    """nano-USD as dollars, to the cent above a dollar and to four significant places below."""
-    usd = nano_usd / 1_000_000_000
-    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4g}"
+    """nano-USD as dollars: to the cent from a dollar up, exactly below (as small as a call can cost)."""
+    if nano_usd >= 1_000_000_000:
+        return f"${nano_usd / 1_000_000_000:,.2f}"
+    return "$" + f"{nano_usd / 1_000_000_000:.9f}".rstrip("0").rstrip(".")
 
 
 def _month(at: datetime) -> tuple[datetime, datetime]:

@@ -1,0 +1,106 @@
+"""The LLM review of one pull request after its deterministic verdict, end to end but for publishing:
+decide → pack → one budgeted call → parse → check against the diff → add to the verdict (issue 13).
+
+The gate's conclusion goes in and comes out unchanged, whatever the model answers: the model is asked
+only when the gate passed, and what it says can only add findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.snapshot import PullRequestSnapshot
+from bot.core.verdict import Verdict
+from bot.inference.breaker import CircuitBreaker
+from bot.inference.budget import BudgetStore
+from bot.inference.call import CallPlan, CallRecord, CallStatus, budgeted_call
+from bot.inference.providers import Prompt, Provider
+from bot.inference.texts import review_schema, system_prompt
+from bot.llm.budgets import Attribution, BudgetLimits, budget_scopes
+from bot.llm.findings import CheckedReview, MalformedReview, check_against_diff, parse_review, with_review
+from bot.llm.packing import PackedDiff, pack_diff
+from bot.llm.prices import ModelRates, RateOverride, model_rates
+from bot.llm.request import call_id, user_message
+from bot.llm.when import review_decision
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """What the review may spend: the model, the prompt's token budget, the output cap and the limits."""
+
+    model: str
+    prompt_tokens: int = 12_000
+    max_output_tokens: int = 2_000
+    limits: BudgetLimits = field(default_factory=BudgetLimits)
+    overrides: Mapping[str, RateOverride] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The outcome: `verdict` is the gate's with the review's findings added (same conclusion); `reason`
+    says why there are none when the model was not asked or its answer was not used."""
+
+    verdict: Verdict
+    reason: str
+    packed: PackedDiff | None = None
+    record: CallRecord | None = None
+    checked: CheckedReview | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the model's findings were read and added."""
+        return self.checked is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """The review's I/O: the provider, the budget counters and the circuit breaker."""
+
+    provider: Provider
+    budget: BudgetStore
+    breaker: CircuitBreaker
+
+
+async def review_pull_request(
+    snapshot: PullRequestSnapshot,
+    verdict: Verdict,
+    who: Attribution,
+    settings: ReviewSettings,
+    edges: Edges,
+    *,
+    now: datetime,
+    texts: Mapping[str, str] | None = None,
+    attempt: int = 1,
+) -> Review:
+    """Review `snapshot` after its gate `verdict`, within the budgets; `texts` are files' head texts the
+    snapshot lacks."""
+    call, why = review_decision(snapshot, verdict)
+    if not call:
+        return Review(verdict, why)
+    rates = model_rates(settings.model, at=now, overrides=settings.overrides)
+    if not isinstance(rates, ModelRates):
+        return Review(verdict, f"{settings.model} has no price ({rates.reason}): no call")
+    packed = pack_diff(snapshot, verdict.findings, settings.prompt_tokens, texts)
+    if not packed.files:
+        return Review(verdict, "no changed file fits the prompt's token budget", packed)
+    prompt = Prompt(
+        system_prompt(),
+        user_message(snapshot.pull_request.title, packed),
+        review_schema(),
+        settings.max_output_tokens,
+        who.metadata(),
+    )
+    scopes = budget_scopes(who, settings.limits, now)
+    plan = CallPlan(call_id(packed, settings.model, who, attempt), settings.model, rates, prompt, scopes)
+    record = await budgeted_call(plan, edges.provider, edges.budget, edges.breaker, now)
+    if record.status is not CallStatus.ANSWERED or record.answer is None:
+        return Review(verdict, record.reason, packed, record)
+    if not record.answer.complete:
+        return Review(verdict, "the answer was cut off (output cap reached): not used", packed, record)
+    parsed = parse_review(record.answer.text)
+    if isinstance(parsed, MalformedReview):
+        return Review(verdict, f"the answer is not a review ({parsed.reason}): not used", packed, record)
+    checked = check_against_diff(parsed, snapshot, packed.files)
+    return Review(with_review(verdict, checked, record.answer.model), "", packed, record, checked)
