@@ -49,6 +49,8 @@ EXAMPLES = {
     ("pull_request", "opened"): "pull_request/12-opened.json",
     ("pull_request", "synchronize"): "pull_request/22-synchronize.json",
     ("pull_request", "labeled"): "pull_request/08-labeled.json",
+    ("pull_request", "ready_for_review"): "pull_request/15-ready_for_review.json",
+    ("pull_request", "converted_to_draft"): "pull_request/05-converted_to_draft.json",
     ("issue_comment", "created"): "issue_comment/03-created.json",
     ("push", None): "push/04.json",
 }
@@ -289,7 +291,8 @@ class Webhooks:
         """A copy of the vendored example, placed in the fake's repository and installation."""
         payload = copy.deepcopy(_vendored(EXAMPLES[(event, action)]))
         self._place(payload["repository"])
-        payload["installation"]["id"] = self.installation.installation_id
+        # Some vendored examples were captured from a repository webhook, which carries no installation.
+        payload.setdefault("installation", {})["id"] = self.installation.installation_id
         payload["sender"]["login"] = sender
         return payload
 
