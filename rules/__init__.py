@@ -9,6 +9,7 @@ from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
+from rules.checks.test_without_assertion import RULE as TEST_WITHOUT_ASSERTION
 from rules.checks.todo_added import RULE as TODO_ADDED
 from rules.routing import RULE as ROUTING
 from rules.size import RULE as SIZE
@@ -20,6 +21,7 @@ RULES = Catalogue(
         SYNTAX_ERROR,
         DEBUG_OUTPUT,
         SKIPPED_OR_FOCUSED_TEST,
+        TEST_WITHOUT_ASSERTION,
         SWALLOWED_EXCEPTION,
         TODO_ADDED,
         COMMENTED_OUT_CODE,

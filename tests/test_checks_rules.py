@@ -12,11 +12,13 @@ from bot.core.checks.source import sources
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope, Severity
 from bot.core.snapshot import ChangedFile, FileStatus, Hunk, PullRequestInfo, PullRequestSnapshot
+from rules.base import Context
 from rules.checks import (
     commented_out_code,
     hardcoded_secret,
     skipped_or_focused_test,
     swallowed_exception,
+    test_without_assertion,
     todo_added,
 )
 from rules.checks.candidates import captures_around, positions
@@ -315,12 +317,135 @@ COMMENTED = [
     ),
     ("js block comments are not read", "a.js", "/* run(); */\n", []),
 ]
+ASSERTIONLESS = [
+    ("py a test that only calls", "tests/test_a.py", "def test_sum():\n    total([1, 2])\n", [W]),
+    (
+        "py a unittest method that only calls",
+        "tests/test_a.py",
+        "class TestSum(TestCase):\n    def test_sum(self):\n        total([1, 2])\n",
+        [W],
+    ),
+    ("py an empty test", "tests/test_a.py", 'def test_later():\n    """Checks the sum."""\n    pass\n', [W]),
+    (
+        "py an async test",
+        "tests/test_a.py",
+        "async def test_fetch(client):\n    await client.get('/')\n",
+        [W],
+    ),
+    (
+        "py a parametrized test",
+        "tests/test_a.py",
+        "@pytest.mark.parametrize('x', [1])\ndef test_x(x):\n    total([x])\n",
+        [W],
+    ),
+    ("py assert", "tests/test_a.py", "def test_sum():\n    assert total([1, 2]) == 3\n", []),
+    (
+        "py unittest assertEqual",
+        "tests/test_a.py",
+        "class T(TestCase):\n    def test_sum(self):\n        self.assertEqual(total([1]), 1)\n",
+        [],
+    ),
+    (
+        "py pytest.raises",
+        "tests/test_a.py",
+        "def test_bad():\n    with pytest.raises(ValueError):\n        total(None)\n",
+        [],
+    ),
+    (
+        "py a mock verified",
+        "tests/test_a.py",
+        "def test_sends(mailer):\n    notify(mailer)\n    mailer.send.assert_called_once()\n",
+        [],
+    ),
+    (
+        "py an expected failure",
+        "tests/test_a.py",
+        "@pytest.mark.xfail(strict=True)\ndef test_bug():\n    total(None)\n",
+        [],
+    ),
+    (
+        "py a hypothesis property",
+        "tests/test_a.py",
+        "@given(st.lists(st.integers()))\ndef test_total(xs):\n    total(xs)\n",
+        [],
+    ),
+    (
+        "py a helper of the same file",
+        "tests/test_a.py",
+        "def check_sum(xs, n):\n    assert total(xs) == n\n\ndef test_sum():\n    check_sum([1], 1)\n"
+        "def _run(case):\n    assert case\n\ndef test_run():\n    _run(1)\n",
+        [],
+    ),
+    (
+        "py a helper method",
+        "tests/test_a.py",
+        "class T:\n    def test_sum(self):\n        self._run_case([1], 1)\n",
+        [],
+    ),
+    (
+        "py a fixture that checks",
+        "tests/test_a.py",
+        "def test_float(do_numeric_test):\n    do_numeric_test(Float(), [1.5])\n",
+        [],
+    ),
+    (
+        "py a helper imported from the tests",
+        "tests/test_a.py",
+        "from .helpers import run_case\n\ndef test_sum():\n    run_case([1], 1)\n",
+        [],
+    ),
+    (
+        "py a generator of cases",
+        "tests/test_a.py",
+        "@collect_cases\ndef test_kinds():\n    yield Case(stub='x')\n",
+        [],
+    ),
+    ("py a helper named like a test", "tests/test_a.py", "def testing_engine(url):\n    create(url)\n", []),
+    ("py a function returning a value", "tests/conftest.py", "def test_data():\n    return load('x')\n", []),
+    ("py a test function in library code", "pkg/a.py", "def test_sum():\n    total([1])\n", []),
+    (
+        "py a def test nested in a test",
+        "tests/test_a.py",
+        "def test_gen():\n    class C:\n        def test(self):\n            pass\n"
+        "    assert stub(C) == 'x'\n",
+        [],
+    ),
+    ("js it without expect", "a.test.js", "it('adds', () => {\n  sum(1, 2);\n});\n", [W]),
+    (
+        "js test with a function expression",
+        "a.test.js",
+        "test('adds', function () {\n  sum(1, 2);\n});\n",
+        [W],
+    ),
+    ("ts async test without expect", "a.spec.ts", "test('loads', async () => {\n  await load();\n});\n", [W]),
+    ("tsx render without a query", "App.test.tsx", "it('renders', () => {\n  render(<App />);\n});\n", [W]),
+    ("js expect", "a.test.js", "it('adds', () => {\n  expect(sum(1, 2)).toBe(3);\n});\n", []),
+    ("js chai should", "a.test.js", "it('adds', () => {\n  sum(1, 2).should.equal(3);\n});\n", []),
+    ("js an expression body that expects", "a.test.js", "it('adds', () => expect(sum(1, 2)).toBe(3));\n", []),
+    ("js node:test with t", "a.test.js", "test('adds', (t) => {\n  t.assert.equal(sum(1, 2), 3);\n});\n", []),
+    ("js done callback", "a.test.js", "it('ends', (done) => {\n  stream.on('end', done);\n});\n", []),
+    (
+        "tsx a Testing Library query",
+        "App.test.tsx",
+        "it('renders', () => {\n  render(<App />);\n  screen.getByText('Hi');\n});\n",
+        [],
+    ),
+    ("js it.todo without a callback", "a.test.js", "it.todo('adds');\nit('later');\n", []),
+    ("js a call named it outside tests", "src/a.js", "it('adds', () => {\n  sum(1, 2);\n});\n", []),
+    (
+        "js a method named test",
+        "a.test.js",
+        "it('matches', () => {\n  expect(/a/.test('a')).toBe(true);\n});\n",
+        [],
+    ),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
     *((name, todo_added, path, text, found) for name, path, text, found in TODOS),
     *((name, hardcoded_secret, path, text, found) for name, path, text, found in SECRETS),
     *((name, commented_out_code, path, text, found) for name, path, text, found in COMMENTED),
+    *((name, test_without_assertion, path, text, found) for name, path, text, found in ASSERTIONLESS),
 ]
 
 
@@ -420,3 +545,19 @@ def test_commented_out_code_is_one_finding_on_the_first_added_line_of_its_block(
     (found,) = run_check(commented_out_code.ID, Scope.ADDED, finder, snapshot, classify(snapshot))
     assert (found.line, found.end_line) == (4, 4)
     assert "2 lines" in found.message
+
+
+def test_an_edited_test_without_assertion_is_reported_and_an_untouched_one_is_not() -> None:
+    """`test-without-assertion` is a `touched` rule: a test whose body the pull request edits counts, even
+    when its `def` line is old; a test it did not touch is not its own."""
+    text = b"def test_old():\n    total([1])\n\n\ndef test_edited():\n    total([2])\n"
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    hunk = Hunk(6, 1, 6, 1, (6,), (6,))
+    file = ChangedFile(
+        "tests/test_a.py", FileStatus.MODIFIED, 1, 1, hunks=(hunk,), head=text, head_size=len(text)
+    )
+    snapshot = PullRequestSnapshot(info, (file,))
+    rule = test_without_assertion.RULE
+    (found,) = rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings
+    assert (found.line, found.scope) == (5, Scope.TOUCHED)
+    assert "test_edited" in found.message
