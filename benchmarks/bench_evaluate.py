@@ -283,6 +283,9 @@ async def bench(repeat: int, tmp: Path, redis_url: str) -> None:
         fake = cast(TimedFakeGitHub, served)  # serve() builds an instance of the class it is called on
         app = fake.add_app(slug="scopegate")
         installation = fake.add_installation(app, OWNER, [REPO]).id
+        # CODEOWNERS' teams, which routing requests as teams (the first evaluation's one extra request).
+        fake.add_team(OWNER, "orders", ["ana", "ben"])
+        fake.add_team(OWNER, "writers", ["wes"])
         pulls = [typical_pull(fake, number) for number in range(1, repeat + 3)]
         rows = pulls[0].files
         print(
