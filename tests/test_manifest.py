@@ -34,6 +34,7 @@ LEAST = {
     "contents": "read",
     "metadata": "read",
     "merge_queues": "read",
+    "members": "read",
 }
 
 
@@ -50,8 +51,8 @@ def test_subscribed_events_are_the_handled_ones() -> None:
 
 
 def test_permissions_are_the_least_that_work() -> None:
-    """Checks and pull requests to write, contents, metadata and merge queues to read: no issues, no
-    members."""
+    """Checks and pull requests to write; contents, metadata, merge queues and organisation members (the
+    teams reviewer routing expands) to read; no issues."""
     assert load_manifest()["default_permissions"] == LEAST
 
 
