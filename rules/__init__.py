@@ -11,6 +11,7 @@ from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
 from rules.checks.test_without_assertion import RULE as TEST_WITHOUT_ASSERTION
 from rules.checks.todo_added import RULE as TODO_ADDED
+from rules.rework import RULE as REWORK
 from rules.routing import RULE as ROUTING
 from rules.size import RULE as SIZE
 
@@ -27,5 +28,6 @@ RULES = Catalogue(
         COMMENTED_OUT_CODE,
         HARDCODED_SECRET,
         ROUTING,
+        REWORK,
     )
 )

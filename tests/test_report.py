@@ -94,6 +94,7 @@ def test_contract_fields() -> None:
         {"id": "todo-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
         {"id": "routing", "headline": "", "labels": []},
+        {"id": "rework", "headline": "", "labels": []},  # no review history in the CLI
     ]
 
 

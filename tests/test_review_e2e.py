@@ -34,6 +34,8 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 AUTHOR = "octocat"
 REVIEWER = "maria"
 NUMBER = 1
+# The rework rule acts from the first round, asking for another reviewer.
+RULES = b"rework:\n  max_rounds: 1\n  ask: reviewer\n"
 
 
 def at(hours: float) -> str:
@@ -113,6 +115,10 @@ class Review:
         payload["pull_request"]["updated_at"] = at(hours)
         return Webhook("pull_request_review_thread", payload)
 
+    def ready_for_review(self) -> Webhook:
+        """`pull_request.ready_for_review`: the PR evaluated again at its head."""
+        return Webhook("pull_request", self.payload("pull_request/16-ready_for_review.json", sender=AUTHOR))
+
     def closed(self, hours: float) -> Webhook:
         """`pull_request.closed`, merged."""
         payload = self.payload("pull_request/03-closed.json", sender=REVIEWER)
@@ -167,6 +173,16 @@ class Review:
 
         await until_async(idle, what="the queue to drain", timeout=30)
 
+    def summary(self) -> str:
+        """The summary of the newest completed check run on the PR's head."""
+        with self.installation.fake.lock:
+            head = self.repo.pulls[NUMBER].head_sha
+            runs = [
+                r for r in self.repo.check_runs.values() if r.head_sha == head and r.status == "completed"
+            ]
+        assert runs, "no completed check run on the head"
+        return runs[-1].summary or ""
+
     def figures(self) -> tuple[ReviewFigures, list[str]]:
         """The PR's figures from the ledger's history, and the recorded keys."""
         engine = create_engine_for(self.database_url)
@@ -200,7 +216,7 @@ async def review(
         fake_installation.repo,
         NUMBER,
         author=AUTHOR,
-        base_files={"src/app.py": lines(20)},
+        base_files={"src/app.py": lines(20), ".github/scopegate.yml": RULES},
         head_files={"src/app.py": lines(20) + lines(40, "new")},
     )
     settings = app_settings(
@@ -274,3 +290,23 @@ async def test_the_authors_own_comment_and_pushes_before_review_cost_nothing(rev
     assert figures == ReviewFigures(0, 0, None, None, None)
     compare = f"/repos/{review.repo.full_name}/compare/"
     assert review.installation.fake.count("GET", compare) == 0
+
+
+async def test_the_check_shows_the_rounds_and_acts_on_the_limit(review: Review) -> None:
+    """Evaluated after a round, the check's summary carries the rounds, the rework lines and the time
+    waiting for review, and the rules file's `rework: {max_rounds: 1, ask: reviewer}` asks for another
+    reviewer, saying why."""
+    await review.send(review.opened())
+    await review.send(review.review(80, "changes_requested", 1))
+    before, _ = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(7, "fix")})
+    await review.send(review.synchronize(before, 2))
+    await review.send(review.review(81, "commented", 3))
+    await review.drained()
+    await review.send(review.ready_for_review())
+    await review.drained()
+
+    summary = review.summary()
+    assert "| rounds | 1 |" in summary
+    assert "| rework lines | 7 |" in summary
+    assert "| time waiting for review | 2 h 0 min |" in summary  # 1 h to the first review, 1 h to the next
+    assert "1 round of review (the limit is 1); ask another reviewer for a fresh look." in summary

@@ -51,6 +51,7 @@ from workers.ledger import (
 )
 from workers.outages import is_outage
 from workers.override import label_claim
+from workers.reviews import read_review_history
 
 log = logging.getLogger(__name__)
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).
@@ -124,7 +125,8 @@ async def _evaluate(
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
         # CPU-bound (parsing, measuring): off the event loop, which keeps renewing the lock meanwhile.
         loop = asyncio.get_running_loop()
-        judged = replace(snapshot, override_claims=claims)
+        history = await read_review_history(worker.sessions, facts.repository_id, job.number)
+        judged = replace(snapshot, override_claims=claims, review_history=history)
         verdict = await loop.run_in_executor(worker.cpu, evaluate, judged, worker.rules, loaded)
         async with _head_lock(worker, job):
             others = await share_verdict(worker.redis, job, head_verdict(job.number, verdict))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -12,7 +12,7 @@ from arq import Retry
 from githubkit.exception import RequestFailed
 from githubkit_schemas.latest.models import DiffEntry
 from redis.exceptions import LockError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.interdiff import FileDiff, rework_lines
 from bot.core.rounds import (
@@ -22,6 +22,7 @@ from bot.core.rounds import (
     Push,
     Review,
     ReviewComment,
+    ReviewHistory,
     ReviewState,
     ReviewThread,
     first_feedback_at,
@@ -105,6 +106,15 @@ async def record_review_event(
             await lock.release()
     outcome = "recorded" if added else "already recorded"
     return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+async def read_review_history(
+    sessions: sessionmaker[Session], repository_id: int, number: int
+) -> ReviewHistory | None:
+    """The PR's review history as the ledger holds it now, for the rework rule; None for a PR the ledger
+    has no row of."""
+    history = await in_transaction(sessions, lambda s: pull_request_history(s, repository_id, number))
+    return None if history is None else ReviewHistory(history, datetime.now(UTC))
 
 
 def _pending(session: Session, job: RecordReviewEvent) -> list[UnmeasuredPush]:

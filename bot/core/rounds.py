@@ -229,3 +229,53 @@ def measure_review(history: PullRequestHistory) -> ReviewFigures:
 def _since(start: datetime | None, end: datetime | None) -> timedelta | None:
     """`end - start`, or None when either is unknown."""
     return None if start is None or end is None else end - start
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewHistory:
+    """A pull request's review history as the ledger held it when the evaluation read it, `as_of` then:
+    the end of a wait still running (the core reads no clock)."""
+
+    history: PullRequestHistory
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewWait:
+    """Time the pull request spent waiting for a reviewer: in total, and since when it is waiting now
+    (None when the next move is the author's, or it is closed)."""
+
+    total: timedelta
+    since: datetime | None
+
+
+def review_wait(history: PullRequestHistory, as_of: datetime) -> ReviewWait:
+    """Waiting starts at the opening and at each push of the author's own lines that answers feedback,
+    and ends at the next review or comment by a reviewer, or at the closing."""
+    bots = frozenset(login.casefold() for login in history.bots)
+    author = history.author.casefold()
+    total = timedelta()
+    since: datetime | None = None
+    reviewed = feedback = False
+    for event in order_events(history.events):
+        match event:
+            case Opened(at=at) if not reviewed:
+                since = since or at
+            case Push(at=at, changed_lines=changed, base_lines=base):
+                if since is None and (not reviewed or (feedback and changed > base)):
+                    since = at
+            case Review(action="submitted") | ReviewComment(action="created") if (
+                event.author.casefold() != author and not is_bot(event.author, bots)
+            ):
+                if since is not None:
+                    total += max(timedelta(), event.at - since)
+                    since = None
+                reviewed = True
+                feedback = not (isinstance(event, Review) and event.state == ReviewState.APPROVED)
+            case Closed(at=at):
+                if since is not None:
+                    total += max(timedelta(), at - since)
+                since = None
+    if since is not None:
+        total += max(timedelta(), as_of - since)
+    return ReviewWait(total, since)

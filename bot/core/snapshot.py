@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.rounds import ReviewHistory
+
 
 class FileStatus(StrEnum):
     """How a file changed, in GitHub's words (`GET /pulls/{n}/files` → `status`)."""
@@ -236,3 +238,4 @@ class PullRequestSnapshot:
     override_claims: tuple[OverrideClaim, ...] = ()
     partial: tuple[str, ...] = ()
     reviews: ReviewFacts | None = None
+    review_history: ReviewHistory | None = None  # the ledger's, in the App; None in `scopegate check`
