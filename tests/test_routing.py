@@ -9,10 +9,12 @@ import pytest
 from bot.core.owners import parse_codeowners
 from bot.core.routing import (
     ChangedFile,
+    Lookup,
     Person,
     RoutingInput,
     RoutingPlan,
     RoutingPolicy,
+    missing_approvals,
     owner_groups,
     select_reviewers,
     teams_to_expand,
@@ -297,3 +299,46 @@ def test_reasons_write_large_numbers_as_the_rest_of_the_output_does() -> None:
     """Line counts in a reason have thousands separators, like the size rule's figures."""
     (choice,) = _plan({"web/a.ts": 1200, "gen/b": 3000}, policy={"reviewers": 1}).chosen
     assert choice.reason.startswith("owns 1,200 of 4,200 changed lines (1 of 2 files)")
+
+
+def test_the_second_phase_asks_about_nobody_who_cannot_be_chosen() -> None:
+    """The lookup leaves out the author and the reviewers already counted: facts about them change
+    nothing; with no reviewer left to choose it asks about nobody."""
+    facts = _input({"api/a.py": 5, "web/b.ts": 5}, author="alice", counted=("@Bob",))
+    assert Lookup(facts, frozenset(), people=True).users({}) == {"carol"}
+    assert Lookup(facts, frozenset(), people=False).users({}) == frozenset()
+
+
+APPROVAL_CASES = [
+    # (id, approvers, author, groups still to approve, groups that cannot be told)
+    ("a-user-owner-approves", ["bob"], "zed", ["@org/core"], []),
+    ("a-team-member-approves", ["erin", "alice"], "zed", [], []),
+    ("any-one-owner-of-a-group-is-enough", ["alice", "frank"], "zed", [], []),
+    ("the-authors-approval-never-counts", ["alice", "erin"], "alice", ["@alice @bob"], []),
+    ("nobody-but-the-author-approves", ["erin"], "erin", ["@alice @bob", "@org/core"], []),
+    ("case-does-not-matter", ["ALICE", "Erin"], "zed", [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("approved", "author", "missing", "unknown"),
+    [case[1:] for case in APPROVAL_CASES],
+    ids=[case[0] for case in APPROVAL_CASES],
+)
+def test_missing_approvals(approved: list[str], author: str, missing: list[str], unknown: list[str]) -> None:
+    """Every owner group needs one owner's approval, directly or as a member of an owner team; the
+    author's never counts; unowned files need none."""
+    codeowners = parse_codeowners("/api/ @alice @bob\n/team/ @org/core\n")
+    groups = owner_groups(codeowners, ["api/a.py", "team/b.py", "README.md"])
+    got_missing, got_unknown = missing_approvals(groups, approved, CORE, author)
+    assert [" ".join(g.owners) for g in got_missing] == missing
+    assert [" ".join(g.owners) for g in got_unknown] == unknown
+
+
+def test_a_team_whose_members_are_unknown_cannot_be_told() -> None:
+    """A team group's approval cannot be told without its members (the installation lacks members: read),
+    unless a user owner of the same group approved."""
+    codeowners = parse_codeowners("/team/ @org/core\n/mixed/ @org/core @dana\n")
+    groups = owner_groups(codeowners, ["team/a.py", "mixed/b.py"])
+    missing, unknown = missing_approvals(groups, ["dana"], {}, "zed")
+    assert (missing, [g.owners for g in unknown]) == ((), [("@org/core",)])

@@ -207,3 +207,21 @@ async def test_require_all_owners_names_the_groups_still_to_approve(app: Stack, 
         assert run.conclusion == "failure"
         assert missing in summary
         assert "| `@octo-org/writers` | 1 | not yet |" in summary
+
+
+async def test_owners_facts_are_read_once_for_a_burst_of_pull_requests(app: Stack) -> None:
+    """Two pull requests owned by the same people, evaluated one after the other: the second reads their
+    status and load from the brief cache, so it sends one GraphQL query fewer, and is still routed."""
+    _open(app, "* @alice @bob\n")
+    app.fake.add_pull(app.owner, app.repo, 2, author="octocat", head_ref="second", head_files=CHANGE)
+    graphql = []
+    for number in (1, 2):
+        app.fake.reset_counts()
+        response = await app.deliver(app.webhooks.pull_request("opened", number))
+        assert response.status_code == 202, response.text
+        await app.drained()
+        graphql.append(app.fake.count("POST", "/graphql"))
+        with app.fake.lock:
+            assert app.stored().pulls[number].requested_reviewers == ["alice", "bob"]
+
+    assert graphql[1] == graphql[0] - 1

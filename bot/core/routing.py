@@ -155,11 +155,14 @@ class Lookup:
     people: bool
 
     def users(self, teams: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
-        """With the teams' members found, the users whose status and load are needed."""
+        """With the teams' members found, the users whose status and load are needed: not the author, nor
+        anyone already counted (neither can be chosen)."""
         if not self.people:
             return frozenset()
-        found = users_to_look_up(replace(self.data, teams=teams))
-        return frozenset(u for u in found if u.casefold() != self.data.author.casefold())
+        known = _folded((self.data.author, *self.data.counted))
+        return frozenset(
+            u for u in users_to_look_up(replace(self.data, teams=teams)) if u.casefold() not in known
+        )
 
 
 def missing_approvals(
