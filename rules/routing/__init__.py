@@ -48,11 +48,15 @@ and users with `max_open_reviews` open requests are left out, each with the reas
 requested count toward `reviewers`; then whoever owns most of the lines no chosen reviewer owns yet, recent
 expertise and the least load decide. A team is asked as the team (GitHub's team review assignment picks
 who) unless `expand_teams`; `exclude_teams` are never asked. Each choice comes with a one-line reason.
+The App reads GitHub status, open review requests (within the owner's account), the requests already made
+and the reviews given, requests the chosen reviewers, and never asks anyone twice: whoever was requested
+on the pull request before counts, so a draft/ready toggle or a re-run adds nobody; drafts are not routed.
 `scopegate check` knows no GitHub status, load or existing request: there only ownership and the
 `unavailable` list apply, and the author is the branch's commit author (their login read from a GitHub
 noreply address, or a name that is an owner's login). With `require_all_owners`, every owner group of the
-changed files must approve; a group owned by the author alone can never approve, which fails the gate.
-`reviewers: 0` turns routing off."""
+changed files must approve: in the App the gate fails, naming the groups, until an owner of each (or a
+member of an owner team) has approved; a group owned by the author alone can never approve, which fails
+the gate everywhere. `reviewers: 0` turns routing off."""
 
 # GitHub logins: letters, digits and hyphens; `_` in Enterprise Managed Users' handles (`octocat_acme`).
 _LOGIN = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
