@@ -20,6 +20,7 @@ from bot.core.rounds import (
     ReviewState,
     measure_review,
     order_events,
+    review_wait,
 )
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -251,3 +252,31 @@ def test_redelivery_and_order_change_nothing(order: list[Event], repeated: list[
     """Any delivery order, with any events delivered again, gives the same figures."""
     history = PullRequestHistory(author=AUTHOR, events=[*order, *repeated])
     assert measure_review(history) == ONE_ROUND_FIGURES
+
+
+WAITS: list[tuple[str, tuple[Event, ...], float, float | None]] = [
+    ("waiting since the opening", (opened(),), 6, 0),
+    ("one round", ONE_ROUND, 2, None),  # 1 h to the first review, 1 h from the push to the re-review
+    ("the author's turn after feedback", (opened(), review(1, 1, CHANGES)), 1, None),
+    (
+        "waiting again after a push answering feedback",
+        (opened(), review(1, 1, CHANGES), push("c", 2, 3)),
+        5,
+        2,
+    ),
+    (
+        "a rebase-only push does not answer feedback",
+        (opened(), review(1, 1, CHANGES), push("c", 2, 9, base=9)),
+        1,
+        None,
+    ),
+    ("a bot's review ends no wait", (opened(), review(1, 1, APPROVED, author="ci[bot]")), 6, 0),
+]
+
+
+@pytest.mark.parametrize(("events", "hours", "since"), [c[1:] for c in WAITS], ids=[c[0] for c in WAITS])
+def test_review_wait(events: tuple[Event, ...], hours: float, since: float | None) -> None:
+    """Time waiting for a reviewer, six hours after the opening: in total, and since when it waits now."""
+    wait = review_wait(PullRequestHistory(author=AUTHOR, events=events), at(6))
+    assert wait.total == timedelta(hours=hours)
+    assert wait.since == (None if since is None else at(since))
