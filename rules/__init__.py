@@ -7,6 +7,7 @@ from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
+from rules.checks.suppression_added import RULE as SUPPRESSION_ADDED
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
 from rules.checks.test_without_assertion import RULE as TEST_WITHOUT_ASSERTION
@@ -26,6 +27,7 @@ RULES = Catalogue(
         SWALLOWED_EXCEPTION,
         TODO_ADDED,
         COMMENTED_OUT_CODE,
+        SUPPRESSION_ADDED,
         HARDCODED_SECRET,
         ROUTING,
         REWORK,

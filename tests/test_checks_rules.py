@@ -17,6 +17,7 @@ from rules.checks import (
     commented_out_code,
     hardcoded_secret,
     skipped_or_focused_test,
+    suppression_added,
     swallowed_exception,
     test_without_assertion,
     todo_added,
@@ -439,6 +440,75 @@ ASSERTIONLESS = [
         [],
     ),
 ]
+SUPPRESSIONS = [
+    ("py bare noqa", "a.py", "import os  # noqa\n", [W]),
+    ("py noqa with codes", "a.py", "import os  # noqa: F401\n", [INFO]),
+    ("py upper-case NOQA", "a.py", "import os  # NOQA\n", [W]),
+    ("py file-level ruff noqa", "a.py", "# ruff: noqa\nimport os\n", [W]),
+    ("py file-level ruff noqa with codes", "a.py", "# ruff: noqa: E501\n", [INFO]),
+    ("py flake8 noqa for the file", "a.py", "# flake8: noqa\n", [W]),
+    ("py bare type: ignore", "a.py", "x: int = f()  # type: ignore\n", [W]),
+    ("py type: ignore with codes", "a.py", "x: int = f()  # type: ignore[assignment]\n", [INFO]),
+    ("py type: ignore and noqa on one line", "a.py", "import x  # type: ignore  # noqa\n", [W, W]),
+    ("py mypy ignore-errors", "a.py", "# mypy: ignore-errors\n", [W]),
+    ("py pyright ignore", "a.py", "x = f()  # pyright: ignore\n", [W]),
+    (
+        "py pyright ignore with a rule",
+        "a.py",
+        "x = f()  # pyright: ignore[reportGeneralTypeIssues]\n",
+        [INFO],
+    ),
+    ("py pylint disable", "a.py", "def f():  # pylint: disable=too-many-locals\n    pass\n", [INFO]),
+    ("py pylint disable=all", "a.py", "# pylint: disable=all\n", [W]),
+    ("py pylint skip-file", "a.py", "# pylint: skip-file\n", [W]),
+    ("py bare nosec", "a.py", "subprocess.call(cmd, shell=True)  # nosec\n", [W]),
+    ("py nosec with a test id", "a.py", "subprocess.call(cmd, shell=True)  # nosec B602\n", [INFO]),
+    ("py pragma no cover", "a.py", "if TYPE_CHECKING:  # pragma: no cover\n    pass\n", [INFO]),
+    ("py a noqa in a string", "a.py", 'HELP = "add # noqa to silence it"\n', []),
+    ("py prose about noqa", "a.py", "# we never use noqa comments here\n", []),
+    ("py a comment without directive", "a.py", "x = 1  # type of x: int\n", []),
+    ("js bare eslint-disable-next-line", "a.js", "// eslint-disable-next-line\nconsole.log(x);\n", [W]),
+    (
+        "js eslint-disable-next-line with a rule",
+        "a.js",
+        "// eslint-disable-next-line no-console\nconsole.log(x);\n",
+        [INFO],
+    ),
+    (
+        "js eslint-disable-line with rules and a reason",
+        "a.js",
+        "run(); // eslint-disable-line no-undef, no-alert -- legacy\n",
+        [INFO],
+    ),
+    ("js block eslint-disable for the file", "a.js", "/* eslint-disable */\nrun();\n", [W]),
+    ("js block eslint-disable with rules", "a.js", "/* eslint-disable no-var */\nvar x = 1;\n", [INFO]),
+    ("ts ts-ignore", "a.ts", "// @ts-ignore\nconst n: number = s;\n", [W]),
+    ("ts ts-nocheck", "a.ts", "// @ts-nocheck\n", [W]),
+    ("ts ts-expect-error", "a.ts", "// @ts-expect-error: the typings lag\nrun(1);\n", [INFO]),
+    (
+        "tsx ts-ignore in JSX",
+        "a.tsx",
+        "const A = () => (\n  <div>\n    {/* @ts-ignore */}\n    <B x={1} />\n  </div>\n);\n",
+        [W],
+    ),
+    ("js istanbul ignore", "a.js", "/* istanbul ignore next */\nfunction f() {}\n", [INFO]),
+    ("js eslint-disable in a string", "a.js", 'const hint = "// eslint-disable";\n', []),
+    ("js eslint-enable", "a.js", "/* eslint-enable */\n", []),
+    ("go bare nolint", "a.go", "package a\n\nfunc f() {\n\tx, _ := g() //nolint\n}\n", [W]),
+    (
+        "go nolint with a linter",
+        "a.go",
+        "package a\n\nfunc f() {\n\tx, _ := g() //nolint:errcheck\n}\n",
+        [INFO],
+    ),
+    (
+        "go lint:ignore",
+        "a.go",
+        "package a\n\n//lint:ignore SA1019 the old API is what we test\nfunc f() {}\n",
+        [INFO],
+    ),
+    ("go bare nosec", "a.go", "package a\n\nvar k = md5.New() // #nosec\n", [W]),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
@@ -446,6 +516,7 @@ CASES = [
     *((name, hardcoded_secret, path, text, found) for name, path, text, found in SECRETS),
     *((name, commented_out_code, path, text, found) for name, path, text, found in COMMENTED),
     *((name, test_without_assertion, path, text, found) for name, path, text, found in ASSERTIONLESS),
+    *((name, suppression_added, path, text, found) for name, path, text, found in SUPPRESSIONS),
 ]
 
 
@@ -561,3 +632,20 @@ def test_an_edited_test_without_assertion_is_reported_and_an_untouched_one_is_no
     (found,) = rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings
     assert (found.line, found.scope) == (5, Scope.TOUCHED)
     assert "test_edited" in found.message
+
+
+def test_a_suppression_says_which_tool_and_what_it_silences() -> None:
+    """The message names the directive, its tool and the rules it names, so the summary reads alone."""
+    blanket, specific = _findings(
+        suppression_added, "a.js", "// eslint-disable-next-line\nrun(); // eslint-disable-line no-undef\n"
+    )
+    assert blanket.message.startswith("`// eslint-disable-next-line` silences ESLint entirely")
+    assert "ESLint (no-undef)" in specific.message
+    assert (specific.line, specific.column) == (2, 8)
+
+
+def test_specific_suppressions_can_be_turned_off_alone() -> None:
+    """`specific: off` keeps blanket suppressions annotated and drops the ones that name their rules."""
+    config = suppression_added.Config(specific="off")
+    found = _run(suppression_added, config, "a.py", "import os  # noqa\nimport re  # noqa: F401\n")
+    assert [(f.line, f.severity) for f in found] == [(1, W)]
