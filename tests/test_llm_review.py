@@ -12,18 +12,20 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
+from bot.core.diff import parse_diff
 from bot.core.findings import Severity
-from bot.core.verdict import Conclusion, Verdict
+from bot.core.snapshot import PullRequestSnapshot
+from bot.core.verdict import Conclusion, Verdict, evaluate
 from bot.inference.breaker import CircuitBreaker
 from bot.inference.budget import BudgetStore
 from bot.inference.call import CallStatus
 from bot.inference.providers import ProviderSettings, Wire, build_provider
 from bot.inference.review import Edges, Review, ReviewSettings, review_pull_request
 from bot.inference.texts import system_prompt
-from bot.llm.budgets import Attribution, BudgetLimits, BudgetScope
+from bot.llm.budgets import Attempt, Attribution, BudgetLimits, BudgetScope, degraded_attempts
 from bot.llm.findings import RULE
 from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
-from tests.test_llm_findings import failing, passing, snapshot
+from tests.test_llm_findings import INFO, failing, passing, snapshot
 
 NOW = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
 WHO = Attribution(4242, "octo-org/hello-world", 17, "review", "payments")
@@ -171,3 +173,61 @@ async def test_an_exhausted_budget_skips_the_review_with_spent_limit_and_reset(
         "the pr budget (octo-org/hello-world#17, all) has $0 of $0.000001 spent, "
         "and the call could cost up to"
     )
+
+
+def _many_files() -> tuple[PullRequestSnapshot, dict[str, str]]:
+    """A pull request adding 30 new modules of 100 lines each, with their texts."""
+    texts = {
+        f"app/m{n:02}.py": "".join(f"value_{i} = compute({i}, {n})\n" for i in range(100)) for n in range(30)
+    }
+    diff = "".join(
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1,25 @@\n" + "".join(f"+{line}\n" for line in text.splitlines())
+        for path, text in texts.items()
+    )
+    return PullRequestSnapshot(INFO, parse_diff(diff)), texts
+
+
+def test_the_review_degrades_to_a_smaller_context_then_cheaper_models() -> None:
+    """While the budget refuses: the configured call, a quarter of the diff's tokens, then each cheaper
+    model with that context; no smaller context under 1,000 tokens."""
+    assert degraded_attempts("gpt-5-mini", 12_000, ("gpt-4o-mini", "gpt-5-mini")) == (
+        Attempt("gpt-5-mini", 12_000),
+        Attempt("gpt-5-mini", 3_000, "a smaller context (3,000 diff tokens)"),
+        Attempt("gpt-4o-mini", 3_000, "the cheaper gpt-4o-mini with a smaller context"),
+    )
+    assert degraded_attempts("m", 1_000, ()) == (Attempt("m", 1_000),)
+
+
+async def test_a_tight_budget_gets_a_smaller_context(edges: Edges, fake_llm: FakeLLM) -> None:
+    """A per-PR budget below the worst case of the whole diff but above a quarter of it: one call, with
+    the smaller context, the files it leaves out listed."""
+    snapshot, texts = _many_files()
+    verdict = evaluate(snapshot)
+    assert verdict.conclusion is Conclusion.SUCCESS
+    settings = replace(SETTINGS, prompt_tokens=16_000, limits=BudgetLimits(per_pr=7_000_000))
+    fake_llm.script(Reply(usage=USAGE))
+    review = await review_pull_request(snapshot, verdict, WHO, settings, edges, now=NOW, texts=texts)
+    assert review.degraded == "a smaller context (4,000 diff tokens)"
+    assert review.reviewed
+    assert review.packed is not None
+    assert 0 < len(review.packed.files) < 30
+    assert len(review.packed.unseen) == 30 - len(review.packed.files)
+    assert len(fake_llm.received) == 1
+
+
+async def test_a_tighter_budget_gets_a_cheaper_model(edges: Edges, fake_llm: FakeLLM) -> None:
+    """A per-PR budget that no gpt-5-mini call fits ($2 per million output tokens, 2,000 of them) but a
+    gpt-4o-mini call does ($0.60): the review is made by the cheaper model, and says so."""
+    settings = replace(SETTINGS, cheaper_models=("gpt-4o-mini",), limits=BudgetLimits(per_pr=3_000_000))
+    fake_llm.script(Reply(usage={"prompt_tokens": 900, "completion_tokens": 40, "total_tokens": 940}))
+    edges = replace(
+        edges, provider=build_provider(ProviderSettings(Wire.OPENAI_CHAT, "sk-test", fake_llm.openai_url))
+    )
+    try:
+        review = await _review(edges, passing(), settings)
+    finally:
+        await edges.provider.close()
+    assert review.degraded == "the cheaper gpt-4o-mini with a smaller context"
+    assert review.reviewed
+    assert [r.body["model"] for r in fake_llm.received] == ["gpt-4o-mini"]

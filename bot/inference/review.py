@@ -1,5 +1,7 @@
 """The LLM review of one pull request after its deterministic verdict, end to end but for publishing:
 decide → pack → one budgeted call → parse → check against the diff → add to the verdict (issue 13).
+While a budget refuses the call's worst case, the review degrades: a smaller context, then cheaper
+models, then no call.
 
 The gate's conclusion goes in and comes out unchanged, whatever the model answers: the model is asked
 only when the gate passed, and what it says can only add findings.
@@ -18,7 +20,7 @@ from bot.inference.budget import BudgetStore
 from bot.inference.call import CallPlan, CallRecord, CallStatus, budgeted_call
 from bot.inference.providers import Prompt, Provider
 from bot.inference.texts import review_schema, system_prompt
-from bot.llm.budgets import Attribution, BudgetLimits, budget_scopes
+from bot.llm.budgets import DEFAULT_LIMITS, Attribution, BudgetLimits, budget_scopes, degraded_attempts
 from bot.llm.findings import CheckedReview, MalformedReview, check_against_diff, parse_review, with_review
 from bot.llm.packing import PackedDiff, pack_diff
 from bot.llm.prices import ModelRates, RateOverride, model_rates
@@ -28,25 +30,29 @@ from bot.llm.when import review_decision
 
 @dataclass(frozen=True, slots=True)
 class ReviewSettings:
-    """What the review may spend: the model, the prompt's token budget, the output cap and the limits."""
+    """What the review may spend: the model (and cheaper ones to degrade to, cheapest last), the diff's
+    token budget, the output cap and the limits."""
 
     model: str
+    cheaper_models: tuple[str, ...] = ()
     prompt_tokens: int = 12_000
     max_output_tokens: int = 2_000
-    limits: BudgetLimits = field(default_factory=BudgetLimits)
+    limits: BudgetLimits = DEFAULT_LIMITS
     overrides: Mapping[str, RateOverride] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Review:
     """The outcome: `verdict` is the gate's with the review's findings added (same conclusion); `reason`
-    says why there are none when the model was not asked or its answer was not used."""
+    says why there are none when the model was not asked or its answer was not used; `record` is the
+    last call tried."""
 
     verdict: Verdict
     reason: str
     packed: PackedDiff | None = None
     record: CallRecord | None = None
     checked: CheckedReview | None = None
+    degraded: str = ""  # how the call was cut down to fit the budget, '' when it was not
 
     @property
     def reviewed(self) -> bool:
@@ -74,33 +80,49 @@ async def review_pull_request(
     texts: Mapping[str, str] | None = None,
     attempt: int = 1,
 ) -> Review:
-    """Review `snapshot` after its gate `verdict`, within the budgets; `texts` are files' head texts the
-    snapshot lacks."""
+    """Review `snapshot` after its gate `verdict`, within the budgets, degrading while they refuse;
+    `texts` are files' head texts the snapshot lacks."""
     call, why = review_decision(snapshot, verdict)
     if not call:
         return Review(verdict, why)
-    rates = model_rates(settings.model, at=now, overrides=settings.overrides)
-    if not isinstance(rates, ModelRates):
-        return Review(verdict, f"{settings.model} has no price ({rates.reason}): no call")
-    packed = pack_diff(snapshot, verdict.findings, settings.prompt_tokens, texts)
-    if not packed.files:
-        return Review(verdict, "no changed file fits the prompt's token budget", packed)
-    prompt = Prompt(
-        system_prompt(),
-        user_message(snapshot.pull_request.title, packed),
-        review_schema(),
-        settings.max_output_tokens,
-        who.metadata(),
-    )
-    scopes = budget_scopes(who, settings.limits, now)
-    plan = CallPlan(call_id(packed, settings.model, who, attempt), settings.model, rates, prompt, scopes)
-    record = await budgeted_call(plan, edges.provider, edges.budget, edges.breaker, now)
+    outcome = Review(verdict, "no attempt could be priced")
+    for planned in degraded_attempts(settings.model, settings.prompt_tokens, settings.cheaper_models):
+        rates = model_rates(planned.model, at=now, overrides=settings.overrides)
+        if not isinstance(rates, ModelRates):
+            outcome = Review(verdict, f"{planned.model} has no price ({rates.reason}): no call")
+            continue
+        packed = pack_diff(snapshot, verdict.findings, planned.prompt_tokens, texts)
+        if not packed.files:
+            return Review(verdict, "no changed file fits the prompt's token budget", packed)
+        prompt = Prompt(
+            system_prompt(),
+            user_message(snapshot.pull_request.title, packed),
+            review_schema(),
+            settings.max_output_tokens,
+            who.metadata(),
+        )
+        scopes = budget_scopes(who, settings.limits, now)
+        plan = CallPlan(call_id(packed, planned.model, who, attempt), planned.model, rates, prompt, scopes)
+        record = await budgeted_call(plan, edges.provider, edges.budget, edges.breaker, now)
+        outcome = _outcome(snapshot, verdict, packed, record, planned.degraded)
+        if record.exhausted is None:
+            break
+    return outcome
+
+
+def _outcome(
+    snapshot: PullRequestSnapshot, verdict: Verdict, packed: PackedDiff, record: CallRecord, degraded: str
+) -> Review:
+    """What one call brought: the verdict with its findings, or the verdict alone and why."""
     if record.status is not CallStatus.ANSWERED or record.answer is None:
-        return Review(verdict, record.reason, packed, record)
+        return Review(verdict, record.reason, packed, record, degraded=degraded)
     if not record.answer.complete:
-        return Review(verdict, "the answer was cut off (output cap reached): not used", packed, record)
+        reason = "the answer was cut off (output cap reached): not used"
+        return Review(verdict, reason, packed, record, degraded=degraded)
     parsed = parse_review(record.answer.text)
     if isinstance(parsed, MalformedReview):
-        return Review(verdict, f"the answer is not a review ({parsed.reason}): not used", packed, record)
+        reason = f"the answer is not a review ({parsed.reason}): not used"
+        return Review(verdict, reason, packed, record, degraded=degraded)
     checked = check_against_diff(parsed, snapshot, packed.files)
-    return Review(with_review(verdict, checked, record.answer.model), "", packed, record, checked)
+    merged = with_review(verdict, checked, record.answer.model)
+    return Review(merged, "", packed, record, checked, degraded)

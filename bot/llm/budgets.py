@@ -10,6 +10,7 @@ long they live, and how a refusal reads. Amounts are nano-USD, like the prices.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -21,6 +22,8 @@ KEY_PREFIX = "scopegate:llm:budget"
 _GRACE = timedelta(days=1)
 # A pull request's counter has no period; unused this long, it is dropped and re-seeded from the ledger.
 _PR_IDLE = timedelta(days=90)
+# Below this many diff tokens a review sees too little to be worth its fixed cost (instructions, schema).
+_SMALLEST_PROMPT = 1_000
 
 
 class ScopeKind(StrEnum):
@@ -44,6 +47,14 @@ class BudgetLimits:
     installation_month: int | None = None
     stage_month: int | None = None
     global_day: int | None = None
+
+
+_USD = 1_000_000_000
+# What a review spends unless configured otherwise: an App switched on without budgets does not run up a
+# bill (a review call of a mid-size model costs about a cent).
+DEFAULT_LIMITS = BudgetLimits(
+    per_pr=_USD // 2, repo_month=25 * _USD, installation_month=100 * _USD, global_day=20 * _USD
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,27 @@ def budget_scopes(attribution: Attribution, limits: BudgetLimits, at: datetime) 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One way to make the review call: `degraded` says how it was cut down ('' as configured)."""
+
+    model: str
+    prompt_tokens: int
+    degraded: str = ""
+
+
+def degraded_attempts(model: str, prompt_tokens: int, cheaper: Sequence[str]) -> tuple[Attempt, ...]:
+    """What to try, in order, while the budget refuses: the call as configured, then the same model with a
+    quarter of the diff's tokens (packing strips comments, docstrings, imports and context first), then
+    each cheaper model with that smaller context. After the last, the review is skipped."""
+    small = max(_SMALLEST_PROMPT, prompt_tokens // 4)
+    attempts = [Attempt(model, prompt_tokens)]
+    if small < prompt_tokens:
+        attempts.append(Attempt(model, small, f"a smaller context ({small:,} diff tokens)"))
+    attempts += [Attempt(m, small, f"the cheaper {m} with a smaller context") for m in cheaper if m != model]
+    return tuple(attempts)
+
+
 def input_bound(system: str, user: str, schema: object) -> int:
     """An upper bound of a review call's input tokens: its two messages and the answer's schema, which
     structured output sends to the model too."""
@@ -137,9 +169,9 @@ def input_bound(system: str, user: str, schema: object) -> int:
 
 def format_usd(nano_usd: int) -> str:
     """nano-USD as dollars: to the cent from a dollar up, exactly below (as small as a call can cost)."""
-    if nano_usd >= 1_000_000_000:
-        return f"${nano_usd / 1_000_000_000:,.2f}"
-    return "$" + f"{nano_usd / 1_000_000_000:.9f}".rstrip("0").rstrip(".")
+    if nano_usd >= _USD:
+        return f"${nano_usd / _USD:,.2f}"
+    return "$" + f"{nano_usd / _USD:.9f}".rstrip("0").rstrip(".")
 
 
 def _month(at: datetime) -> tuple[datetime, datetime]:
