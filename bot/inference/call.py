@@ -55,6 +55,7 @@ class CallRecord:
     answer: Answer | None = None
     failure: ProviderFailure | None = None
     exhausted: BudgetExhausted | None = None
+    rates_hash: str = ""  # the rates it was reserved and priced at (bot/llm/prices.py)
 
 
 async def budgeted_call(
@@ -65,7 +66,9 @@ async def budgeted_call(
     now_ms = int(now.timestamp() * 1000)
     gate = await breaker.gate(provider.endpoint, now_ms)
     if not gate.allows:
-        return CallRecord(plan.call_id, plan.model, CallStatus.SKIPPED, gate.reason, 0, 0)
+        return CallRecord(
+            plan.call_id, plan.model, CallStatus.SKIPPED, gate.reason, 0, 0, rates_hash=plan.rates.rates_hash
+        )
     prompt = plan.prompt
     worst = worst_case_nano_usd(
         input_bound(prompt.system, prompt.user, prompt.schema), prompt.max_output_tokens, plan.rates
@@ -79,14 +82,31 @@ async def budgeted_call(
         await budget.settle(plan.call_id, plan.scopes, charged)
         await breaker.failed(provider.endpoint, now_ms + int(result.latency_s * 1000))
         reason = f"{result.kind.value}: {result.message}"
-        return CallRecord(plan.call_id, plan.model, CallStatus.FAILED, reason, worst, charged, failure=result)
+        return CallRecord(
+            plan.call_id,
+            plan.model,
+            CallStatus.FAILED,
+            reason,
+            worst,
+            charged,
+            failure=result,
+            rates_hash=plan.rates.rates_hash,
+        )
     await breaker.succeeded(provider.endpoint)
     priced = cost(result.tokens, plan.rates) if isinstance(result.tokens, TokenBuckets) else None
     charged = priced.total_nano_usd if priced is not None else worst
     await budget.settle(plan.call_id, plan.scopes, charged)
     reason = "" if priced is not None else f"usage unreadable ({result.tokens}): charged the reservation"
     return CallRecord(
-        plan.call_id, plan.model, CallStatus.ANSWERED, reason, worst, charged, cost=priced, answer=result
+        plan.call_id,
+        plan.model,
+        CallStatus.ANSWERED,
+        reason,
+        worst,
+        charged,
+        cost=priced,
+        answer=result,
+        rates_hash=plan.rates.rates_hash,
     )
 
 
@@ -97,4 +117,13 @@ def _skipped(plan: CallPlan, held: AlreadyHeld | BudgetExhausted | BudgetUnavail
         reason, exhausted = f"this call was made before (its reservation is {held.state})", None
     else:
         reason, exhausted = f"the budget cannot be checked ({held.reason}): no call", None
-    return CallRecord(plan.call_id, plan.model, CallStatus.SKIPPED, reason, 0, 0, exhausted=exhausted)
+    return CallRecord(
+        plan.call_id,
+        plan.model,
+        CallStatus.SKIPPED,
+        reason,
+        0,
+        0,
+        exhausted=exhausted,
+        rates_hash=plan.rates.rates_hash,
+    )

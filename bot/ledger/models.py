@@ -194,3 +194,46 @@ class AppCredentials(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class LlmCall(Base):
+    """One LLM review call, or a review that made none and why (DESIGN §8, issue 13): written once, never
+    re-priced, no prompt text. Tokens and nano-USD per non-overlapping bucket; `charged_nano_usd` is what
+    the budgets counted (the whole reservation when the provider may have billed an unanswered call)."""
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[str] = mapped_column(unique=True)  # the budget's reservation id (bot/llm/request.py)
+    recorded_at: Mapped[datetime]
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    repo_full_name: Mapped[str]
+    pr_number: Mapped[int | None]
+    head_sha: Mapped[str | None]
+    team: Mapped[str | None]
+    stage: Mapped[str]
+    provider: Mapped[str]  # the wire format: "openai-responses", "openai-chat", "anthropic-messages"
+    model: Mapped[str]  # as requested (what it was priced as)
+    response_model: Mapped[str | None]  # as the provider answered
+    response_id: Mapped[str | None]
+    status: Mapped[str]  # "answered", "failed" or "skipped"
+    reason: Mapped[str]
+    latency_ms: Mapped[int | None]
+    uncached_input_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger)
+    cache_write_1h_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    reasoning_tokens: Mapped[int] = mapped_column(BigInteger)
+    uncached_input_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    cache_read_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    cache_write_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    cache_write_1h_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    output_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    reasoning_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    reserved_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    charged_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    rates_hash: Mapped[str | None]  # bot/llm/prices.py: the rates and, from the table, the table's hash
+    rates: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # USD per million tokens, per bucket
+    usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the provider's usage payload as received
+    tags: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,86 @@
+"""The LLM cost ledger: one row per review call, written once per call id, and what a budget scope was
+charged in its period (the seed of a Redis counter that is missing)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.ledger.models import LlmCall
+from bot.ledger.upsert import dialect_insert
+from bot.llm.budgets import BudgetScope, ScopeKind
+from bot.llm.usage import TokenBuckets
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCallRecord:
+    """A call as the ledger keeps it; `nano_usd` holds the cost of each bucket of `tokens`."""
+
+    call_id: str
+    recorded_at: datetime
+    repo_full_name: str
+    stage: str
+    provider: str
+    model: str
+    status: str
+    reason: str
+    installation_id: int | None = None
+    pr_number: int | None = None
+    head_sha: str | None = None
+    team: str | None = None
+    response_model: str | None = None
+    response_id: str | None = None
+    latency_ms: int | None = None
+    tokens: TokenBuckets = field(default_factory=TokenBuckets)
+    nano_usd: TokenBuckets = field(default_factory=TokenBuckets)
+    reserved_nano_usd: int = 0
+    charged_nano_usd: int = 0
+    rates_hash: str | None = None
+    rates: dict[str, str] | None = None
+    usage: dict[str, Any] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def record_llm_call(session: Session, record: LlmCallRecord) -> None:
+    """Write `record` once: a call id already recorded keeps its row, except a skipped review's, which the
+    call later made under the same id replaces (a skip costs nothing, so nothing is re-priced)."""
+    values = {k: v for k, v in asdict(record).items() if k not in {"tokens", "nano_usd"}}
+    values |= {f"{name}_tokens": count for name, count in asdict(record.tokens).items()}
+    values |= {f"{name}_nano_usd": nano for name, nano in asdict(record.nano_usd).items()}
+    insert = dialect_insert(session, LlmCall).values(**values)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[LlmCall.call_id],
+            set_={k: insert.excluded[k] for k in values if k != "call_id"},
+            where=LlmCall.status == "skipped",
+        )
+    )
+
+
+def charged_in(session: Session, scope: BudgetScope) -> int:
+    """nano-USD the ledger charged to `scope` within its period (for a pull request, ever)."""
+    query = select(func.coalesce(func.sum(LlmCall.charged_nano_usd), 0)).where(*_covered(scope))
+    if scope.starts is not None and scope.resets is not None:
+        query = query.where(LlmCall.recorded_at >= scope.starts, LlmCall.recorded_at < scope.resets)
+    return int(session.execute(query).scalar_one())
+
+
+def _covered(scope: BudgetScope) -> tuple[ColumnElement[bool], ...]:
+    """The rows a scope covers (its name as `bot.llm.budgets.budget_scopes` writes it)."""
+    if scope.kind is ScopeKind.PR:
+        repo, _, number = scope.name.rpartition("#")
+        return LlmCall.repo_full_name == repo, LlmCall.pr_number == int(number)
+    if scope.kind is ScopeKind.REPO:
+        return (LlmCall.repo_full_name == scope.name,)
+    if scope.kind is ScopeKind.TEAM:
+        return (LlmCall.team == scope.name,)
+    if scope.kind is ScopeKind.INSTALLATION:
+        return (LlmCall.installation_id == int(scope.name),)
+    if scope.kind is ScopeKind.STAGE:
+        return (LlmCall.stage == scope.name,)
+    return ()
