@@ -18,6 +18,7 @@ from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.errors import UserError
 from bot.gather.localgit import gather, gather_later
 from bot.owners_cli import add_owners_parser
+from bot.report_cli import add_report_parser
 from rules import RULES
 from rules.base import Catalogue
 
@@ -241,6 +242,7 @@ def _app_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         handler=migrate
     )
     add_owners_parser(commands)
+    add_report_parser(commands)
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:

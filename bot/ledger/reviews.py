@@ -112,7 +112,7 @@ def pull_request_history(
         return None
     rows = session.scalars(select(ReviewEvent).where(ReviewEvent.pull_request_id == pull_request.id))
     # in the core's order, not the rows': the order they were delivered in is not GitHub's
-    events = order_events(_event(row) for row in rows)
+    events = order_events(event_of(row) for row in rows)
     return PullRequestHistory(author=pull_request.author or "", events=tuple(events), bots=bots)
 
 
@@ -193,7 +193,7 @@ def _columns(event: Event) -> dict[str, Any]:
             return {"kind": "closed", "merged": event.merged}
 
 
-def _event(row: ReviewEvent) -> Event:
+def event_of(row: ReviewEvent) -> Event:
     """The core's event for a row `record_review_event` wrote (so the nullable columns of its kind are
     filled)."""
     key, at = row.idempotency_key, row.occurred_at

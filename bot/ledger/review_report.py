@@ -1,0 +1,75 @@
+"""The report's reading of the ledger: each pull request with its latest evaluation and review history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from bot.core.review_report import PullRequestRecord, owning_team
+from bot.core.rounds import Event, PullRequestHistory, measure_review, order_events
+from bot.ledger.models import Evaluation, PullRequest, Repository, ReviewEvent
+from bot.ledger.reviews import event_of
+
+
+def pull_request_records(
+    session: Session, *, repo: str | None = None, since: datetime | None = None
+) -> list[PullRequestRecord]:
+    """Every pull request of `repo` (owner/name, any case; all when None) opened since `since` (first seen,
+    where the opening was not recorded), with its figures."""
+    chosen = _pull_requests(repo, since)
+    pulls = session.execute(
+        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name)
+        .join(Repository, Repository.id == PullRequest.repository_id)
+        .where(PullRequest.id.in_(chosen))
+        .order_by(Repository.full_name, PullRequest.number)
+    ).all()
+    ranked = (
+        select(
+            Evaluation.pull_request_id,
+            Evaluation.effective_lines,
+            Evaluation.ai_share,
+            Evaluation.results,
+            func.row_number()
+            .over(
+                partition_by=Evaluation.pull_request_id,
+                order_by=(Evaluation.updated_at.desc(), Evaluation.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Evaluation.pull_request_id.in_(chosen))
+        .subquery()
+    )
+    latest = {row.pull_request_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
+    events: dict[int, list[Event]] = defaultdict(list)
+    for row in session.scalars(select(ReviewEvent).where(ReviewEvent.pull_request_id.in_(chosen))):
+        events[row.pull_request_id].append(event_of(row))
+    records = []
+    for pull_id, number, author, full_name in pulls:
+        evaluation = latest.get(pull_id)
+        history = PullRequestHistory(author or "", tuple(order_events(events[pull_id])))
+        records.append(
+            PullRequestRecord(
+                repo=full_name,
+                number=number,
+                author=author or "",
+                effective_lines=evaluation.effective_lines if evaluation else None,
+                ai_share=evaluation.ai_share if evaluation else None,
+                team=owning_team(evaluation.results or {}) if evaluation else None,
+                figures=measure_review(history),
+            )
+        )
+    return records
+
+
+def _pull_requests(repo: str | None, since: datetime | None) -> Select[Any]:
+    """The ids of the pull requests the report covers."""
+    query = select(PullRequest.id).join(Repository, Repository.id == PullRequest.repository_id)
+    if repo is not None:
+        query = query.where(func.lower(Repository.full_name) == repo.lower())
+    if since is not None:
+        query = query.where(func.coalesce(PullRequest.opened_at, PullRequest.created_at) >= since)
+    return query
