@@ -24,6 +24,7 @@ from bot.inference.review import Edges, Review, ReviewSettings, review_pull_requ
 from bot.inference.texts import system_prompt
 from bot.llm.budgets import Attempt, Attribution, BudgetLimits, BudgetScope, degraded_attempts
 from bot.llm.findings import RULE
+from bot.llm.report import review_output
 from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
 from tests.test_llm_findings import INFO, failing, passing, snapshot
 
@@ -138,6 +139,9 @@ async def test_findings_land_on_added_lines_with_the_model_named_and_the_rest_co
     # gpt-5-mini: 900 x 250 + (120 - 64) x 2000 + 64 x 2000 = 225,000 + 112,000 + 128,000
     assert review.record is not None
     assert review.record.charged_nano_usd == 465_000
+    output = review_output(review.facts(SETTINGS.model))
+    assert output.title == "1 finding (gpt-5-mini, $0.000465)"
+    assert "Dropped: 1 on lines the pull request did not add." in output.summary
 
 
 async def test_a_model_without_a_price_is_not_called(edges: Edges, fake_llm: FakeLLM) -> None:
@@ -173,6 +177,9 @@ async def test_an_exhausted_budget_skips_the_review_with_spent_limit_and_reset(
         "the pr budget (octo-org/hello-world#17, all) has $0 of $0.000001 spent, "
         "and the call could cost up to"
     )
+    output = review_output(review.facts(SETTINGS.model))
+    assert output.conclusion is Conclusion.NEUTRAL
+    assert "it does not reset for this pull request" in output.summary
 
 
 def _many_files() -> tuple[PullRequestSnapshot, dict[str, str]]:

@@ -24,6 +24,7 @@ from bot.llm.budgets import DEFAULT_LIMITS, Attribution, BudgetLimits, budget_sc
 from bot.llm.findings import CheckedReview, MalformedReview, check_against_diff, parse_review, with_review
 from bot.llm.packing import PackedDiff, pack_diff
 from bot.llm.prices import ModelRates, RateOverride, model_rates
+from bot.llm.report import ReviewFacts
 from bot.llm.request import call_id, user_message
 from bot.llm.when import review_decision
 
@@ -58,6 +59,16 @@ class Review:
     def reviewed(self) -> bool:
         """Whether the model's findings were read and added."""
         return self.checked is not None
+
+    def facts(self, configured_model: str) -> ReviewFacts:
+        """What the review check reports, the model named as it answered (or as asked, or configured)."""
+        record = self.record
+        if record is None:
+            model, charged = configured_model, 0
+        else:
+            model = record.answer.model if record.answer is not None else record.model
+            charged = record.charged_nano_usd
+        return ReviewFacts(model, self.reason, self.checked, self.packed, charged, self.degraded)
 
 
 @dataclass(frozen=True, slots=True)
