@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import ModuleType
 
 import pytest
@@ -16,6 +17,7 @@ from rules.base import Context
 from rules.checks import (
     commented_out_code,
     hardcoded_secret,
+    optional_import_of_required_dependency,
     skipped_or_focused_test,
     suppression_added,
     swallowed_exception,
@@ -509,6 +511,234 @@ SUPPRESSIONS = [
     ),
     ("go bare nosec", "a.go", "package a\n\nvar k = md5.New() // #nosec\n", [W]),
 ]
+PYPROJECT = (
+    '[project]\nname = "app"\n'
+    'dependencies = ["PyYAML>=6", "pydantic>=2", "requests", "tomli; python_version < \'3.11\'"]\n'
+    '[project.optional-dependencies]\npg = ["psycopg"]\n'
+)
+PACKAGE_JSON = (
+    '{"dependencies": {"lodash": "^4", "@scope/pkg": "1"}, "peerDependencies": {"react": "*"}, '
+    '"optionalDependencies": {"fsevents": "^2"}}'
+)
+# (name, path, text, the manifests at the head, the severities found)
+GUARDED_IMPORTS = [
+    (
+        "py a guarded required import",
+        "app/a.py",
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [W],
+    ),
+    (
+        "py from-import of a required one",
+        "app/a.py",
+        "try:\n    from pydantic import BaseModel\nexcept ModuleNotFoundError:\n    BaseModel = object\n",
+        {"pyproject.toml": PYPROJECT},
+        [W],
+    ),
+    (
+        "py a required module and its submodule",
+        "app/a.py",
+        "try:\n"
+        "    import requests\n"
+        "    from requests.adapters import HTTPAdapter\n"
+        "except ImportError:\n"
+        "    requests = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [W],
+    ),
+    (
+        "py caught in a tuple with as",
+        "app/a.py",
+        "try:\n    import requests\nexcept (ImportError, OSError) as e:\n    requests = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [W],
+    ),
+    (
+        "py requirements.txt",
+        "a.py",
+        "try:\n    import attr\nexcept ImportError:\n    attr = None\n",
+        {"requirements.txt": "attrs==23.1\n# comment\n-r more.txt\n"},
+        [W],
+    ),
+    (
+        "py setup.cfg",
+        "pkg/a.py",
+        "try:\n    import click\nexcept ImportError:\n    click = None\n",
+        {"setup.cfg": "[options]\ninstall_requires =\n    click>=8\n"},
+        [W],
+    ),
+    (
+        "py poetry",
+        "a.py",
+        "try:\n    import httpx\nexcept ImportError:\n    httpx = None\n",
+        {"pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\nhttpx = '^0.27'\n"},
+        [W],
+    ),
+    (
+        "py the nearest manifest",
+        "libs/x/a.py",
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n",
+        {"pyproject.toml": PYPROJECT, "libs/x/pyproject.toml": "[project]\nname='x'\ndependencies=[]\n"},
+        [],
+    ),
+    (
+        "py an optional dependency",
+        "app/a.py",
+        "try:\n    import psycopg\nexcept ImportError:\n    psycopg = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a marker",
+        "app/a.py",
+        "try:\n    import tomli\nexcept ImportError:\n    tomli = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py the stdlib shim",
+        "app/a.py",
+        "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a variant of the same distribution",
+        "app/a.py",
+        "try:\n"
+        "    from yaml import CSafeLoader as Loader\n"
+        "except ImportError:\n"
+        "    from yaml import SafeLoader as Loader\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a handler that re-raises",
+        "app/a.py",
+        "try:\n"
+        "    import yaml\n"
+        "except ImportError as e:\n"
+        "    raise RuntimeError('pip install pyyaml') from e\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a try that also imports an optional module",
+        "app/a.py",
+        "try:\n"
+        "    import email_validator\n"
+        "    from pydantic import EmailStr\n"
+        "except ImportError:\n"
+        "    EmailStr = str\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a submodule",
+        "app/a.py",
+        "try:\n    from requests.packages import urllib3\nexcept ImportError:\n    urllib3 = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py another exception",
+        "app/a.py",
+        "try:\n    import yaml\nexcept AttributeError:\n    yaml = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py no manifest",
+        "app/a.py",
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n",
+        {},
+        [],
+    ),
+    (
+        "py in a test",
+        "tests/test_a.py",
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py relative import",
+        "app/a.py",
+        "try:\n    from . import yaml\nexcept ImportError:\n    yaml = None\n",
+        {"pyproject.toml": PYPROJECT},
+        [],
+    ),
+    (
+        "py a manifest that does not parse",
+        "app/a.py",
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n",
+        {"pyproject.toml": "[project\n"},
+        [],
+    ),
+    (
+        "js a guarded require",
+        "src/a.js",
+        "let _;\ntry {\n  _ = require('lodash');\n} catch (e) {\n  _ = null;\n}\n",
+        {"package.json": PACKAGE_JSON},
+        [W],
+    ),
+    (
+        "ts a guarded dynamic import",
+        "src/a.ts",
+        "async function f() {\n"
+        "  try {\n"
+        "    const m = await import('@scope/pkg/sub');\n"
+        "  } catch {\n"
+        "    return null;\n"
+        "  }\n"
+        "}\n",
+        {"package.json": PACKAGE_JSON},
+        [W],
+    ),
+    (
+        "js an optional dependency",
+        "src/a.js",
+        "let f;\ntry { f = require('fsevents'); } catch { f = null; }\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
+        "js a peer dependency",
+        "src/a.js",
+        "let r;\ntry { r = require('react'); } catch { r = null; }\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
+        "js a catch that rethrows",
+        "src/a.js",
+        "try { require('lodash'); } catch (e) { throw new Error('install lodash'); }\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
+        "js a require outside try",
+        "src/a.js",
+        "const _ = require('lodash');\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
+        "js a relative require",
+        "src/a.js",
+        "try { require('./local'); } catch {}\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
+        "js require in a function defined in the try",
+        "src/a.js",
+        "try {\n  load(() => require('lodash'));\n} catch {}\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
@@ -649,3 +879,30 @@ def test_specific_suppressions_can_be_turned_off_alone() -> None:
     config = suppression_added.Config(specific="off")
     found = _run(suppression_added, config, "a.py", "import os  # noqa\nimport re  # noqa: F401\n")
     assert [(f.line, f.severity) for f in found] == [(1, W)]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "text", "manifests", "found"), GUARDED_IMPORTS, ids=[c[0] for c in GUARDED_IMPORTS]
+)
+def test_guarded_imports_of_required_dependencies(
+    name: str, path: str, text: str, manifests: dict[str, str], found: list[Severity]
+) -> None:
+    """An import guarded by ImportError or try/catch is reported where the nearest manifest at the head
+    requires the dependency without condition, and nowhere else."""
+    snapshot = added_file(path, text)
+    snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=manifests))
+    rule = optional_import_of_required_dependency.RULE
+    findings = rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings
+    assert [f.severity for f in findings] == found
+
+
+def test_a_guarded_import_names_the_manifest_that_requires_it() -> None:
+    """The message names the dependency and the manifest requiring it, on the import's own line."""
+    snapshot = added_file("app/a.py", "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n")
+    snapshot = replace(
+        snapshot, repository=replace(snapshot.repository, manifests={"pyproject.toml": PYPROJECT})
+    )
+    rule = optional_import_of_required_dependency.RULE
+    (found,) = rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings
+    assert found.line == 2
+    assert found.message.startswith("`yaml` is required by pyproject.toml")

@@ -32,6 +32,9 @@ MANIFESTS = (
     "pnpm-workspace.yaml",
     "go.work",
 )
+# Read with the manifests but no package root of their own: the dependencies a Python project installs
+# (the checks tell a required dependency's guarded import; `requirements-dev.txt` and kin are not).
+DEPENDENCY_LISTS = ("requirements.txt",)
 
 
 def org_rules_name(owner: str) -> str:

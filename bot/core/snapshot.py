@@ -162,8 +162,9 @@ class RepositoryFiles:
 
     `rules` are the rules-file layers, lowest precedence first: the organisation's, then the repository's.
     `manifests` are the exception, read at the head: the package manifests (`package.json`,
-    `pyproject.toml`, …) in the folders above the changed files, by path, which describe the code as the
-    pull request leaves it (the split plan's packages).
+    `pyproject.toml`, …) and `requirements.txt` files in the folders above the changed files, by path,
+    which describe the code as the pull request leaves it (the split plan's packages, the dependencies
+    it requires).
     """
 
     rules: tuple[ConfigSource, ...] = ()

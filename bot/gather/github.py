@@ -21,6 +21,7 @@ from bot.core.diff import parse_file_patch
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import (
     CODEOWNERS_PATHS,
+    DEPENDENCY_LISTS,
     GITATTRIBUTES,
     MANIFESTS,
     RULES_PATH,
@@ -264,7 +265,7 @@ async def read_manifests(
         f"{folder}/{entry.name}" if folder else entry.name
         for folder in folders
         for entry in _entries(trees.get(f"{sha}:{folder}"))
-        if entry.type == "blob" and entry.name in MANIFESTS
+        if entry.type == "blob" and (entry.name in MANIFESTS or entry.name in DEPENDENCY_LISTS)
     ]
     if not found:
         return {}

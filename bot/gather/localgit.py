@@ -23,6 +23,7 @@ from bot.core.attribution import FilePatch, added_spans, replay
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import (
     CODEOWNERS_PATHS,
+    DEPENDENCY_LISTS,
     MANIFESTS,
     NOTES_REF,
     RULES_PATH,
@@ -134,7 +135,8 @@ def gather(
     manifests = {}
     if needs & {Need.MANIFESTS, Need.FILE_KINDS}:  # a lockfile is proven beside its manifest
         # `cat-file --batch` reads one name a line: a folder whose name holds a newline has no manifest read.
-        above = in_folders_above((f.path for f in files if "\n" not in f.path), MANIFESTS)
+        readable = (f.path for f in files if "\n" not in f.path)
+        above = in_folders_above(readable, (*MANIFESTS, *DEPENDENCY_LISTS))
         names = [f"{head_sha}:{p}" for p in above]
         manifests = {
             name.partition(":")[2]: blob.decode("utf-8", errors="replace")
