@@ -225,3 +225,33 @@ async def test_owners_facts_are_read_once_for_a_burst_of_pull_requests(app: Stac
             assert app.stored().pulls[number].requested_reviewers == ["alice", "bob"]
 
     assert graphql[1] == graphql[0] - 1
+
+
+async def test_recent_expertise_on_the_changed_lines_decides_between_equal_owners(app: Stack) -> None:
+    """Bob and Carol own the file alike; Carol wrote, most recently, the lines the pull request changes:
+    she is the one reviewer asked, and her reason says so. (Alphabetical order alone would pick Bob.)"""
+    code = [f"value_{i} = {i}\n" for i in range(20)]
+    owners = {
+        ".github/CODEOWNERS": b"* @bob @carol\n",
+        ".github/scopegate.yml": b"routing:\n  reviewers: 1\n",
+    }
+    app.fake.push_branch(app.owner, app.repo, "main", owners | {"src/app.py": "".join(code).encode()})
+    for author, part in (("bob", range(10)), ("carol", range(10, 20))):
+        code = [f"value_{i} = {i} + 1\n" if i in part else line for i, line in enumerate(code)]
+        app.fake.push_branch(
+            app.owner, app.repo, "main", {"src/app.py": "".join(code).encode()}, author=author
+        )
+    for login in ("bob", "carol"):
+        app.fake.add_collaborator(app.owner, app.repo, login)
+    code[13] = "value_13 = 0\n"
+    app.fake.add_pull(
+        app.owner, app.repo, 1, author="octocat", head_files={"src/app.py": "".join(code).encode()}
+    )
+
+    summary = await _evaluated(app)
+
+    assert _requested(app) == (["carol"], [])
+    assert (
+        "1. `@carol`: owns 2 of 2 changed lines (1 of 1 files); 7 recent lines in the changed ranges"
+        in summary
+    )

@@ -6,10 +6,16 @@ those people only, then hands everything to `select_reviewers` as plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.owners import Codeowners, owners_of
+from bot.core.snapshot import AuthoredRange, FileStatus
+from bot.core.snapshot import ChangedFile as SnapshotFile
+
+# Expertise is read from the base's blame of this many changed files, those with most changed base lines:
+# one GraphQL query, however large the pull request.
+EXPERTISE_FILES = 10
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,7 @@ class Lookup:
     data: RoutingInput
     teams: frozenset[str]
     people: bool
+    blame: tuple[str, ...] = ()  # base paths whose blame ranks expertise, when two owners or more compete
 
     def users(self, teams: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
         """With the teams' members found, the users whose status and load are needed: not the author, nor
@@ -163,6 +170,46 @@ class Lookup:
         return frozenset(
             u for u in users_to_look_up(replace(self.data, teams=teams)) if u.casefold() not in known
         )
+
+
+def changed_ranges(files: Iterable[SnapshotFile]) -> dict[str, list[tuple[int, int]]]:
+    """The base's line ranges each changed file's hunks replace or surround (their context included), by
+    the file's path at the base."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for changed in files:
+        if changed.status is FileStatus.ADDED:
+            continue
+        spans = [
+            (h.source_start, h.source_start + h.source_length - 1) for h in changed.hunks if h.source_length
+        ]
+        if spans:
+            ranges[changed.previous_path or changed.path] = spans
+    return ranges
+
+
+def expertise_sample(files: Iterable[SnapshotFile]) -> tuple[str, ...]:
+    """The base paths whose blame ranks expertise: the EXPERTISE_FILES with most changed base lines."""
+    spans = changed_ranges(files)
+    size = {path: sum(b - a + 1 for a, b in ranges) for path, ranges in spans.items()}
+    return tuple(sorted(size, key=lambda p: (-size[p], p))[:EXPERTISE_FILES])
+
+
+def expertise(
+    blame: Iterable[AuthoredRange], changed: Mapping[str, Sequence[tuple[int, int]]]
+) -> dict[str, float]:
+    """Each login's lines within the changed ranges at the base, each weighted by how recent its change is
+    (GitHub's blame `age`: 1, newest, weighs 1.0; 10, oldest, 0.1), by login as folded."""
+    found: dict[str, float] = {}
+    for part in blame:
+        overlap = sum(
+            max(0, min(part.end, last) - max(part.start, first) + 1)
+            for first, last in changed.get(part.path, ())
+        )
+        if overlap:
+            weight = (11 - part.age) / 10
+            key = part.login.casefold()
+            found[key] = found.get(key, 0.0) + overlap * weight
+    return found
 
 
 def missing_approvals(

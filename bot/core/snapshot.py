@@ -203,6 +203,18 @@ class UserFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthoredRange:
+    """Lines `start`…`end` of `path` at the base, last changed by `login`; `age` is GitHub's blame recency
+    of the change within the file, 1 (newest) to 10 (oldest)."""
+
+    path: str
+    start: int
+    end: int
+    login: str
+    age: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewFacts:
     """The pull request's reviewers as GitHub has them, read at evaluation (the App only).
 
@@ -212,7 +224,8 @@ class ReviewFacts:
     approves or requests changes. `people` (by login) and `teams` (`org/team` -> member logins) are what the
     second gathering phase fetched for the owners routing may ask; `teams_refused` says GitHub answered 403
     to the team members (the installation has not accepted `members: read`), with `permissions_url` the page
-    where an owner accepts it."""
+    where an owner accepts it. `base_blame` holds, for a sample of the changed files, the base's lines
+    that the owners who may be chosen last changed (their expertise on the changed ranges)."""
 
     requested: tuple[str, ...] = ()
     ever_requested: tuple[str, ...] = ()
@@ -222,6 +235,7 @@ class ReviewFacts:
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     teams_refused: bool = False
     permissions_url: str | None = None
+    base_blame: tuple[AuthoredRange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

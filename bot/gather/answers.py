@@ -193,3 +193,18 @@ class User(Answer):
 
 class Search(Answer):
     issue_count: int
+
+
+class AuthoredCommit(Answer):
+    author: GitActor | None = None
+
+
+class AuthoredRange(Answer):
+    starting_line: int
+    ending_line: int
+    age: int
+    commit: AuthoredCommit
+
+
+class AuthoredBlame(Answer):
+    ranges: list[AuthoredRange]

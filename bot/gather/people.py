@@ -5,16 +5,17 @@ review requests in one batched GraphQL query, cached briefly in Redis."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from githubkit.exception import GraphQLFailed, RateLimitExceeded, RequestFailed
 from redis.asyncio import Redis
 
 from bot.core.routing import Lookup
-from bot.core.snapshot import PullRequestSnapshot, ReviewFacts, UserFacts
+from bot.core.snapshot import AuthoredRange, PullRequestSnapshot, ReviewFacts, UserFacts
 from bot.gather import answers
-from bot.gather.queries import people_query
+from bot.gather.queries import authored_blame_query, people_query
 from bot.github.gateway import PullRequestGateway
 
 # Bounds on what one evaluation reads: teams (one members page of 100 each) and users (two GraphQL fields
@@ -25,6 +26,7 @@ MEMBERS_PER_TEAM = 100
 MAX_USERS = 100
 USERS_PER_QUERY = 50
 CACHE_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 async def gather_people(
@@ -41,12 +43,16 @@ async def gather_people(
     users = sorted(wanted.users(teams) - bots)[:MAX_USERS]
     people = await _people(gateway, redis, users)
     people |= {login: UserFacts(login, bot=True) for login in bots}
+    # Expertise only ranks owners against each other: with one candidate it would change nothing.
+    base = snapshot.pull_request.base_sha
+    blame = await _blame(gateway, base, wanted.blame, users) if len(users) > 1 and wanted.blame else ()
     reviews = replace(
         snapshot.reviews or ReviewFacts(),
         people=people,
         teams=teams,
         teams_refused=refused,
         permissions_url=permissions_url if refused else None,
+        base_blame=blame,
     )
     return replace(snapshot, reviews=reviews)
 
@@ -116,6 +122,30 @@ async def _ask(gateway: PullRequestGateway, batch: Sequence[str]) -> dict[str, U
         busy = bool(user and user.status and user.status.indicates_limited_availability)
         facts[login] = UserFacts(login, busy=busy, open_reviews=load)
     return facts
+
+
+async def _blame(
+    gateway: PullRequestGateway, base_sha: str, paths: Sequence[str], users: Collection[str]
+) -> tuple[AuthoredRange, ...]:
+    """The base's blame of `paths` (one query), as the ranges whose commit one of `users` authored. GitHub
+    computes blame server-side and fails a query that takes too long: then no expertise is known, and the
+    plan ranks by ownership and load alone."""
+    variables = {"oid": base_sha} | {f"p{i}": path for i, path in enumerate(paths)}
+    try:
+        data = await gateway.graphql(authored_blame_query(len(paths)), variables)
+    except GraphQLFailed as failure:
+        log.warning("no expertise for %s#%s: %s", gateway.repo, gateway.number, failure)
+        return ()
+    found = ((data.get("repository") or {}).get("object")) or {}
+    wanted = {u.casefold() for u in users}
+    ranges = []
+    for i, path in enumerate(paths):
+        for part in answers.AuthoredBlame.model_validate(found[f"f{i}"]).ranges:
+            author = part.commit.author
+            login = author.user.login if author and author.user else None
+            if login and login.casefold() in wanted:
+                ranges.append(AuthoredRange(path, part.starting_line, part.ending_line, login, part.age))
+    return tuple(ranges)
 
 
 def _key(owner: str, login: str) -> str:

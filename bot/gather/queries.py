@@ -117,3 +117,16 @@ def people_query(count: int) -> str:
         for i in range(count)
     )
     return f"query People({params}) {{\n{fields}\n}}\n"
+
+
+def authored_blame_query(count: int) -> str:
+    """A query reading the blame of `count` files (variables `$p0…`) at the commit `$oid`, as `f0…`, with
+    each range's recency and the login of its commit's author."""
+    ranges = "ranges { startingLine endingLine age commit { author { user { login } } } }"
+    params = "".join(f", $p{i}: String!" for i in range(count))
+    fields = "\n".join(f"        f{i}: blame(path: $p{i}) {{ {ranges} }}" for i in range(count))
+    return (
+        f"query AuthoredBlame($owner: String!, $name: String!, $oid: GitObjectID!{params}) {{\n"
+        "  repository(owner: $owner, name: $name) {\n"
+        f"    object(oid: $oid) {{\n      ... on Commit {{\n{fields}\n      }}\n    }}\n  }}\n}}\n"
+    )

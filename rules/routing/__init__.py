@@ -18,6 +18,7 @@ from bot.core.routing import (
     RoutingInput,
     RoutingPlan,
     RoutingPolicy,
+    expertise_sample,
     owner_groups,
     select_reviewers,
     teams_to_expand,
@@ -67,8 +68,8 @@ NOT_GATHERED = (
     "review requests are not gathered"
 )
 GATHERED = (
-    "GitHub status, open review requests, existing requests and reviews are read from GitHub; recent "
-    "expertise is not gathered"
+    "GitHub status, open review requests, existing requests and reviews are read from GitHub, and recent "
+    "expertise from the base's blame of the changed lines (a sample of files)"
 )
 
 
@@ -161,7 +162,7 @@ def evaluate(context: Context, config: Config) -> RuleResult:
     )
     author, how = _author(context.snapshot, users_to_look_up(data))
     reviews = context.snapshot.reviews
-    data = with_reviews(replace(data, author=author or ""), reviews)
+    data = with_reviews(replace(data, author=author or ""), reviews, context.snapshot.files)
     plan = select_reviewers(data) if config.reviewers else None
     groups = owner_groups(codeowners, (f.path for f in files))
     findings = _author_only_groups(groups, author) if config.require_all_owners else ()
@@ -197,7 +198,7 @@ def lookup(snapshot: PullRequestSnapshot, section: BaseModel) -> Lookup | None:
         teams |= owner_teams(owner_groups(codeowners, (f.path for f in files)), config.exclude_teams)
     if not people and not teams:
         return None
-    return Lookup(data, teams, people)
+    return Lookup(data, teams, people, expertise_sample(snapshot.files) if people else ())
 
 
 def _author(snapshot: PullRequestSnapshot, owners: frozenset[str]) -> tuple[str | None, str]:

@@ -3,7 +3,7 @@ gathering phase found about the owners, and which owner groups have approved."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from bot.core.findings import Finding, Severity
@@ -11,24 +11,36 @@ from bot.core.routing import (
     OwnerGroup,
     Person,
     RoutingInput,
+    changed_ranges,
+    expertise,
     missing_approvals,
     teams_to_expand,
 )
-from bot.core.snapshot import ReviewFacts
+from bot.core.snapshot import ChangedFile, ReviewFacts
 
 ID = "routing"
 MEMBERS_OFF = "routing by team off until the installation accepts the members permission"
 
 
-def with_reviews(data: RoutingInput, reviews: ReviewFacts | None) -> RoutingInput:
+def with_reviews(
+    data: RoutingInput, reviews: ReviewFacts | None, files: Sequence[ChangedFile] = ()
+) -> RoutingInput:
     """`data` with the App's facts: the open requests, everyone requested before (a draft/ready toggle or a
     re-run adds nobody) and everyone who reviewed count toward the target; people and team members as
-    gathered. Unchanged where nothing was read from GitHub (`scopegate check`)."""
+    gathered, each person's expertise from the base's blame of the changed ranges of `files`. Unchanged
+    where nothing was read from GitHub (`scopegate check`)."""
     if reviews is None:
         return data
     counted = (*reviews.requested, *reviews.reviewed, *reviews.ever_requested)
+    lines = expertise(reviews.base_blame, changed_ranges(files)) if reviews.base_blame else {}
     people = {
-        login: Person(login, bot=facts.bot, busy=facts.busy, open_reviews=facts.open_reviews)
+        login: Person(
+            login,
+            bot=facts.bot,
+            busy=facts.busy,
+            open_reviews=facts.open_reviews,
+            expertise=round(lines.get(login.casefold(), 0.0), 1),
+        )
         for login, facts in reviews.people.items()
     }
     unreadable = teams_to_expand(data) - set(reviews.teams) if reviews.teams_refused else frozenset()

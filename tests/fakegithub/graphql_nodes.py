@@ -174,14 +174,20 @@ def commit(ctx: Context, repo: Repo, item: Commit) -> Node:
 
 
 def _blame(ctx: Context, repo: Repo, sha: str, path: str) -> Node:
-    """A `Blame`: the file's ranges at the commit, from git over the fake's commits (fakegithub/blame.py)."""
+    """A `Blame`: the file's ranges at the commit, from git over the fake's commits (fakegithub/blame.py).
+    `age` spreads the file's commits from 1 (the newest) to 10 (the oldest) in the order they were made;
+    GitHub's own is a quantile of their dates, on the same scale."""
     ranges = blame_ranges(repo, sha, path)
+    made = {commit: index for index, commit in enumerate(repo.commits)}
+    newest_first = sorted({owner for _, _, owner in ranges}, key=lambda c: -made.get(c, -1))
+    spread = max(len(newest_first) - 1, 1)
+    age = {commit: 1 + round(9 * rank / spread) for rank, commit in enumerate(newest_first)}
     return {
         "ranges": [
             {
                 "startingLine": first,
                 "endingLine": last,
-                "age": 1,
+                "age": age[owner],
                 "commit": commit(ctx, repo, repo.commits.get(owner) or Commit(owner)),
             }
             for first, last, owner in ranges

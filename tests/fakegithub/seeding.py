@@ -113,12 +113,20 @@ class PullRequestSeeding(GitHubState):
             return pull
 
     def push_branch(
-        self, owner: str, name: str, branch: str, files: Mapping[str, bytes | None], *, message: str = "Push"
+        self,
+        owner: str,
+        name: str,
+        branch: str,
+        files: Mapping[str, bytes | None],
+        *,
+        message: str = "Push",
+        author: str | None = None,
     ) -> str:
         """Commit `files` (None deletes) on top of `branch`, which moves to the new commit; returns its sha.
 
-        Open pull requests on that branch keep their `base.sha`: GitHub does not move it when the base
-        branch moves (https://github.com/github/docs/issues/431), only the branch's ref shows the new tip.
+        `author` (a login) writes the commit, else octocat. Open pull requests on that branch keep their
+        `base.sha`: GitHub does not move it when the base branch moves
+        (https://github.com/github/docs/issues/431), only the branch's ref shows the new tip.
         """
         with self.lock:
             repo = self._repo(owner, name)
@@ -130,7 +138,11 @@ class PullRequestSeeding(GitHubState):
                 else:
                     tree[path] = content
             sha = self.new_sha()
-            signature = Signature(date=self.now())
+            signature = (
+                Signature(date=self.now())
+                if author is None
+                else Signature(author, f"{author}@example.com", author, self.now())
+            )
             repo.trees[sha] = tree
             repo.commits[sha] = Commit(sha, message, signature, signature, [parent])
             repo.branches[branch] = sha
