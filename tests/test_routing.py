@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,12 +15,17 @@ from bot.core.routing import (
     RoutingInput,
     RoutingPlan,
     RoutingPolicy,
+    changed_ranges,
+    expertise,
+    expertise_sample,
     missing_approvals,
     owner_groups,
     select_reviewers,
     teams_to_expand,
     users_to_look_up,
 )
+from bot.core.snapshot import AuthoredRange, FileStatus, Hunk
+from bot.core.snapshot import ChangedFile as SnapshotFile
 
 OWNERS = """\
 * @org/everyone
@@ -342,3 +348,33 @@ def test_a_team_whose_members_are_unknown_cannot_be_told() -> None:
     groups = owner_groups(codeowners, ["team/a.py", "mixed/b.py"])
     missing, unknown = missing_approvals(groups, ["dana"], {}, "zed")
     assert (missing, [g.owners for g in unknown]) == ((), [("@org/core",)])
+
+
+def test_expertise_counts_lines_in_the_changed_ranges_weighted_by_recency() -> None:
+    """Only the blamed lines inside the ranges a hunk replaces or surrounds count; the newest change
+    (age 1) weighs 1.0 a line and the oldest (age 10) 0.1; logins compare regardless of case."""
+    blame = [
+        AuthoredRange("a.py", 1, 10, "Carol", 1),
+        AuthoredRange("a.py", 11, 20, "bob", 10),
+        AuthoredRange("a.py", 21, 30, "carol", 5),
+        AuthoredRange("b.py", 1, 5, "bob", 1),
+    ]
+    found = expertise(blame, {"a.py": [(8, 14), (30, 31)]})
+    assert found == pytest.approx({"carol": 3 * 1.0 + 1 * 0.6, "bob": 4 * 0.1})
+
+
+def test_the_expertise_sample_is_the_files_with_most_changed_base_lines() -> None:
+    """Added files have no base to blame; a renamed file is blamed at its old path; the files with most
+    changed base lines come first, at most ten."""
+    hunk = Hunk(source_start=3, source_length=7, target_start=3, target_length=8, added=(), removed=())
+    files = [
+        SnapshotFile(f"m{i}.py", FileStatus.MODIFIED, 1, 1, hunks=(replace(hunk, source_length=i + 1),))
+        for i in range(12)
+    ]
+    files += [
+        SnapshotFile("new.py", FileStatus.ADDED, 5, 0, hunks=(hunk,)),
+        SnapshotFile("new_name.py", FileStatus.RENAMED, 1, 1, previous_path="old_name.py", hunks=(hunk,)),
+    ]
+    sample = expertise_sample(files)
+    assert (len(sample), sample[0], "new.py" in sample) == (10, "m11.py", False)
+    assert changed_ranges(files)["old_name.py"] == [(3, 9)]
