@@ -15,6 +15,7 @@ from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_f
 from bot.core.report.contract import to_contract, to_json
 from bot.core.snapshot import ConfigSource
 from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
+from bot.cost_cli import add_cost_parser
 from bot.errors import UserError
 from bot.gather.localgit import gather, gather_later
 from bot.owners_cli import add_owners_parser
@@ -243,6 +244,7 @@ def _app_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     add_owners_parser(commands)
     add_report_parser(commands)
+    add_cost_parser(commands)
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:

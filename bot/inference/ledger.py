@@ -1,19 +1,29 @@
-"""The LLM review's records in the cost ledger: a call as a ledger row, the ledger as the seed of the
-budget counters, both run in a thread (the ledger's driver is synchronous)."""
+"""The LLM review's records in the cost ledger: a call as a ledger row (the App's, or one made outside it
+and recorded by `scopegate cost record`), the ledger as the seed of the budget counters; reads and writes
+run in a thread (the ledger's driver is synchronous)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inference.budget import Seed
 from bot.inference.call import CallRecord
+from bot.inference.providers import Wire
 from bot.ledger.llm_calls import LlmCallRecord, charged_in, record_llm_call
 from bot.llm.budgets import Attribution, BudgetScope
-from bot.llm.usage import TokenBuckets
+from bot.llm.prices import ModelRates, RateOverride, cost, model_rates
+from bot.llm.usage import (
+    TokenBuckets,
+    UnreadableUsage,
+    from_anthropic_messages,
+    from_openai_chat,
+    from_openai_responses,
+)
 
 
 def call_row(
@@ -70,3 +80,65 @@ def ledger_seed(sessions: sessionmaker[Session]) -> Seed:
         return await asyncio.to_thread(read)
 
     return seed
+
+
+_READERS = {
+    Wire.OPENAI_RESPONSES: from_openai_responses,
+    Wire.OPENAI_CHAT: from_openai_chat,
+    Wire.ANTHROPIC_MESSAGES: from_anthropic_messages,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalCall:
+    """A call made outside the App (a CI step, a script), to be recorded with the App's tags."""
+
+    call_id: str
+    wire: Wire
+    model: str
+    usage: Mapping[str, object]
+    repo: str
+    stage: str
+    at: datetime
+    pr: int | None = None
+    team: str | None = None
+    installation: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def external_row(
+    call: ExternalCall, overrides: Mapping[str, RateOverride] | None = None
+) -> LlmCallRecord | str:
+    """`call` priced like the App's own (its usage in buckets, the pinned table's rates), or why it cannot
+    be: a usage payload that cannot be read, a model without a price (never recorded at $0)."""
+    tokens = _READERS[call.wire](call.usage)
+    if isinstance(tokens, UnreadableUsage):
+        return f"the usage cannot be read: {tokens.reason}"
+    rates = model_rates(call.model, at=call.at, overrides=overrides)
+    if not isinstance(rates, ModelRates):
+        return f"{call.model} has no price: {rates.reason}"
+    priced = cost(tokens, rates)
+    attribution = {"repo": call.repo, "stage": call.stage}
+    attribution |= {"pr": str(call.pr)} if call.pr is not None else {}
+    attribution |= {"team": call.team} if call.team else {}
+    attribution |= {"installation": str(call.installation)} if call.installation is not None else {}
+    return LlmCallRecord(
+        call_id=call.call_id,
+        recorded_at=call.at,
+        repo_full_name=call.repo,
+        stage=call.stage,
+        provider=call.wire.value,
+        model=call.model,
+        status="answered",
+        reason="recorded from outside the App",
+        installation_id=call.installation,
+        pr_number=call.pr,
+        team=call.team,
+        tokens=priced.tokens,
+        nano_usd=priced.nano_usd,
+        charged_nano_usd=priced.total_nano_usd,
+        rates_hash=priced.rates_hash,
+        rates={k: str(v) for k, v in asdict(priced.rates).items()},
+        usage=dict(call.usage),
+        tags={**dict(call.tags), **attribution},
+    )

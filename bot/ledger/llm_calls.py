@@ -1,5 +1,5 @@
-"""The LLM cost ledger: one row per review call, written once per call id, and what a budget scope was
-charged in its period (the seed of a Redis counter that is missing)."""
+"""The LLM cost ledger: one row per review call, written once per call id; what a budget scope was
+charged in its period (the seed of a Redis counter that is missing); the rows `scopegate cost` reports."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.ledger.models import LlmCall
 from bot.ledger.upsert import dialect_insert
 from bot.llm.budgets import BudgetScope, ScopeKind
+from bot.llm.costs import CostRow
 from bot.llm.usage import TokenBuckets
 
 
@@ -84,3 +85,41 @@ def _covered(scope: BudgetScope) -> tuple[ColumnElement[bool], ...]:
     if scope.kind is ScopeKind.STAGE:
         return (LlmCall.stage == scope.name,)
     return ()
+
+
+def cost_rows(
+    session: Session,
+    *,
+    repo: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[CostRow]:
+    """The ledger's calls in time order, of one repository or all, recorded in [since, until)."""
+    query = select(LlmCall).order_by(LlmCall.recorded_at, LlmCall.id)
+    if repo is not None:
+        query = query.where(LlmCall.repo_full_name == repo)
+    if since is not None:
+        query = query.where(LlmCall.recorded_at >= since)
+    if until is not None:
+        query = query.where(LlmCall.recorded_at < until)
+    return [
+        CostRow(
+            call_id=row.call_id,
+            recorded_at=row.recorded_at,
+            repo=row.repo_full_name,
+            pr=row.pr_number,
+            team=row.team,
+            stage=row.stage,
+            provider=row.provider,
+            model=row.model,
+            status=row.status,
+            input_tokens=row.uncached_input_tokens
+            + row.cache_read_tokens
+            + row.cache_write_tokens
+            + row.cache_write_1h_tokens,
+            output_tokens=row.output_tokens + row.reasoning_tokens,
+            charged_nano_usd=row.charged_nano_usd,
+            tags={str(k): str(v) for k, v in row.tags.items()},
+        )
+        for row in session.scalars(query)
+    ]
