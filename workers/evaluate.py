@@ -23,10 +23,9 @@ from bot.gather.people import gather_people
 from bot.github.client import transient
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
-    comment_text,
     complete_check_run,
     fail_check_run,
-    head_verdict,
+    render,
     request_reviewers,
     start_check_run,
     sticky_comment,
@@ -128,12 +127,13 @@ async def _evaluate(
         history = await read_review_history(worker.sessions, facts.repository_id, job.number)
         judged = replace(snapshot, override_claims=claims, review_history=history)
         verdict = await loop.run_in_executor(worker.cpu, evaluate, judged, worker.rules, loaded)
+        rendered = await loop.run_in_executor(worker.cpu, render, job.number, verdict)
         async with _head_lock(worker, job):
-            others = await share_verdict(worker.redis, job, head_verdict(job.number, verdict))
-            await complete_check_run(gateway, check_id, verdict, others)
+            others = await share_verdict(worker.redis, job, rendered.head)
+            await complete_check_run(gateway, check_id, verdict, others, rendered.head)
         completed = True
         await worker.redis.delete(_started_key(job))
-        await _comment(gateway, facts, verdict)
+        await _comment(gateway, facts, verdict, rendered.comment)
         await sync_labels(gateway, facts.info.labels, verdict)
         await request_reviewers(gateway, verdict)
         evaluation = evaluation_record(job, facts, verdict, check_id)
@@ -303,10 +303,10 @@ async def _claims(
     return claims if labelled is None else (*claims, labelled)
 
 
-async def _comment(gateway: PullRequestGateway, facts: PullFacts, verdict: Verdict) -> None:
+async def _comment(gateway: PullRequestGateway, facts: PullFacts, verdict: Verdict, text: str) -> None:
     mode = verdict.config.report.comment
     has_comment = sticky_comment(facts.comments) is not None
     failing = verdict.conclusion is Conclusion.FAILURE
     # on-failure: post while failing, and keep an existing comment truthful once the PR passes.
     if mode == "sticky" or (mode == "on-failure" and (failing or has_comment)):
-        await upsert_comment(gateway, facts.comments, comment_text(verdict))
+        await upsert_comment(gateway, facts.comments, text)
