@@ -18,6 +18,7 @@ from bot.core.snapshot import PullRequestSnapshot
 from bot.core.verdict import Conclusion, Verdict, evaluate
 from bot.inference.breaker import CircuitBreaker
 from bot.inference.budget import BudgetStore
+from bot.inference.cache import ReviewCache
 from bot.inference.call import CallStatus
 from bot.inference.providers import ProviderSettings, Wire, build_provider
 from bot.inference.review import Edges, Review, ReviewSettings, review_pull_request
@@ -56,7 +57,7 @@ async def edges(clean_redis_url: str, fake_llm: FakeLLM) -> AsyncIterator[Edges]
     """The Responses API at the fake, budgets and breaker in the test Redis."""
     redis = Redis.from_url(clean_redis_url)
     provider = build_provider(ProviderSettings(Wire.OPENAI_RESPONSES, "sk-test", fake_llm.openai_url))
-    yield Edges(provider, BudgetStore(redis, _nothing_spent), CircuitBreaker(redis))
+    yield Edges(provider, BudgetStore(redis, _nothing_spent), CircuitBreaker(redis), ReviewCache(redis))
     await provider.close()
     await redis.aclose()
 
@@ -238,3 +239,47 @@ async def test_a_tighter_budget_gets_a_cheaper_model(edges: Edges, fake_llm: Fak
     assert review.degraded == "the cheaper gpt-4o-mini with a smaller context"
     assert review.reviewed
     assert [r.body["model"] for r in fake_llm.received] == ["gpt-4o-mini"]
+
+
+async def test_the_same_diff_is_reviewed_once(edges: Edges, fake_llm: FakeLLM) -> None:
+    """A re-run of the same diff (a rebase, a re-opened PR) reuses the earlier answer, checked again: the
+    same findings, no request, nothing charged; the check says so."""
+    fake_llm.script(Reply(findings=(ON_ADDED, ON_CONTEXT), usage=USAGE))
+    verdict = passing()
+    first = await _review(edges, verdict)
+    again = await _review(edges, verdict)
+    assert len(fake_llm.received) == 1
+    assert again.verdict.findings == first.verdict.findings
+    assert again.record is None
+    assert again.reused == "gpt-5-mini"
+    output = review_output(again.facts(SETTINGS.model))
+    assert output.title == "1 finding (gpt-5-mini, $0)"
+    assert output.summary.startswith("Reviewed by gpt-5-mini earlier, on the same diff: no new call, $0.")
+
+
+async def test_an_earlier_review_is_not_reused_for_another_repository_or_when_unused(
+    edges: Edges, fake_llm: FakeLLM
+) -> None:
+    """Kept answers belong to their repository, and an answer that was not used (cut off) is not kept: the
+    same diff at a new head (a rebase) is reviewed again."""
+    fake_llm.script(Reply(usage=USAGE, cut=True), Reply(usage=USAGE), Reply(usage=USAGE))
+    verdict = passing()
+    cut = await _review(edges, verdict)
+    assert not cut.reviewed
+    rebased = replace(snapshot(), pull_request=replace(INFO, head_sha="c" * 40))
+    assert (await review_pull_request(rebased, verdict, WHO, SETTINGS, edges, now=NOW)).reviewed
+    other = replace(WHO, repo="octo-org/other")
+    elsewhere = await review_pull_request(snapshot(), verdict, other, SETTINGS, edges, now=NOW)
+    assert elsewhere.reviewed
+    assert elsewhere.reused == ""
+    assert len(fake_llm.received) == 3
+
+
+async def test_a_redelivered_job_neither_calls_nor_charges_again(edges: Edges, fake_llm: FakeLLM) -> None:
+    """The same head and attempt again, after an unused answer: its reservation is found, no call."""
+    fake_llm.script(Reply(usage=USAGE, cut=True))
+    verdict = passing()
+    await _review(edges, verdict)
+    again = await _review(edges, verdict)
+    assert again.reason == "this call was made before (its reservation is settled)"
+    assert len(fake_llm.received) == 1

@@ -1,7 +1,8 @@
 """The LLM review of one pull request after its deterministic verdict, end to end but for publishing:
 decide → pack → one budgeted call → parse → check against the diff → add to the verdict (issue 13).
 While a budget refuses the call's worst case, the review degrades: a smaller context, then cheaper
-models, then no call.
+models, then no call. A diff already reviewed (the same content the model would be shown) reuses the
+earlier answer.
 
 The gate's conclusion goes in and comes out unchanged, whatever the model answers: the model is asked
 only when the gate passed, and what it says can only add findings.
@@ -17,15 +18,23 @@ from bot.core.snapshot import PullRequestSnapshot
 from bot.core.verdict import Verdict
 from bot.inference.breaker import CircuitBreaker
 from bot.inference.budget import BudgetStore
+from bot.inference.cache import CachedAnswer, ReviewCache
 from bot.inference.call import CallPlan, CallRecord, CallStatus, budgeted_call
 from bot.inference.providers import Prompt, Provider
 from bot.inference.texts import review_schema, system_prompt
 from bot.llm.budgets import DEFAULT_LIMITS, Attribution, BudgetLimits, budget_scopes, degraded_attempts
-from bot.llm.findings import CheckedReview, MalformedReview, check_against_diff, parse_review, with_review
+from bot.llm.findings import (
+    CheckedReview,
+    MalformedReview,
+    ParsedReview,
+    check_against_diff,
+    parse_review,
+    with_review,
+)
 from bot.llm.packing import PackedDiff, pack_diff
 from bot.llm.prices import ModelRates, RateOverride, model_rates
 from bot.llm.report import ReviewFacts
-from bot.llm.request import call_id, user_message
+from bot.llm.request import call_id, diff_hash, user_message
 from bot.llm.when import review_decision
 
 
@@ -54,6 +63,7 @@ class Review:
     record: CallRecord | None = None
     checked: CheckedReview | None = None
     degraded: str = ""  # how the call was cut down to fit the budget, '' when it was not
+    reused: str = ""  # the model whose earlier answer on the same diff was reused, '' when none was
 
     @property
     def reviewed(self) -> bool:
@@ -64,20 +74,23 @@ class Review:
         """What the review check reports, the model named as it answered (or as asked, or configured)."""
         record = self.record
         if record is None:
-            model, charged = configured_model, 0
+            model, charged = self.reused or configured_model, 0
         else:
             model = record.answer.model if record.answer is not None else record.model
             charged = record.charged_nano_usd
-        return ReviewFacts(model, self.reason, self.checked, self.packed, charged, self.degraded)
+        return ReviewFacts(
+            model, self.reason, self.checked, self.packed, charged, self.degraded, reused=bool(self.reused)
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Edges:
-    """The review's I/O: the provider, the budget counters and the circuit breaker."""
+    """The review's I/O: the provider, the budget counters, the circuit breaker and earlier reviews."""
 
     provider: Provider
     budget: BudgetStore
     breaker: CircuitBreaker
+    cache: ReviewCache
 
 
 async def review_pull_request(
@@ -105,6 +118,11 @@ async def review_pull_request(
         packed = pack_diff(snapshot, verdict.findings, planned.prompt_tokens, texts)
         if not packed.files:
             return Review(verdict, "no changed file fits the prompt's token budget", packed)
+        hashed = diff_hash(packed)
+        kept = await edges.cache.get(who.repo, planned.model, hashed)
+        reused = _reused(snapshot, verdict, packed, kept, planned.degraded)
+        if reused is not None:
+            return reused
         prompt = Prompt(
             system_prompt(),
             user_message(snapshot.pull_request.title, packed),
@@ -113,12 +131,32 @@ async def review_pull_request(
             who.metadata(),
         )
         scopes = budget_scopes(who, settings.limits, now)
-        plan = CallPlan(call_id(packed, planned.model, who, attempt), planned.model, rates, prompt, scopes)
+        named = call_id(packed, planned.model, who, snapshot.pull_request.head_sha, attempt)
+        plan = CallPlan(named, planned.model, rates, prompt, scopes)
         record = await budgeted_call(plan, edges.provider, edges.budget, edges.breaker, now)
         outcome = _outcome(snapshot, verdict, packed, record, planned.degraded)
+        if outcome.reviewed and record.answer is not None:
+            answer = CachedAnswer(record.answer.text, record.answer.model)
+            await edges.cache.put(who.repo, planned.model, hashed, answer)
         if record.exhausted is None:
             break
     return outcome
+
+
+def _reused(
+    snapshot: PullRequestSnapshot,
+    verdict: Verdict,
+    packed: PackedDiff,
+    kept: CachedAnswer | None,
+    degraded: str,
+) -> Review | None:
+    """The review an earlier answer on the same diff gives, checked again; None without a usable one."""
+    parsed = parse_review(kept.text) if kept is not None else None
+    if kept is None or not isinstance(parsed, ParsedReview):
+        return None
+    checked = check_against_diff(parsed, snapshot, packed.files)
+    merged = with_review(verdict, checked, kept.model)
+    return Review(merged, "", packed, None, checked, degraded, reused=kept.model)
 
 
 def _outcome(

@@ -33,6 +33,7 @@ class ReviewFacts:
     packed: PackedDiff | None = None
     charged_nano_usd: int = 0
     degraded: str = ""
+    reused: bool = False  # the answer is an earlier one on the same diff: no call was made
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,12 @@ def review_output(facts: ReviewFacts, *, fail_on_error: bool = False) -> ReviewO
     findings = facts.checked.findings
     failed = fail_on_error and any(f.severity is Severity.ERROR for f in findings)
     counted = f"{len(findings)} finding{'' if len(findings) == 1 else 's'}" if findings else "No findings"
-    lines = [f"Reviewed by {facts.model} for {cost}.", *notes]
+    said = (
+        f"Reviewed by {facts.model} earlier, on the same diff: no new call, $0."
+        if facts.reused
+        else f"Reviewed by {facts.model} for {cost}."
+    )
+    lines = [said, *notes]
     if findings:
         lines += ["", "| file | line | severity | finding |", "|---|---|---|---|"]
         lines += [f"| `{f.path}` | {f.line} | {f.severity.value} | {_cell(f.message)} |" for f in findings]

@@ -34,7 +34,7 @@ def user_message(title: str, packed: PackedDiff) -> str:
     return "\n".join(lines)
 
 
-def call_id(packed: PackedDiff, model: str, who: Attribution, attempt: int) -> str:
-    """The budget's name for one call: a redelivered job finds its reservation, a new attempt takes its
-    own."""
-    return f"{who.repo}#{who.pr}:{who.stage}:{model}:{diff_hash(packed)}:{attempt}"
+def call_id(packed: PackedDiff, model: str, who: Attribution, head_sha: str, attempt: int) -> str:
+    """The budget's name for one call: a redelivered job finds its reservation, a new attempt or a new
+    head takes its own."""
+    return f"{who.repo}#{who.pr}@{head_sha[:12]}:{who.stage}:{model}:{diff_hash(packed)}:{attempt}"
