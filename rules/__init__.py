@@ -7,6 +7,7 @@ from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.optional_import_of_required_dependency import RULE as OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY
+from rules.checks.redundant_type_guard import RULE as REDUNDANT_TYPE_GUARD
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
 from rules.checks.suppression_added import RULE as SUPPRESSION_ADDED
 from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
@@ -27,6 +28,7 @@ RULES = Catalogue(
         TEST_WITHOUT_ASSERTION,
         SWALLOWED_EXCEPTION,
         OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY,
+        REDUNDANT_TYPE_GUARD,
         TODO_ADDED,
         COMMENTED_OUT_CODE,
         SUPPRESSION_ADDED,

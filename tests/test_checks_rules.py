@@ -18,6 +18,7 @@ from rules.checks import (
     commented_out_code,
     hardcoded_secret,
     optional_import_of_required_dependency,
+    redundant_type_guard,
     skipped_or_focused_test,
     suppression_added,
     swallowed_exception,
@@ -739,6 +740,163 @@ GUARDED_IMPORTS = [
         [],
     ),
 ]
+GUARDS = [
+    (
+        "py None test on a str parameter",
+        "a.py",
+        "def f(x: str) -> str:\n    if x is None:\n        return ''\n    return x\n",
+        [INFO],
+    ),
+    (
+        "py is not None on an int parameter",
+        "a.py",
+        "def f(n: int) -> int:\n    return n + 1 if n is not None else 0\n",
+        [INFO],
+    ),
+    (
+        "py None test on a class of this file",
+        "a.py",
+        "class Node: ...\n"
+        "\n"
+        "def f(node: Node) -> None:\n"
+        "    if node is None:\n"
+        "        return\n"
+        "    use(node)\n",
+        [INFO],
+    ),
+    (
+        "py isinstance on the annotated type",
+        "a.py",
+        "def f(name: str) -> str:\n"
+        "    if isinstance(name, str):\n"
+        "        return name.strip()\n"
+        "    return ''\n",
+        [INFO],
+    ),
+    (
+        "py assert isinstance on an imported class",
+        "a.py",
+        "def f(table: Table) -> None:\n    assert isinstance(table, Table)\n    table.drop()\n",
+        [INFO],
+    ),
+    (
+        "py isinstance on a dotted class",
+        "a.py",
+        "def f(c: x509.Certificate) -> None:\n    assert isinstance(c, x509.Certificate)\n",
+        [INFO],
+    ),
+    (
+        "py a method's parameter",
+        "a.py",
+        "class A:\n"
+        "    def f(self, key: str) -> None:\n"
+        "        if key is None:\n"
+        "            return\n"
+        "        self.k = key\n",
+        [INFO],
+    ),
+    (
+        "py isinstance after a literal",
+        "a.py",
+        "def f() -> list[int]:\n    xs = []\n    assert isinstance(xs, list)\n    return xs\n",
+        [INFO],
+    ),
+    (
+        "py isinstance after a constructor",
+        "a.py",
+        "def f() -> None:\n    p = Path('a')\n    if isinstance(p, Path):\n        use(p)\n",
+        [INFO],
+    ),
+    (
+        "py an Optional parameter",
+        "a.py",
+        "def f(x: Optional[str]) -> str:\n    if x is None:\n        return ''\n    return x\n",
+        [],
+    ),
+    (
+        "py a union with None",
+        "a.py",
+        "def f(x: str | None) -> str:\n    return x if x is not None else ''\n",
+        [],
+    ),
+    (
+        "py a None default",
+        "a.py",
+        "def f(x: str = None) -> str:\n    if x is None:\n        x = ''\n    return x\n",
+        [],
+    ),
+    (
+        "py a union narrowed",
+        "a.py",
+        "def f(x: int | str) -> str:\n    if isinstance(x, int):\n        return f'{x}'\n    return x\n",
+        [],
+    ),
+    (
+        "py a float taking an int",
+        "a.py",
+        "def f(x: float) -> str:\n    if isinstance(x, float):\n        return repr(x)\n    return str(x)\n",
+        [],
+    ),
+    (
+        "py a Sequence narrowed to a list",
+        "a.py",
+        "def f(xs: Sequence[int]) -> list[int]:\n"
+        "    if isinstance(xs, list):\n"
+        "        return xs\n"
+        "    return list(xs)\n",
+        [],
+    ),
+    (
+        "py a subclass narrowed",
+        "a.py",
+        "def f(node: Node) -> None:\n    if isinstance(node, Call):\n        visit(node)\n",
+        [],
+    ),
+    (
+        "py a parameter given another value first",
+        "a.py",
+        "def f(x: str) -> str:\n    x = lookup(x)\n    if x is None:\n        return ''\n    return x\n",
+        [],
+    ),
+    (
+        "py the protocol's other",
+        "a.py",
+        "class V:\n"
+        "    def __eq__(self, other: V) -> bool:\n"
+        "        if not isinstance(other, V):\n"
+        "            return NotImplemented\n"
+        "        return True\n",
+        [],
+    ),
+    (
+        "py a run-time validation that raises",
+        "a.py",
+        "def f(flag: bool) -> None:\n"
+        "    if not isinstance(flag, bool):\n"
+        "        raise TypeError('flag must be a bool')\n",
+        [],
+    ),
+    (
+        "py None test on an imported name, maybe an alias",
+        "a.py",
+        "def f(value: JsonValue) -> None:\n    if value is None:\n        return\n",
+        [],
+    ),
+    ("py no annotation", "a.py", "def f(x):\n    if x is None:\n        return\n", []),
+    ("py a lambda's own parameter", "a.py", "def f(x: str) -> None:\n    g = lambda x: x is None\n", []),
+    (
+        "py isinstance after building another type",
+        "a.py",
+        "def f() -> None:\n    p = load()\n    if isinstance(p, Path):\n        use(p)\n",
+        [],
+    ),
+    (
+        "py a generic container tested for None",
+        "a.py",
+        "def f(xs: dict[str, Any]) -> None:\n    if xs is None:\n        return\n",
+        [INFO],
+    ),
+]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),
     *((name, swallowed_exception, path, text, found) for name, path, text, found in SWALLOWED),
@@ -747,6 +905,7 @@ CASES = [
     *((name, commented_out_code, path, text, found) for name, path, text, found in COMMENTED),
     *((name, test_without_assertion, path, text, found) for name, path, text, found in ASSERTIONLESS),
     *((name, suppression_added, path, text, found) for name, path, text, found in SUPPRESSIONS),
+    *((name, redundant_type_guard, path, text, found) for name, path, text, found in GUARDS),
 ]
 
 
@@ -906,3 +1065,16 @@ def test_a_guarded_import_names_the_manifest_that_requires_it() -> None:
     (found,) = rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings
     assert found.line == 2
     assert found.message.startswith("`yaml` is required by pyproject.toml")
+
+
+def test_a_redundant_guard_says_what_rules_it_out() -> None:
+    """The message names the parameter and the annotation the guard contradicts."""
+    (found,) = _findings(
+        redundant_type_guard,
+        "a.py",
+        "def f(x: str) -> str:\n    if x is None:\n        return ''\n    return x\n",
+    )
+    assert found.line == 2
+    assert found.message == (
+        "redundant guard: `x` is annotated `str`, which excludes None: this test is always the same"
+    )
