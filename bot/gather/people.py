@@ -1,6 +1,7 @@
 """Gathering's second phase for routing (DESIGN §6): the core names the owner teams and users whose facts
-it needs; this reads those only: team members through REST, and each user's GitHub status and open
-review requests in one batched GraphQL query, cached briefly in Redis."""
+it needs; this reads those only: team members through REST, each user's GitHub status and open review
+requests in one batched GraphQL query, cached briefly in Redis, and, when two owners or more compete, the
+base's blame of a sample of the changed files (their recent expertise)."""
 
 from __future__ import annotations
 
