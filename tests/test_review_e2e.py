@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,8 @@ from bot.ledger.migrate import upgrade
 from bot.ledger.models import ReviewEvent
 from bot.ledger.reviews import pull_request_history
 from tests.apprunner import Webhook, app_settings, deliver, serve_web, until_async, worker_in_loop
-from tests.fakegithub.diffs import file_changes
 from tests.fakegithub.fixtures import FakeInstallation
-from tests.fakegithub.models import Commit, Repo, Signature
+from tests.fakegithub.models import Repo
 
 WEBHOOKS = Path(__file__).parent / "fixtures" / "webhooks"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -40,7 +39,12 @@ RULES = b"rework:\n  max_rounds: 1\n  ask: reviewer\n"
 
 def at(hours: float) -> str:
     """GitHub's timestamp `hours` after the pull request was opened."""
-    return (T0 + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment(hours).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def moment(hours: float) -> datetime:
+    """`hours` after the pull request was opened."""
+    return T0 + timedelta(hours=hours)
 
 
 def lines(count: int, prefix: str = "line") -> bytes:
@@ -148,18 +152,11 @@ class Review:
         with fake.lock:
             repo = self.repo
             pull = repo.pulls[NUMBER]
-            before, old = pull.head_sha, repo.trees[pull.base_sha]
-            head = repo.trees[before]
+            before, old, head = pull.head_sha, repo.trees[pull.base_sha], repo.trees[pull.head_sha]
             own = {path: content for path, content in head.items() if old.get(path) != content}
             tree = {**repo.trees[tip], **own}
-            sha = fake.new_sha()
-            signature = Signature(login=pull.author, date=fake.now())
-            repo.trees[sha] = tree
-            repo.commits[sha] = Commit(sha, "Rebased", signature, signature, [tip])
-            pull.commits = [repo.commits[sha]]
-            pull.head_sha, pull.base_sha = sha, tip  # GitHub moves the base as the head is pushed
-            repo.branches[pull.head_ref] = sha
-            pull.files = file_changes(repo.trees[tip], tree, set(repo.trees[tip]) | set(tree))
+        sha = fake.new_sha()
+        fake.force_push(owner, name, NUMBER, head_sha=sha, tree=tree, parent=tip)
         return before, sha
 
     async def drained(self) -> None:
@@ -310,3 +307,44 @@ async def test_the_check_shows_the_rounds_and_acts_on_the_limit(review: Review) 
     assert "| rework lines | 7 |" in summary
     assert "| time waiting for review | 2 h 0 min |" in summary  # 1 h to the first review, 1 h to the next
     assert "1 round of review (the limit is 1); ask another reviewer for a fresh look." in summary
+
+
+async def test_history_missed_by_webhooks_is_read_from_the_timeline(review: Review) -> None:
+    """A pull request whose review events were never delivered (the installation had not accepted them):
+    its closing reads the timeline — opened, changes requested with an inline comment, a push of 6 lines,
+    approved, merged — giving one round and 6 rework lines; the deliveries arriving late add no row."""
+    fake, owner, name = review.installation.fake, review.installation.owner, review.installation.repo
+    requested = fake.add_review(owner, name, NUMBER, REVIEWER, state="CHANGES_REQUESTED")
+    inline = fake.add_review_comment(owner, name, NUMBER, requested.id, REVIEWER)
+    before, after = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(6, "fix")})
+    approved = fake.add_review(owner, name, NUMBER, REVIEWER, state="APPROVED")
+    fake.close(owner, name, NUMBER, merged=True)
+    with fake.lock:  # GitHub's times, an hour apart (the fake stamps everything with the clock's second)
+        pull = review.repo.pulls[NUMBER]
+        pull.created_at, requested.submitted_at, inline.created_at = moment(0), moment(1), moment(1)
+        for sha, hours in ((pull.commits[0].sha, 0), (after, 2)):
+            commit = review.repo.commits[sha]
+            commit.committer = replace(commit.committer, date=moment(hours))
+        approved.submitted_at, pull.closed_at = moment(4), moment(5)
+
+    await review.send(review.closed(5))
+    await review.drained()
+
+    figures, keys = review.figures()
+    assert figures == ReviewFigures(
+        rounds=1,
+        rework_lines=6,
+        time_to_first_review=timedelta(hours=1),
+        time_to_approval=timedelta(hours=4),
+        time_to_merge=timedelta(hours=5),
+    )
+    late = (
+        review.review(requested.id, "changes_requested", 1),
+        review.comment(inline.id, REVIEWER, 1),
+        review.synchronize(before, 2),
+        review.review(approved.id, "approved", 4),
+    )
+    for webhook in late:
+        await review.send(webhook)
+    await review.drained()
+    assert review.figures() == (figures, keys)

@@ -27,6 +27,7 @@ from bot.core.rounds import (
     ReviewThread,
     first_feedback_at,
 )
+from bot.gather.timeline import read_timeline
 from bot.github.gateway import PullRequestGateway
 from bot.intake.jobs import RecordReviewEvent
 from bot.ledger.reviews import (
@@ -92,6 +93,13 @@ async def record_review_event(
     )
 
     added = await in_transaction(worker.sessions, partial(record, record=entry))
+    read = 0
+    if kind == "closed" or (
+        kind == "push" and not await in_transaction(worker.sessions, partial(_opened, job=job))
+    ):
+        # The closing reconciles the history with the timeline; a push of a pull request whose opening
+        # the ledger never saw (older than the installation) fills it in now.
+        read = await _read_timeline(worker, job)
     # One measurer per PR at a time: events of one PR arrive together, and each would compare the same
     # pushes. The lock's holder lists what is left unmeasured once it holds it.
     lock = worker.redis.lock(f"scopegate:lock:history:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
@@ -105,7 +113,41 @@ async def record_review_event(
         with suppress(LockError):
             await lock.release()
     outcome = "recorded" if added else "already recorded"
+    if read:
+        outcome += f"; {read} event(s) from the timeline"
     return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+def _opened(session: Session, job: RecordReviewEvent) -> bool:
+    """Whether the ledger holds the PR's opening."""
+    history = pull_request_history(session, job.repository_id, job.number)
+    return history is not None and any(isinstance(e, Opened) for e in history.events)
+
+
+async def _read_timeline(worker: WorkerContext, job: RecordReviewEvent) -> int:
+    """Record the PR's timeline events the ledger lacks; how many it added."""
+    async with worker.github(job.installation_id) as gh:
+        timeline = await read_timeline(PullRequestGateway(gh, job.owner, job.repo, job.number))
+    if timeline is None:
+        return 0
+    entries = [
+        ReviewEventRecord(
+            repository_id=job.repository_id,
+            repo_full_name=f"{job.owner}/{job.repo}",
+            pr_number=job.number,
+            event=item.event,
+            pr_author=timeline.author or job.pr_author,
+            installation_id=job.installation_id,
+            before_sha=item.before_sha,
+            measured=not isinstance(item.event, Push),
+        )
+        for item in timeline.events
+    ]
+
+    def write(session: Session) -> int:
+        return sum(record(session, entry) for entry in entries)
+
+    return await in_transaction(worker.sessions, write)
 
 
 async def read_review_history(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .blame import blame_ranges
 from .diffs import blob_sha, is_binary
+from .graphql_timeline import history_items
 from .models import Commit
 from .pulls import MAX_LISTED_COMMITS, MAX_LISTED_FILES
 from .shapes import WEB, node_id, timestamp
@@ -170,6 +171,11 @@ def commit(ctx: Context, repo: Repo, item: Commit) -> Node:
         "authoredDate": timestamp(item.author.date),
         "committedDate": timestamp(item.committer.date),
         "blame": lambda _info, path: _blame(ctx, repo, item.sha, path),
+        "parents": lambda _info, **page: connection(
+            "parents",
+            [commit(ctx, repo, repo.commits.get(p) or Commit(p)) for p in item.parents],
+            page,
+        ),
     }
 
 
@@ -322,13 +328,14 @@ def pull_request(ctx: Context, repo: Repo, item: PullRequest) -> Node:
 
 
 def _timeline(ctx: Context, repo: Repo, item: PullRequest, kinds: Sequence[str] | None) -> list[Node]:
-    """The timeline items the fake records (label additions, review requests) of the asked kinds, in
-    order; all of them when no kind is named."""
+    """The timeline items the fake records (label additions, review requests, commits, reviews, force
+    pushes, the closing) of the asked kinds, in order; all of them when no kind is named."""
     events: list[tuple[Any, Node]] = []
     if kinds is None or "LABELED_EVENT" in kinds:
         events += [(e.at, _labeled(ctx, repo, e)) for e in item.label_events]
     if kinds is None or "REVIEW_REQUESTED_EVENT" in kinds:
         events += [(e.at, _review_requested(ctx, repo, e)) for e in item.review_request_events]
+    events += history_items(ctx, repo, item, kinds)
     return [node for _, node in sorted(events, key=lambda pair: pair[0])]
 
 

@@ -113,6 +113,26 @@ class Review:
     submitted_at: datetime
 
 
+@dataclass
+class ReviewComment:
+    """An inline comment of a pull-request review (`pull_request_review_comment`)."""
+
+    id: int
+    review_id: int
+    user: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ForcePush:
+    """The head branch was force-pushed from `before` to `after` (GraphQL `HeadRefForcePushedEvent`)."""
+
+    before: str
+    after: str
+    actor: str
+    at: datetime
+
+
 @dataclass(frozen=True)
 class LabelEvent:
     """Someone added a label to a pull request (GraphQL `LabeledEvent`)."""
@@ -171,6 +191,9 @@ class PullRequest:
     reviews: list[Review] = field(default_factory=list)
     label_events: list[LabelEvent] = field(default_factory=list)
     review_request_events: list[ReviewRequestEvent] = field(default_factory=list)
+    review_comments: list[ReviewComment] = field(default_factory=list)
+    force_pushes: list[ForcePush] = field(default_factory=list)
+    closed_at: datetime | None = None
 
 
 @dataclass

@@ -9,11 +9,13 @@ from .diffs import file_changes
 from .models import (
     Commit,
     FileChange,
+    ForcePush,
     IssueComment,
     LabelEvent,
     PullRequest,
     Repo,
     Review,
+    ReviewComment,
     ReviewRequestEvent,
     Signature,
 )
@@ -238,3 +240,43 @@ class PullRequestSeeding(GitHubState):
             comment = IssueComment(self.next_id(), number, user, body, now, now)
             self._repo(owner, name).comments[comment.id] = comment
             return comment
+
+    def add_review_comment(
+        self, owner: str, name: str, number: int, review_id: int, user: str
+    ) -> ReviewComment:
+        """An inline comment by `user` in review `review_id` of the PR."""
+        with self.lock:
+            self.user(user)
+            comment = ReviewComment(self.next_id(), review_id, user, self.now())
+            self._repo(owner, name).pulls[number].review_comments.append(comment)
+            return comment
+
+    def force_push(
+        self, owner: str, name: str, number: int, *, head_sha: str, tree: Mapping[str, bytes], parent: str
+    ) -> PullRequest:
+        """Replace the PR's head with commit `head_sha` of `tree` on `parent` (a rebase): its commits become
+        that one commit, its base moves to `parent` when that is the base branch's tip, as on GitHub."""
+        with self.lock:
+            repo = self._repo(owner, name)
+            pull = repo.pulls[number]
+            signature = Signature(login=pull.author, date=self.now())
+            repo.trees[head_sha] = dict(tree)
+            repo.commits[head_sha] = Commit(head_sha, "Rebased", signature, signature, [parent])
+            pull.force_pushes.append(ForcePush(pull.head_sha, head_sha, pull.author, self.now()))
+            pull.commits = [repo.commits[head_sha]]
+            pull.head_sha = head_sha
+            repo.branches[pull.head_ref] = head_sha
+            if repo.branches.get(pull.base_ref) == parent:
+                pull.base_sha = parent
+            base = repo.trees[pull.base_sha]
+            pull.files = file_changes(base, tree, set(base) | set(tree))
+            pull.updated_at = self.now()
+            return pull
+
+    def close(self, owner: str, name: str, number: int, *, merged: bool) -> PullRequest:
+        """Close the PR, merged or not."""
+        with self.lock:
+            pull = self._repo(owner, name).pulls[number]
+            pull.state, pull.merged, pull.closed_at = "closed", merged, self.now()
+            pull.updated_at = pull.closed_at
+            return pull
