@@ -1,0 +1,214 @@
+"""The review after the gate, as the worker runs it, over real HTTP: the fake GitHub (check runs, raw
+contents), the fake provider through the official SDK, budgets in a real Redis, the ledger in SQLite.
+What a maintainer sees is the `scopegate / review` check run on the head, beside the gate's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.config import load_config
+from bot.core.verdict import Conclusion, Verdict, evaluate
+from bot.gather.github import fetch_pull, gather
+from bot.github.gateway import PullRequestGateway
+from bot.inference.providers import Wire
+from bot.inference.settings import LlmSettings
+from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.llm_calls import LlmCallRecord, record_llm_call
+from bot.ledger.migrate import upgrade
+from bot.ledger.models import LlmCall
+from rules import RULES
+from tests.fakegithub.fixtures import FakeInstallation
+from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
+from tests.test_llm_findings import HEAD
+from workers.llm_review import LlmReviewer, build_reviewer, review_after_gate
+
+NOW = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+NAME = "scopegate / review"
+USAGE = {
+    "input_tokens": 900,
+    "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+    "output_tokens": 120,
+    "output_tokens_details": {"reasoning_tokens": 64},
+    "total_tokens": 1020,
+}
+ON_ADDED = {"path": "app/payments.py", "line": 7, "severity": "error", "message": "amount is scaled twice"}
+ON_CONTEXT = {"path": "app/payments.py", "line": 1, "severity": "warning", "message": "os is unused"}
+BASE = b"import os\n\n\n"
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A running fake provider."""
+    with serve_fake_llm() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated SQLite ledger."""
+    upgrade(sqlite_url)
+    engine = create_engine_for(sqlite_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the test Redis, emptied."""
+    client = Redis.from_url(clean_redis_url)
+    yield client
+    await client.aclose()
+
+
+async def _reviewer(
+    fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session], **options: Any
+) -> LlmReviewer:
+    settings = LlmSettings(
+        provider=Wire.OPENAI_RESPONSES, api_key="sk-test", base_url=fake_llm.openai_url, **options
+    )
+    reviewer = build_reviewer(settings, redis, sessions)
+    assert reviewer is not None
+    return reviewer
+
+
+async def _run(
+    installation: FakeInstallation, reviewer: LlmReviewer, *, failed_gate: bool = False
+) -> tuple[Any, Verdict]:
+    """Gather and evaluate PR 1 as the worker does, run the review after it, and return the head's review
+    check run as the fake holds it."""
+    async with installation.client() as gh:
+        gateway = PullRequestGateway(gh, installation.owner, installation.repo, 1)
+        facts = await fetch_pull(gateway)
+        assert facts is not None
+        snapshot = await gather(gateway, facts, RULES.needs)
+        verdict = evaluate(snapshot, RULES, load_config(RULES, snapshot.repository.rules))
+        if failed_gate:
+            verdict = replace(verdict, conclusion=Conclusion.FAILURE)
+        await review_after_gate(
+            reviewer,
+            gateway,
+            installation_id=installation.installation_id,
+            snapshot=snapshot,
+            verdict=verdict,
+            now=NOW,
+        )
+    await reviewer.edges.provider.close()
+    repo: Any = installation.fake.repo(installation.owner, installation.repo)
+    with installation.fake.lock:
+        (run,) = [r for r in repo.check_runs.values() if r.name == NAME]
+    return run, verdict
+
+
+def _open_pull(installation: FakeInstallation) -> None:
+    installation.fake.add_pull(
+        installation.owner,
+        installation.repo,
+        1,
+        title="Refunds",
+        base_files={"app/payments.py": BASE},
+        head_files={"app/payments.py": HEAD.encode()},
+    )
+
+
+def _calls(sessions: sessionmaker[Session]) -> list[LlmCall]:
+    with sessions() as session:
+        return list(session.scalars(select(LlmCall)))
+
+
+async def test_the_review_check_carries_the_models_findings_on_added_lines(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """A pull request the gate passed: the model is sent the file's text read from GitHub, its finding on
+    an added line arrives as an annotation on `scopegate / review` (the one on a line the PR did not add
+    is dropped and counted), the run succeeds (advisory), names the model and the cost, and the call is in
+    the ledger with its cost."""
+    _open_pull(fake_installation)
+    fake_llm.script(Reply(findings=(ON_ADDED, ON_CONTEXT), usage=USAGE))
+    run, verdict = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert verdict.conclusion is Conclusion.SUCCESS
+    (request,) = fake_llm.requests_to(RESPONSES)
+    assert "+7:     return account.credit(amount * 100)" in request.body["input"]
+    assert (run.status, run.conclusion) == ("completed", "success")
+    assert run.title == "1 finding (gpt-5-mini, $0.000465)"
+    assert [(a["path"], a["start_line"], a["annotation_level"]) for a in run.annotations] == [
+        ("app/payments.py", 7, "failure")
+    ]
+    assert "Dropped: 1 on lines the pull request did not add." in run.summary
+    (call,) = _calls(sessions)
+    assert (call.status, call.charged_nano_usd, call.repo_full_name, call.pr_number) == (
+        "answered",
+        465_000,
+        "octo-org/hello-world",
+        1,
+    )
+    assert call.head_sha == run.head_sha
+    assert fake_installation.fake.invalid_requests == []
+
+
+async def test_an_exhausted_budget_ends_the_review_check_neutral_with_spent_limit_and_reset(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """A repository budget already spent (the ledger says so, Redis has no counter yet): no call, the
+    review check neutral naming the budget, what is spent of what limit and when it resets."""
+    _open_pull(fake_installation)
+    with sessions.begin() as session:
+        spent = LlmCallRecord(
+            "earlier", NOW, "octo-org/hello-world", "review", "openai-responses", "gpt-5-mini", "answered", ""
+        )
+        record_llm_call(session, replace(spent, charged_nano_usd=25 * 10**9))
+    run, _ = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert fake_llm.received == []
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert run.title.startswith(
+        "Skipped: the repo budget (octo-org/hello-world, 2026-12) has $25.00 of $25.00 spent"
+    )
+    assert "it resets 2027-01-01 00:00 UTC" in run.summary
+    assert [c.status for c in _calls(sessions)] == ["answered", "skipped"]
+
+
+async def test_a_failed_gate_gets_a_neutral_review_check_and_no_call(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """The gate failed: the model is never asked, nothing is fetched for it, the review check says why."""
+    _open_pull(fake_installation)
+    run, _ = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions), failed_gate=True)
+    assert fake_llm.received == []
+    assert (run.conclusion, run.title) == ("neutral", "Skipped: the deterministic gate did not pass")
+    assert fake_installation.fake.count("GET", "/repos/octo-org/hello-world/contents/app/payments.py") == 0
+    assert _calls(sessions) == []
+
+
+async def test_a_provider_timeout_ends_the_review_check_neutral_charged_its_reservation(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """The provider takes longer than the timeout: the review check ends neutral saying so, and the ledger
+    keeps the call as failed, charged the whole reservation (it may have been billed)."""
+    _open_pull(fake_installation)
+    fake_llm.script(Reply(stall_s=3))
+    reviewer = await _reviewer(fake_llm, redis, sessions, timeout_seconds=0.3)
+    run, _ = await _run(fake_installation, reviewer)
+    assert run.conclusion == "neutral"
+    assert run.title == "Skipped: timeout"
+    (call,) = _calls(sessions)
+    assert call.status == "failed"
+    assert call.charged_nano_usd == call.reserved_nano_usd > 0
+
+
+def test_no_provider_means_no_review(redis: Redis, sessions: sessionmaker[Session]) -> None:
+    """Without a provider configured there is no reviewer: the App gates as before."""
+    assert build_reviewer(LlmSettings(), redis, sessions) is None
+    settings = LlmSettings(per_pr_usd=Decimal("0.25"), global_day_usd=None)
+    assert (settings.limits().per_pr, settings.limits().global_day) == (250_000_000, None)
+    assert json.loads(LlmSettings(cheaper_models=["gpt-4o-mini"]).model_dump_json())["cheaper_models"] == [
+        "gpt-4o-mini"
+    ]
