@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Annotated, Any, cast
+from dataclasses import replace
+from typing import Annotated, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.core.findings import Finding, Severity
 from bot.core.locations import CODEOWNERS_PATHS, RULES_PATH
-from bot.core.owners import Codeowners, parse_codeowners
+from bot.core.owners import parse_codeowners
 from bot.core.routing import (
     ChangedFile,
     Lookup,
     OwnerGroup,
     RoutingInput,
-    RoutingPlan,
     RoutingPolicy,
     expertise_sample,
     owner_groups,
@@ -24,7 +23,6 @@ from bot.core.routing import (
     teams_to_expand,
     users_to_look_up,
 )
-from bot.core.sections import Cell, Code, Item, Items, Section, Table
 from bot.core.snapshot import ChangedFile as SnapshotFile
 from bot.core.snapshot import (
     Commit,
@@ -35,10 +33,10 @@ from bot.core.snapshot import (
     PullRequestInfo,
     PullRequestSnapshot,
     RepositoryFiles,
-    ReviewFacts,
 )
 from rules.base import Context, Example, Rule, RuleResult
-from rules.routing.reviews import MEMBERS_OFF, approval_findings, approval_states, owner_teams, with_reviews
+from rules.routing.reviews import approval_findings, owner_teams, with_reviews
+from rules.routing.section import Routed, routing_section
 
 ID = "routing"
 HELP = f"""\
@@ -63,14 +61,6 @@ the gate everywhere. `reviewers: 0` turns routing off."""
 _LOGIN = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _TEAM = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9_-]{0,99}/[A-Za-z0-9._-]{1,100}")
 _NOREPLY = re.compile(r"(?:[0-9]+\+)?([A-Za-z0-9][A-Za-z0-9_-]*)@users\.noreply\.github\.com", re.IGNORECASE)
-NOT_GATHERED = (
-    "Only ownership and routing.unavailable apply here: GitHub status, review load, expertise and existing "
-    "review requests are not gathered"
-)
-GATHERED = (
-    "GitHub status, open review requests, existing requests and reviews are read from GitHub, and recent "
-    "expertise from the base's blame of the changed lines (a sample of files)"
-)
 
 
 def _user(value: str) -> str:
@@ -88,7 +78,6 @@ def _team(value: str) -> str:
 
 
 User = Annotated[str, AfterValidator(_user)]
-Row = tuple[Cell, ...]
 Team = Annotated[str, AfterValidator(_team)]
 
 
@@ -126,31 +115,18 @@ def policy(config: Config) -> RoutingPolicy:
     )
 
 
-@dataclass(frozen=True)
-class _Routed:
-    """What evaluation found: the plan (None when routing is off or has nothing to read) and its grounds."""
-
-    config: Config
-    codeowners: Codeowners | None = None
-    plan: RoutingPlan | None = None
-    groups: tuple[OwnerGroup, ...] = ()
-    author: str | None = None
-    how: str = ""
-    note: str | None = None
-    reviews: ReviewFacts | None = None  # what the App read from GitHub; None in `scopegate check`
-
-
 def evaluate(context: Context, config: Config) -> RuleResult:
-    """The routing plan as a section (and the `routing` key of the JSON contract); a failure only where
-    `require_all_owners` can never be met."""
+    """The routing plan as a section (and the `routing` key of the JSON contract), and the reviewers to
+    request; failures only under `require_all_owners`: where it can never be met, and (in the App) for
+    the owner groups still to approve."""
     text = context.snapshot.repository.codeowners
     if text is None:
         note = f"no CODEOWNERS at the base ({', '.join(CODEOWNERS_PATHS)})"
-        return RuleResult(section=_section(_Routed(config, note=note)))
+        return RuleResult(section=routing_section(Routed(config, note=note)))
     codeowners = parse_codeowners(text)
     if codeowners.too_large:
         note = "the base's CODEOWNERS is 3 MB or more: GitHub ignores it"
-        return RuleResult(section=_section(_Routed(config, note=note)))
+        return RuleResult(section=routing_section(Routed(config, note=note)))
     files = tuple(ChangedFile(f.path, 0 if f.excluded else f.additions + f.deletions) for f in context.files)
     data = RoutingInput(
         author="",
@@ -170,9 +146,9 @@ def evaluate(context: Context, config: Config) -> RuleResult:
         approvable = [g for g in groups if not _author_only(g, author)]
         findings += approval_findings(approvable, reviews, author)
     off = None if plan else "routing is off (routing.reviewers: 0)"
-    routed = _Routed(config, codeowners, plan, groups, author, how, off, reviews)
+    routed = Routed(config, codeowners, plan, groups, author, how, off, reviews)
     wanted = tuple(c.reviewer for c in plan.chosen) if plan else ()
-    return RuleResult(findings, (), _section(routed), reviewers=wanted)
+    return RuleResult(findings, (), routing_section(routed), reviewers=wanted)
 
 
 def lookup(snapshot: PullRequestSnapshot, section: BaseModel) -> Lookup | None:
@@ -243,93 +219,6 @@ def _author_only(group: OwnerGroup, author: str | None) -> bool:
     return bool(author) and [o.removeprefix("@").casefold() for o in group.owners] == [
         (author or "").casefold()
     ]
-
-
-def _section(routed: _Routed) -> Section:
-    """The plan, who was left out, the owner groups that must approve and the CODEOWNERS lines skipped;
-    nothing to show (no CODEOWNERS) is only the JSON contract's `routing`, saying why."""
-    config, plan, codeowners = routed.config, routed.plan, routed.codeowners
-    blocks: list[Items | Table] = []
-    if plan is not None:
-        who = f"@{routed.author}, {routed.how}" if routed.author else routed.how
-        intro = [
-            f"Reviewer plan: {len(plan.chosen)} of {config.reviewers} wanted, from the base's CODEOWNERS.",
-            f"Author: {who}.",
-        ]
-        if plan.note:
-            intro.append(f"{plan.note[0].upper()}{plan.note[1:]}.")
-        intro.append(f"{NOT_GATHERED}." if routed.reviews is None else f"{GATHERED}.")
-        if routed.reviews is not None and routed.reviews.teams_refused:
-            intro.append(_members_off(routed.reviews))
-        items = tuple(Item(_shown(c.reviewer), c.reason) for c in plan.chosen)
-        blocks.append(Items(" ".join(intro), items))
-        if plan.skipped:
-            skipped: tuple[Row, ...] = tuple((Code(_shown(s.owner)), s.reason) for s in plan.skipped)
-            blocks.append(Table(("owner", "left out because"), skipped, title="Owners left out"))
-    if config.require_all_owners and codeowners is not None:
-        blocks.append(_approvals(routed))
-    if codeowners and codeowners.invalid:
-        lines: tuple[Row, ...] = tuple((b.line, b.reason) for b in codeowners.invalid)
-        blocks.append(Table(("line", "why"), lines, title="CODEOWNERS lines skipped, as GitHub skips them"))
-    return Section(blocks=tuple(blocks), data={"routing": _contract(routed)})
-
-
-def _approvals(routed: _Routed) -> Table:
-    """The owner groups that must approve, and (in the App) whether one of their owners has."""
-    owned = [g for g in routed.groups if g.owners]
-    groups = f"{len(owned)} group{'s' * (len(owned) != 1)}"
-    title = f"Every owner group must approve (routing.require_all_owners): {groups}"
-    reviews = routed.reviews
-    if reviews is None:
-        rows: tuple[Row, ...] = tuple((Code(" ".join(g.owners)), len(g.paths)) for g in owned)
-        return Table(("owners", "files"), rows, title=f"{title}; approvals are not gathered here")
-    states = approval_states(owned, reviews, routed.author)
-    rows = tuple(
-        (Code(" ".join(g.owners)), len(g.paths), state) for g, state in zip(owned, states, strict=True)
-    )
-    title = f"{title}, {states.count('approved')} approved"
-    if reviews.teams_refused:
-        title = f"{title}. {_members_off(reviews)}"
-    return Table(("owners", "files", "approval"), rows, title=title)
-
-
-def _members_off(reviews: ReviewFacts) -> str:
-    where = f": {reviews.permissions_url}" if reviews.permissions_url else ""
-    return f"{MEMBERS_OFF[0].upper()}{MEMBERS_OFF[1:]}{where}."
-
-
-def _shown(name: str) -> str:
-    return name if "@" in name else f"@{name}"
-
-
-def _bare(owner: str) -> str:
-    """A login or `org/team` as GitHub's API names it, without `@` (an email owner stays as it is)."""
-    return owner.removeprefix("@")
-
-
-def _contract(routed: _Routed) -> dict[str, Any]:
-    """The JSON contract's `routing`: the plan, who was left out and why, what it rests on."""
-    plan, codeowners = routed.plan, routed.codeowners
-    return {
-        "codeowners": codeowners is not None,
-        "reviewers_wanted": routed.config.reviewers,
-        "requested": [{"reviewer": c.reviewer, "team": c.team, "reason": c.reason} for c in plan.chosen]
-        if plan
-        else [],
-        "counted": list(plan.counted) if plan else [],
-        "skipped": [{"owner": _bare(s.owner), "reason": s.reason} for s in plan.skipped] if plan else [],
-        "note": plan.note if plan else routed.note,
-        "author": routed.author,
-        "availability_known": routed.reviews is not None,
-        "require_all_owners": routed.config.require_all_owners,
-        "approvals_known": routed.reviews is not None,
-        "owner_groups": [
-            {"owners": [_bare(o) for o in g.owners], "paths": list(g.paths)} for g in routed.groups
-        ],
-        "skipped_lines": [{"line": b.line, "reason": b.reason} for b in codeowners.invalid]
-        if codeowners
-        else [],
-    }
 
 
 def _example(owners: str, rules: str | None) -> PullRequestSnapshot:
