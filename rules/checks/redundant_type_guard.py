@@ -133,6 +133,7 @@ class _File:
         self.parameters: dict[int, dict[bytes, bytes]] = {}
         self.classes: frozenset[bytes] | None = None
         self.bases: dict[bytes, set[bytes]] | None = None
+        self.none_excluded: dict[bytes, bool] = {}
 
     def may_be_annotated(self, name: bytes, tested: bytes | None) -> bool:
         """A scan of the file's text before its tree is walked: `name` is annotated somewhere (`name: T`,
@@ -140,10 +141,14 @@ class _File:
         of the file."""
         if self.bases is None:
             self.bases = _annotated(self.source.text)
-        found = self.bases.get(name, set())
+        found = self.bases.get(name)
+        if found is None:
+            return False
         if tested is not None:
             return tested in found
-        return any(b in _BUILTINS or self.defines(b) for b in found)
+        if name not in self.none_excluded:
+            self.none_excluded[name] = any(b in _BUILTINS or self.defines(b) for b in found)
+        return self.none_excluded[name]
 
     def annotation(self, function: Node, name: bytes) -> bytes | None:
         """The annotation of parameter `name` of `function` (none for a dunder method's: the protocol
