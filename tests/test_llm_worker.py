@@ -27,8 +27,10 @@ from bot.ledger.llm_calls import LlmCallRecord, record_llm_call
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import LlmCall
 from rules import RULES
+from tests.apprunner import worker_in_loop
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
+from tests.test_app_e2e import Stack, app, debounce_seconds, ledger_url, lines, stack
 from tests.test_llm_findings import HEAD
 from workers.llm_review import LlmReviewer, build_reviewer, review_after_gate
 
@@ -44,6 +46,7 @@ USAGE = {
 ON_ADDED = {"path": "app/payments.py", "line": 7, "severity": "error", "message": "amount is scaled twice"}
 ON_CONTEXT = {"path": "app/payments.py", "line": 1, "severity": "warning", "message": "os is unused"}
 BASE = b"import os\n\n\n"
+__all__ = ["app", "debounce_seconds", "ledger_url", "stack"]  # fixtures, used by name
 
 
 @pytest.fixture
@@ -212,3 +215,36 @@ def test_no_provider_means_no_review(redis: Redis, sessions: sessionmaker[Sessio
     assert json.loads(LlmSettings(cheaper_models=["gpt-4o-mini"]).model_dump_json())["cheaper_models"] == [
         "gpt-4o-mini"
     ]
+
+
+CHAT_USAGE = {"prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280}
+
+
+async def test_the_app_publishes_the_review_check_after_the_gates(stack: Stack, fake_llm: FakeLLM) -> None:
+    """End to end through the App, a worker configured with a provider: a pull request delivered by
+    webhook gets the gate's check, then `scopegate / review` with the model's finding on its added line
+    (gpt-5-mini: 1200 x 250 + 80 x 2000 = 460,000 nano-USD); the gate's check is untouched by it."""
+    settings = stack.settings
+    llm = LlmSettings(provider=Wire.OPENAI_CHAT, api_key="sk-test", base_url=fake_llm.openai_url)
+    finding = {"path": "src/app.py", "line": 3, "severity": "warning", "message": "line_2 is never read"}
+    fake_llm.script(Reply(findings=(finding,), usage=CHAT_USAGE))
+    async with worker_in_loop(settings, ctx={"settings": settings, "llm_settings": llm}):
+        head = await stack.open_and_deliver(1, {"src/app.py": lines(12)})
+        await stack.settled(head)
+    runs = {run.name: run for run in stack.runs(head)}
+    gate, review = runs["scopegate"], runs[NAME]
+    assert (gate.conclusion, gate.annotations) == ("success", [])
+    assert (review.status, review.conclusion) == ("completed", "success")
+    assert review.title == "1 finding (gpt-5-mini, $0.00046)"
+    assert [(a["path"], a["start_line"], a["message"]) for a in review.annotations] == [
+        ("src/app.py", 3, "line_2 is never read")
+    ]
+    assert len(fake_llm.received) == 1
+
+
+async def test_an_app_without_a_provider_publishes_no_review_check(app: Stack, fake_llm: FakeLLM) -> None:
+    """No SCOPEGATE_LLM_PROVIDER: the App gates as before, with no review check and no model asked."""
+    head = await app.open_and_deliver(1, {"src/app.py": lines(12)})
+    await app.settled(head)
+    assert [run.name for run in app.runs(head)] == ["scopegate"]
+    assert fake_llm.received == []

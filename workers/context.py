@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.github.client import RETRY, Backoff, Client, installation_client
 from bot.settings import AppCredentials, Settings
 from rules.base import Catalogue
+from workers.llm_review import LlmReviewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class WorkerContext:
     # Renewed while the evaluation runs, so the lock of a worker that died frees soon after: well before
     # arq runs its job again (job timeout + 10 s), and within the wait of the jobs queued behind it.
     lock_seconds: float = 10.0
+    llm: LlmReviewer | None = None  # the LLM review after the gate, when a provider is configured
 
     def app(self) -> GitHub[AppAuthStrategy]:
         """A client acting as the App itself (a JWT): its installations, its webhook deliveries."""

@@ -35,6 +35,8 @@ from bot.github.publish import (
 )
 from bot.intake.events import check_run_external_id
 from bot.intake.jobs import EvaluatePullRequest
+from bot.ledger.evaluations import EvaluationRecord
+from bot.ledger.overrides import OverrideRecord
 from bot.web.manifest import github_web_url
 from bot.worker_metrics import record_duration
 from rules.routing import RULE as ROUTING
@@ -48,6 +50,7 @@ from workers.ledger import (
     label_override_record,
     record_verdict,
 )
+from workers.llm_review import review_after_gate
 from workers.outages import is_outage
 from workers.override import label_claim
 from workers.reviews import read_review_history
@@ -138,7 +141,9 @@ async def _evaluate(
         await request_reviewers(gateway, verdict)
         evaluation = evaluation_record(job, facts, verdict, check_id)
         audit = label_override_record(job, facts, verdict, claims)
-        await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
+        await _record_then_review(
+            worker, gateway, job, snapshot=judged, verdict=verdict, evaluation=evaluation, audit=audit
+        )
     except Retry:  # the head's lock stayed taken: this try did nothing, the next one will
         raise
     except Exception as error:
@@ -162,6 +167,25 @@ async def _evaluate(
     await record_duration(worker.redis, elapsed)
     log.info("evaluated %s/%s#%s@%s in %.3fs", job.owner, job.repo, job.number, job.head_sha, elapsed)
     return verdict.conclusion.value
+
+
+async def _record_then_review(
+    worker: WorkerContext,
+    gateway: PullRequestGateway,
+    job: EvaluatePullRequest,
+    *,
+    snapshot: PullRequestSnapshot,
+    verdict: Verdict,
+    evaluation: EvaluationRecord,
+    audit: OverrideRecord | None,
+) -> None:
+    """Record the verdict in the ledger; then, when a provider is configured, the LLM review and its own
+    check run, after everything the gate publishes (it never raises: the gate has decided)."""
+    await in_transaction(worker.sessions, lambda session: record_verdict(session, evaluation, audit))
+    if worker.llm is not None:
+        await review_after_gate(
+            worker.llm, gateway, installation_id=job.installation_id, snapshot=snapshot, verdict=verdict
+        )
 
 
 async def _fail(

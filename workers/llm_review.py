@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -83,13 +84,18 @@ async def review_after_gate(
     now: datetime | None = None,
 ) -> Review | None:
     """Review the pull request the gate just judged and publish `scopegate / review`; None when the review
-    itself failed (its check then says so)."""
+    itself failed (its check then says so). Never raises: the gate has decided and is published."""
     now = now or datetime.now(UTC)
     head = snapshot.pull_request.head_sha
-    # The gate's external id: a re-run asked for on this check re-evaluates the pull request.
-    external_id = check_run_external_id(gateway.number)
-    check_id = await start_review_check(gateway, head_sha=head, external_id=external_id)
     who = Attribution(installation_id, f"{gateway.owner}/{gateway.repo}", gateway.number, reviewer.stage)
+    where = f"{gateway.owner}/{gateway.repo}#{gateway.number}"
+    try:
+        # The gate's external id: a re-run asked for on this check re-evaluates the pull request.
+        external_id = check_run_external_id(gateway.number)
+        check_id = await start_review_check(gateway, head_sha=head, external_id=external_id)
+    except Exception:  # the gate is published: a review that cannot even start must not undo the job
+        log.exception("the LLM review check of %s could not be started", where)
+        return None
     try:
         texts = await head_texts(gateway, snapshot, verdict)
         review = await review_pull_request(
@@ -100,12 +106,13 @@ async def review_after_gate(
             await record_call(reviewer.sessions, call_row(review.record, who, wire, at=now, head_sha=head))
         output = review_output(review.facts(reviewer.settings.model), fail_on_error=reviewer.fail_on_error)
         await complete_review_check(gateway, check_id, output)
-    except Exception as error:  # the gate is published: a review that breaks must not undo the job
-        log.exception("the LLM review of %s/%s#%s failed", gateway.owner, gateway.repo, gateway.number)
+    except Exception as error:
+        log.exception("the LLM review of %s failed", where)
         summary = f"The review could not be completed: {type(error).__name__}: {error}"
-        await complete_review_check(
-            gateway, check_id, ReviewOutput(Conclusion.NEUTRAL, "Review failed", summary)
-        )
+        with suppress(Exception):  # GitHub failing as well: nothing more can be said on the run
+            await complete_review_check(
+                gateway, check_id, ReviewOutput(Conclusion.NEUTRAL, "Review failed", summary)
+            )
         return None
     return review
 

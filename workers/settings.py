@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.identity import IdentitySource, wait_for_credentials
+from bot.inference.settings import LlmSettings
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import require_head
 from bot.settings import Settings, load_settings
@@ -34,6 +35,7 @@ from rules import RULES
 from rules.base import Catalogue
 from workers.context import WorkerContext
 from workers.evaluate import MAX_TRIES, evaluate_pull_request
+from workers.llm_review import LlmReviewer, build_reviewer
 from workers.merge_group import report_merge_group
 from workers.override import override_by_comment
 from workers.records import record_installation, record_pull_request_closed
@@ -95,8 +97,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     # at once over the shared parsers; they are CPU-bound, so more threads would not make them faster.
     ctx["cpu"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate")
     tuning = {key: ctx[key] for key in ("retry", "lock_seconds") if key in ctx}
+    # The LLM review: the operator's SCOPEGATE_LLM_* settings (or injected ones); none without a provider.
+    llm_settings: LlmSettings = ctx.get("llm_settings") or LlmSettings()
+    ctx["llm"] = build_reviewer(llm_settings, ctx["redis"], sessions)
     ctx["scopegate"] = WorkerContext(
-        settings, credentials, ctx["redis"], sessions, rules, ctx["cpu"], **tuning
+        settings, credentials, ctx["redis"], sessions, rules, ctx["cpu"], **tuning, llm=ctx["llm"]
     )
 
 
@@ -146,8 +151,11 @@ async def stop_heartbeat(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    """Stop the heartbeat; release the database pool."""
+    """Stop the heartbeat; close the LLM provider's connections; release the database pool."""
     await stop_heartbeat(ctx)
+    reviewer: LlmReviewer | None = ctx.pop("llm", None)
+    if reviewer is not None:
+        await reviewer.edges.provider.close()
     cpu: ThreadPoolExecutor | None = ctx.pop("cpu", None)
     if cpu is not None:
         cpu.shutdown(wait=False, cancel_futures=True)
