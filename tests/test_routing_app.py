@@ -99,6 +99,7 @@ async def test_the_author_is_never_requested_and_an_existing_request_counts(app:
     summary = await _evaluated(app)
 
     assert _requested(app) == (["dave", "alice"], [])
+    assert "Reviewer plan: 1 of 2 wanted, 1 already requested or reviewing" in summary
     assert "| `@octocat` | the author |" in summary
     with app.fake.lock:
         events = [(e.reviewer, e.actor) for e in app.stored().pulls[1].review_request_events]

@@ -47,8 +47,11 @@ def routing_section(routed: Routed) -> Section:
     blocks: list[Items | Table] = []
     if plan is not None:
         who = f"@{routed.author}, {routed.how}" if routed.author else routed.how
+        # In the App, reviewers already requested or reviewing fill part of the target.
+        counted = f", {len(plan.counted)} already requested or reviewing" if plan.counted else ""
         intro = [
-            f"Reviewer plan: {len(plan.chosen)} of {config.reviewers} wanted, from the base's CODEOWNERS.",
+            f"Reviewer plan: {len(plan.chosen)} of {config.reviewers} wanted{counted}, from the base's "
+            "CODEOWNERS.",
             f"Author: {who}.",
         ]
         if plan.note:
