@@ -21,11 +21,12 @@ from bot.core.verdict import Conclusion, Verdict, evaluate
 from bot.gather.github import fetch_pull, gather
 from bot.github.gateway import PullRequestGateway
 from bot.inference.providers import Wire
-from bot.inference.settings import LlmSettings
+from bot.inference.settings import LlmSettings, load_llm_settings
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.llm_calls import LlmCallRecord, record_llm_call
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import LlmCall
+from bot.settings import SettingsError
 from rules import RULES
 from tests.apprunner import worker_in_loop
 from tests.fakegithub.fixtures import FakeInstallation
@@ -205,6 +206,15 @@ async def test_a_provider_timeout_ends_the_review_check_neutral_charged_its_rese
     (call,) = _calls(sessions)
     assert call.status == "failed"
     assert call.charged_nano_usd == call.reserved_nano_usd > 0
+
+
+def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown provider stops start-up with one line naming the variable."""
+    monkeypatch.setenv("SCOPEGATE_LLM_PROVIDER", "openai-completions")
+    with pytest.raises(
+        SettingsError, match=r"^SCOPEGATE_LLM_PROVIDER is invalid: Input should be 'openai-responses'"
+    ):
+        load_llm_settings()
 
 
 def test_no_provider_means_no_review(redis: Redis, sessions: sessionmaker[Session]) -> None:

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.identity import IdentitySource, wait_for_credentials
-from bot.inference.settings import LlmSettings
+from bot.inference.settings import LlmSettings, load_llm_settings
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import require_head
 from bot.settings import Settings, load_settings
@@ -98,7 +98,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["cpu"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate")
     tuning = {key: ctx[key] for key in ("retry", "lock_seconds") if key in ctx}
     # The LLM review: the operator's SCOPEGATE_LLM_* settings (or injected ones); none without a provider.
-    llm_settings: LlmSettings = ctx.get("llm_settings") or LlmSettings()
+    llm_settings: LlmSettings = ctx.get("llm_settings") or load_llm_settings()
     ctx["llm"] = build_reviewer(llm_settings, ctx["redis"], sessions)
     ctx["scopegate"] = WorkerContext(
         settings, credentials, ctx["redis"], sessions, rules, ctx["cpu"], **tuning, llm=ctx["llm"]

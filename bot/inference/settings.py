@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.inference.providers import ProviderSettings, Wire
 from bot.llm.budgets import BudgetLimits
+from bot.settings import SettingsError
+
+ENV_PREFIX = "SCOPEGATE_LLM_"
 
 _NANO_PER_USD = Decimal(1_000_000_000)
 
@@ -19,7 +22,7 @@ _NANO_PER_USD = Decimal(1_000_000_000)
 class LlmSettings(BaseSettings):
     """The LLM review's settings."""
 
-    model_config = SettingsConfigDict(env_prefix="SCOPEGATE_LLM_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     provider: Wire | None = Field(None, description="openai-responses, openai-chat or anthropic-messages.")
     api_key: SecretStr | None = Field(None, description="The provider's API key.")
@@ -66,6 +69,18 @@ class LlmSettings(BaseSettings):
             stage_month=_nano(self.stage_month_usd),
             global_day=_nano(self.global_day_usd),
         )
+
+
+def load_llm_settings() -> LlmSettings:
+    """The settings from the environment and `.env`; SettingsError names the variable that is wrong."""
+    try:
+        return LlmSettings()
+    except ValidationError as error:
+        problems = (
+            f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()} is invalid: {e['msg']}"
+            for e in error.errors()
+        )
+        raise SettingsError("; ".join(problems)) from None
 
 
 def _nano(usd: Decimal | None) -> int | None:
