@@ -256,3 +256,17 @@ async def test_recent_expertise_on_the_changed_lines_decides_between_equal_owner
         "1. `@carol`: owns 2 of 2 changed lines (1 of 1 files); 7 recent lines in the changed ranges"
         in summary
     )
+
+
+async def test_an_owner_github_refuses_does_not_keep_the_others_from_being_asked(app: Stack) -> None:
+    """Mallory owns the file but is no longer a collaborator: GitHub refuses the request naming both
+    owners (422), so each is asked alone and Alice still is; the verdict stands."""
+    _open(app, "* @alice @mallory\n", collaborators=("alice",))
+
+    await _evaluated(app)
+
+    assert _requested(app) == (["alice"], [])
+    path = f"/repos/{app.owner}/{app.repo}/pulls/1/requested_reviewers"
+    assert (app.fake.count("POST", path, status=422), app.fake.count("POST", path, status=201)) == (2, 1)
+    [run] = app.runs()
+    assert run.conclusion == "success"
