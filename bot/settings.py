@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     bot_login: str | None = Field(
         None, description="The App's bot login, `<slug>[bot]` (a bare slug is fine)."
     )
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token of GET /api/report; unset, the report API is off (404)."
+    )
 
     @field_validator("redis_url")
     @classmethod
