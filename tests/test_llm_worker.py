@@ -119,7 +119,7 @@ def _open_pull(installation: FakeInstallation) -> None:
         installation.repo,
         1,
         title="Refunds",
-        base_files={"app/payments.py": BASE},
+        base_files={"app/payments.py": BASE, ".github/CODEOWNERS": b"/app/ @octo-org/payments\n"},
         head_files={"app/payments.py": HEAD.encode()},
     )
 
@@ -156,6 +156,8 @@ async def test_the_review_check_carries_the_models_findings_on_added_lines(
         1,
     )
     assert call.head_sha == run.head_sha
+    assert call.team == "octo-org/payments"  # the owning team, as routing reads CODEOWNERS
+    assert request.headers["x-scopegate-team"] == "octo-org/payments"
     assert fake_installation.fake.invalid_requests == []
 
 

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.files import EXCLUDED, classify
+from bot.core.review_report import owning_team
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 from bot.core.verdict import Conclusion, Verdict
 from bot.github.gateway import PullRequestGateway
@@ -87,7 +88,14 @@ async def review_after_gate(
     itself failed (its check then says so). Never raises: the gate has decided and is published."""
     now = now or datetime.now(UTC)
     head = snapshot.pull_request.head_sha
-    who = Attribution(installation_id, f"{gateway.owner}/{gateway.repo}", gateway.number, reviewer.stage)
+    results = {o.rule.id: o.result.section.data for o in verdict.outcomes if o.result.section is not None}
+    who = Attribution(
+        installation_id,
+        f"{gateway.owner}/{gateway.repo}",
+        gateway.number,
+        reviewer.stage,
+        team=owning_team(results),  # the CODEOWNERS team owning most counted lines, as `scopegate report`
+    )
     where = f"{gateway.owner}/{gateway.repo}#{gateway.number}"
     try:
         # The gate's external id: a re-run asked for on this check re-evaluates the pull request.
