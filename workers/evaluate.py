@@ -23,6 +23,7 @@ from bot.gather.people import gather_people
 from bot.github.client import transient
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
+    Rendered,
     complete_check_run,
     fail_check_run,
     render,
@@ -39,6 +40,7 @@ from bot.ledger.evaluations import EvaluationRecord
 from bot.ledger.overrides import OverrideRecord
 from bot.web.manifest import github_web_url
 from bot.worker_metrics import record_duration
+from rules.base import Catalogue
 from rules.routing import RULE as ROUTING
 from rules.routing import lookup
 from workers.context import WorkerContext, context
@@ -129,8 +131,8 @@ async def _evaluate(
         loop = asyncio.get_running_loop()
         history = await read_review_history(worker.sessions, facts.repository_id, job.number)
         judged = replace(snapshot, override_claims=claims, review_history=history)
-        verdict = await loop.run_in_executor(worker.cpu, evaluate, judged, worker.rules, loaded)
-        rendered = await loop.run_in_executor(worker.cpu, render, job.number, verdict)
+        judging = loop.run_in_executor(worker.cpu, _judge, job.number, judged, worker.rules, loaded)
+        verdict, rendered = await judging
         async with _head_lock(worker, job):
             others = await share_verdict(worker.redis, job, rendered.head)
             await complete_check_run(gateway, check_id, verdict, others, rendered.head)
@@ -186,6 +188,15 @@ async def _record_then_review(
         await review_after_gate(
             worker.llm, gateway, installation_id=job.installation_id, snapshot=snapshot, verdict=verdict
         )
+
+
+def _judge(
+    number: int, snapshot: PullRequestSnapshot, rules: Catalogue, loaded: LoadedConfig
+) -> tuple[Verdict, Rendered]:
+    """The verdict and its Markdown, in one turn of the evaluation thread (rendered after the evaluations
+    other jobs queued meanwhile, a check would wait for all of them)."""
+    verdict = evaluate(snapshot, rules, loaded)
+    return verdict, render(number, verdict)
 
 
 async def _fail(
