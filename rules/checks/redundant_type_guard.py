@@ -39,7 +39,8 @@ _LITERAL_STARTS = {
 }
 _ISINSTANCE = re.compile(rb"isinstance\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_][\w.]*)\s*\)")
 _CLASS = re.compile(rb"class[ \t]+([A-Za-z_]\w*)")
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# A name read backwards: word characters, the last (its first) not a digit.
+_REVERSED_NAME = re.compile(rb"\w*[A-Za-z_]")
 
 
 class Config(CheckConfig):
@@ -111,16 +112,24 @@ def _rebound(source: Source, function: Node, name: bytes, before: int) -> bool:
     )
 
 
-def _annotated(text: bytes) -> dict[bytes, set[bytes]]:
+def _name_before(text: bytes, backwards: bytes, at: int) -> bytes | None:
+    """The plain name (not an attribute) ending at offset `at` of `text`, read as a match on the text
+    reversed (`backwards`), in C rather than a loop over bytes."""
+    match = _REVERSED_NAME.match(backwards, len(text) - at)
+    if match is None:
+        return None
+    start = at - match.end() + match.start()
+    return text[start:at] if start == 0 or text[start - 1] != ord(".") else None
+
+
+def _annotated(text: bytes, backwards: bytes) -> dict[bytes, set[bytes]]:
     """Every `name: T` of a text, by name: one scan for `: ` (a regex with a literal start runs in C),
     then the name right before each."""
     found: dict[bytes, set[bytes]] = {}
     for match in _COLON.finditer(text):
-        end = start = match.start()
-        while start > 0 and text[start - 1] in _WORD:
-            start -= 1
-        if start < end and text[start - 1] != ord(".") and not text[start : start + 1].isdigit():
-            found.setdefault(text[start:end], set()).add(match[1])
+        name = _name_before(text, backwards, match.start())
+        if name is not None:
+            found.setdefault(name, set()).add(match[1])
     return found
 
 
@@ -133,6 +142,7 @@ class _File:
         self.parameters: dict[int, dict[bytes, bytes]] = {}
         self.classes: frozenset[bytes] | None = None
         self.bases: dict[bytes, set[bytes]] | None = None
+        self.backwards = source.text[::-1]
         self.none_excluded: dict[bytes, bool] = {}
 
     def may_be_annotated(self, name: bytes, tested: bytes | None) -> bool:
@@ -140,7 +150,7 @@ class _File:
         PEP 8's spacing) with the class `isinstance` names, or for a None test with a built-in or a class
         of the file."""
         if self.bases is None:
-            self.bases = _annotated(self.source.text)
+            self.bases = _annotated(self.source.text, self.backwards)
         found = self.bases.get(name)
         if found is None:
             return False
@@ -240,26 +250,21 @@ def _by_construction(source: Source, node: Node, name: bytes, tested: bytes) -> 
     return f"`{name.decode()}` was just built as a `{tested.decode()}`: `isinstance` on it is always true"
 
 
-def _worth_reading(file: _File, at: int) -> bool:
-    """From the text alone, whether the guard at `at` may be redundant: its name annotated as it needs,
-    or (for `isinstance`) given a value a few lines above. Most guards are not: the tree is read for
-    the few that may be."""
+def _worth_reading(file: _File, at: int) -> tuple[bool, bool]:
+    """From the text alone, whether the guard at `at` may be redundant by an annotation (its name is
+    annotated as it needs) and by construction (for `isinstance`, the name is given a value of the class
+    a few lines above). Most guards are neither: the tree is read for the few that may be."""
     text = file.source.text
     if text.startswith(b"isinstance(", at):
         match = _ISINSTANCE.match(text, at)
         if match is None:
-            return False
+            return False, False
         name, tested = match[1], match[2]
-        if file.may_be_annotated(name, tested):
-            return True
         window = text[max(0, at - 400) : at]
-        return any(
-            name + b" = " + start in window for start in (tested + b"(", *_LITERAL_STARTS.get(tested, ()))
-        )
-    start = at
-    while start > 0 and text[start - 1] in _WORD:
-        start -= 1
-    return 0 < start < at and text[start - 1] != ord(".") and file.may_be_annotated(text[start:at], None)
+        starts = (tested + b"(", *_LITERAL_STARTS.get(tested, ()))
+        return file.may_be_annotated(name, tested), any(name + b" = " + s in window for s in starts)
+    name = _name_before(text, file.backwards, at)
+    return name is not None and file.may_be_annotated(name, None), False
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -272,15 +277,14 @@ def finder(config: CheckConfig) -> Finder:
         seen: set[int] = set()
         file = _File(source)
         for at in sorted(positions(source.text, MARKERS)):
-            if not _worth_reading(file, at):
-                continue
-            found = _subject(source, at)
+            annotated, built = _worth_reading(file, at)
+            found = _subject(source, at) if annotated or built else None
             if found is None or found[0].id in seen:
                 continue
             node, name, tested = found
             seen.add(node.id)
-            why = _by_annotation(file, node, name, tested)
-            if why is None and tested is not None:
+            why = _by_annotation(file, node, name, tested) if annotated else None
+            if why is None and built and tested is not None:
                 why = _by_construction(source, node, name, tested)
             if why is not None:
                 yield hit(node, f"redundant guard: {why}", severity)

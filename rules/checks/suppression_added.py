@@ -24,6 +24,7 @@ class Directive:
     tool, where it applies, and whether it silences everything when it names nothing."""
 
     pattern: re.Pattern[bytes]
+    word: bytes  # in every spelling, lower case: a comment without it is not read with the pattern
     tool: str
     reach: str
     blanket: bool = True  # without codes it silences every rule; with codes, those
@@ -33,7 +34,28 @@ class Directive:
 def _directive(
     pattern: bytes, tool: str, reach: str, *, blanket: bool = True, whole: bool = False
 ) -> Directive:
-    return Directive(re.compile(pattern, re.I), tool, reach, blanket, whole)
+    word = next(w for w in _WORDS if w in pattern.lower())
+    return Directive(re.compile(pattern, re.I), word, tool, reach, blanket, whole)
+
+
+# The words the directives' spellings hold, most specific first.
+_WORDS = (
+    b"noqa",
+    b"type:",
+    b"mypy:",
+    b"pyright:",
+    b"pyre-",
+    b"pylint:",
+    b"nosec",
+    b"pragma:",
+    b"-disable",
+    b"@ts-",
+    b"biome-ignore",
+    b"deno-lint-ignore",
+    b"ignore",
+    b"nolint",
+    b"lint:",
+)
 
 
 _CODE_LIST = rb"[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*"
@@ -141,8 +163,11 @@ def finder(config: CheckConfig) -> Finder:
             return
         for comment in _comments(source, language):
             text = text_of(source, comment)
+            lowered = text.lower()
             taken: list[tuple[int, int]] = []
             for directive in DIRECTIVES[language]:
+                if directive.word not in lowered:
+                    continue
                 for match in directive.pattern.finditer(text):
                     if any(start <= match.start() < end for start, end in taken):
                         continue  # a file-wide noqa is not also a line's
