@@ -26,6 +26,7 @@ from bot.llm.budgets import (
     budget_scopes,
     format_usd,
     input_bound,
+    narrowed,
 )
 from bot.llm.prices import ModelRates, model_rates, worst_case_nano_usd
 from tests.fakellm import CHAT, FakeLLM, Reply, serve_fake_llm
@@ -69,6 +70,16 @@ def test_a_call_is_charged_to_every_scope_with_a_limit() -> None:
     assert [s.kind for s in budget_scopes(WHO, BudgetLimits(repo_month=9), NOW)] == [ScopeKind.REPO]
     no_team = Attribution(4242, "octo-org/hello-world", 17, "review")
     assert budget_scopes(no_team, BudgetLimits(team_month=9), NOW) == ()
+
+
+def test_a_rules_file_can_tighten_the_apps_budgets_never_loosen_them() -> None:
+    """A repository's own per-PR and monthly limits apply where lower than the App's; unset, the App's."""
+    app = BudgetLimits(per_pr=500, repo_month=9_000, global_day=20_000)
+    assert narrowed(app, per_pr=100, repo_month=None) == BudgetLimits(
+        per_pr=100, repo_month=9_000, global_day=20_000
+    )
+    assert narrowed(app, per_pr=900, repo_month=10**12) == app
+    assert narrowed(BudgetLimits(), per_pr=7, repo_month=None) == BudgetLimits(per_pr=7)
 
 
 def test_a_counter_lives_past_its_period_by_a_day() -> None:

@@ -113,13 +113,14 @@ async def _run(
     return run, verdict
 
 
-def _open_pull(installation: FakeInstallation) -> None:
+def _open_pull(installation: FakeInstallation, rules: bytes | None = None) -> None:
+    base = {"app/payments.py": BASE, ".github/CODEOWNERS": b"/app/ @octo-org/payments\n"}
     installation.fake.add_pull(
         installation.owner,
         installation.repo,
         1,
         title="Refunds",
-        base_files={"app/payments.py": BASE, ".github/CODEOWNERS": b"/app/ @octo-org/payments\n"},
+        base_files=base | ({".github/scopegate.yml": rules} if rules is not None else {}),
         head_files={"app/payments.py": HEAD.encode()},
     )
 
@@ -208,6 +209,61 @@ async def test_a_provider_timeout_ends_the_review_check_neutral_charged_its_rese
     (call,) = _calls(sessions)
     assert call.status == "failed"
     assert call.charged_nano_usd == call.reserved_nano_usd > 0
+
+
+async def test_a_rules_file_switches_the_review_off(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """`llm: {enabled: false}` on the default branch: no review check and no call for that repository."""
+    _open_pull(fake_installation, b"llm:\n  enabled: false\n")
+    async with fake_installation.client() as gh:
+        gateway = PullRequestGateway(gh, fake_installation.owner, fake_installation.repo, 1)
+        facts = await fetch_pull(gateway)
+        assert facts is not None
+        snapshot = await gather(gateway, facts, RULES.needs)
+        verdict = evaluate(snapshot, RULES, load_config(RULES, snapshot.repository.rules))
+        reviewer = await _reviewer(fake_llm, redis, sessions)
+        review = await review_after_gate(
+            reviewer, gateway, installation_id=1, snapshot=snapshot, verdict=verdict
+        )
+        await reviewer.edges.provider.close()
+    assert review is None
+    repo: Any = fake_installation.fake.repo(fake_installation.owner, fake_installation.repo)
+    assert [r.name for r in repo.check_runs.values()] == []
+    assert fake_llm.received == []
+
+
+async def test_a_rules_file_lets_the_models_errors_fail_the_review_check(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """`fail_on_error: true`: the model's error fails the review check; the gate passed and stays passed."""
+    _open_pull(fake_installation, b"llm:\n  fail_on_error: true\n")
+    fake_llm.script(Reply(findings=(ON_ADDED,), usage=USAGE))
+    run, verdict = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert verdict.conclusion is Conclusion.SUCCESS
+    assert (run.conclusion, run.title) == ("failure", "1 finding (gpt-5-mini, $0.000465)")
+
+
+async def test_a_rules_file_cannot_raise_the_apps_budget(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """A repository asking for $100 a PR under an App that allows $0.001: the App's limit holds."""
+    _open_pull(fake_installation, b"llm:\n  per_pr_usd: 100\n")
+    reviewer = await _reviewer(fake_llm, redis, sessions, per_pr_usd=Decimal("0.001"))
+    run, _ = await _run(fake_installation, reviewer)
+    assert fake_llm.received == []
+    assert run.title.startswith("Skipped: the pr budget (octo-org/hello-world#1, all) has $0 of $0.001 spent")
+
+
+async def test_a_rules_file_budget_below_the_worst_case_skips_the_review(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """`per_pr_usd: 0.001` is below a gpt-5-mini call's worst case: no call, the check names the budget."""
+    _open_pull(fake_installation, b"llm:\n  per_pr_usd: 0.001\n")
+    run, _ = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert fake_llm.received == []
+    assert run.conclusion == "neutral"
+    assert run.title.startswith("Skipped: the pr budget (octo-org/hello-world#1, all) has $0 of $0.001 spent")
 
 
 def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +31,7 @@ from bot.inference.providers import build_provider
 from bot.inference.review import Edges, Review, ReviewSettings, review_pull_request
 from bot.inference.settings import LlmSettings
 from bot.intake.events import check_run_external_id
-from bot.llm.budgets import Attribution
+from bot.llm.budgets import Attribution, narrowed
 from bot.llm.report import ReviewOutput, review_output
 from bot.llm.when import review_decision
 
@@ -86,6 +87,18 @@ async def review_after_gate(
 ) -> Review | None:
     """Review the pull request the gate just judged and publish `scopegate / review`; None when the review
     itself failed (its check then says so). Never raises: the gate has decided and is published."""
+    repository = verdict.config.llm
+    if not repository.enabled:  # the rules file switched the review off: no check, no call
+        return None
+    settings = replace(
+        reviewer.settings,
+        limits=narrowed(
+            reviewer.settings.limits,
+            per_pr=_nano(repository.per_pr_usd),
+            repo_month=_nano(repository.repo_month_usd),
+        ),
+    )
+    fail_on_error = reviewer.fail_on_error or repository.fail_on_error
     now = now or datetime.now(UTC)
     head = snapshot.pull_request.head_sha
     results = {o.rule.id: o.result.section.data for o in verdict.outcomes if o.result.section is not None}
@@ -107,12 +120,12 @@ async def review_after_gate(
     try:
         texts = await head_texts(gateway, snapshot, verdict)
         review = await review_pull_request(
-            snapshot, verdict, who, reviewer.settings, reviewer.edges, now=now, texts=texts
+            snapshot, verdict, who, settings, reviewer.edges, now=now, texts=texts
         )
         if review.record is not None:
             wire = reviewer.edges.provider.wire.value
             await record_call(reviewer.sessions, call_row(review.record, who, wire, at=now, head_sha=head))
-        output = review_output(review.facts(reviewer.settings.model), fail_on_error=reviewer.fail_on_error)
+        output = review_output(review.facts(settings.model), fail_on_error=fail_on_error)
         await complete_review_check(gateway, check_id, output)
     except Exception as error:
         log.exception("the LLM review of %s failed", where)
@@ -146,6 +159,11 @@ async def head_texts(
 
     fetched = await asyncio.gather(*(fetch(path) for path in wanted))
     return {path: data.decode("utf-8", "replace") for path, data in fetched if len(data) <= MAX_TEXT_BYTES}
+
+
+def _nano(usd: float | None) -> int | None:
+    """USD from the rules file (a YAML number) in nano-USD, read through its decimal text."""
+    return None if usd is None else int(Decimal(str(usd)) * 1_000_000_000)
 
 
 def _needs_text(file: ChangedFile) -> bool:

@@ -64,6 +64,23 @@ class OverrideConfig(BaseModel):
     )
 
 
+class LlmConfig(BaseModel):
+    """The LLM review after the gate, when the App has a provider: off, lower budgets, errors failing it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="Review this repository's pull requests with the App's model.")
+    per_pr_usd: float | None = Field(
+        None, ge=0, description="Budget per pull request in USD; the App's when unset, never above it."
+    )
+    repo_month_usd: float | None = Field(
+        None,
+        ge=0,
+        description="Budget for this repository per month in USD; the App's when unset, never above it.",
+    )
+    fail_on_error: bool = Field(False, description="An error the model finds fails the review check.")
+
+
 class CoreConfig(BaseModel):
     """The sections scopegate itself reads; each rule's section is added beside them (`rules_file_model`)."""
 
@@ -71,6 +88,7 @@ class CoreConfig(BaseModel):
 
     report: ReportConfig = Field(default_factory=ReportConfig, description=ReportConfig.__doc__)
     override: OverrideConfig = Field(default_factory=OverrideConfig, description=OverrideConfig.__doc__)
+    llm: LlmConfig = Field(default_factory=LlmConfig, description=LlmConfig.__doc__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -55,6 +55,18 @@ _USD = 1_000_000_000
 DEFAULT_LIMITS = BudgetLimits(
     per_pr=_USD // 2, repo_month=25 * _USD, installation_month=100 * _USD, global_day=20 * _USD
 )
+
+
+def narrowed(limits: BudgetLimits, *, per_pr: int | None, repo_month: int | None) -> BudgetLimits:
+    """`limits` with a repository's own per-PR and monthly limits where they are lower (a rules file can
+    tighten the App's budgets, never loosen them); None leaves a limit as it is."""
+
+    def lower(own: int | None, app: int | None) -> int | None:
+        return app if own is None else own if app is None else min(own, app)
+
+    return replace(
+        limits, per_pr=lower(per_pr, limits.per_pr), repo_month=lower(repo_month, limits.repo_month)
+    )
 
 
 @dataclass(frozen=True, slots=True)
