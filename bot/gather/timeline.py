@@ -36,7 +36,7 @@ query ReviewTimeline($owner: String!, $name: String!, $number: Int!, $after: Str
       createdAt
       state
       baseRefOid
-      author { login }
+      author { __typename login }
       timelineItems(
         first: 100
         after: $after
