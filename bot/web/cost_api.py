@@ -1,0 +1,142 @@
+"""`/api/cost`: the LLM cost ledger over HTTP, for dashboards and for pipelines (issue 13).
+
+- `GET /api/cost?by=pr|repo|team|stage|model&repo=&since=&until=&format=json|focus`: what
+  `scopegate cost --format json` prints, or every call as FOCUS CSV.
+- `POST /api/cost`: record a call made outside the App (a CI step) with the App's tags, priced like the
+  App's own, once per `call_id`: what `scopegate cost record` does, for a pipeline without the ledger's
+  database at hand.
+
+Off unless `SCOPEGATE_API_TOKEN` is set, like the report API, and every request carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from bot.inference.ledger import ExternalCall, external_row
+from bot.inference.providers import Wire
+from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.llm_calls import LlmCallRecord, cost_rows, record_llm_call
+from bot.llm.costs import CostRow, focus_csv, group_costs, render_json, usd
+from bot.llm.prices import RateOverride
+from bot.settings import Settings
+
+OFF = "the cost API is off: set SCOPEGATE_API_TOKEN"
+Grouping = Literal["pr", "repo", "team", "stage", "model"]
+
+
+class OutsideCall(BaseModel):
+    """A call made outside the App: the response's `usage` object as the provider sent it, and its tags."""
+
+    provider: Wire
+    model: str = Field(min_length=1)
+    usage: dict[str, object]
+    repo: str = Field(min_length=1, description="owner/name")
+    stage: str = Field("ci", min_length=1)
+    pr: int | None = None
+    team: str | None = None
+    installation: int | None = None
+    call_id: str | None = Field(None, description="idempotency key; recording it again writes nothing")
+    tags: dict[str, str] = Field(default_factory=dict)
+    input_rate: Decimal | None = Field(None, gt=0, description="USD per million input tokens, if unpriced")
+    output_rate: Decimal | None = Field(None, gt=0, description="USD per million output tokens, if unpriced")
+
+
+def cost_router(settings: Settings) -> APIRouter:
+    """The cost routes, on the ledger `settings` name."""
+    router = APIRouter()
+
+    @router.get("/api/cost")
+    async def cost(
+        *,
+        by: Grouping = "pr",
+        repo: Annotated[str | None, Query(description="owner/name")] = None,
+        since: Annotated[datetime | None, Query(description="on or after; naive is UTC")] = None,
+        until: Annotated[datetime | None, Query(description="before; naive is UTC")] = None,
+        format: Literal["json", "focus"] = "json",
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """The calls summed per `by`, or as FOCUS rows."""
+        refused = _refused(settings, authorization)
+        if refused is not None:
+            return refused
+        rows = await asyncio.to_thread(_rows, settings.database_url, repo, _utc(since), _utc(until))
+        if format == "focus":
+            return Response(focus_csv(rows), media_type="text/csv")
+        return Response(render_json(group_costs(rows, by), by), media_type="application/json")
+
+    @router.post("/api/cost", status_code=201)
+    async def record(call: OutsideCall, authorization: Annotated[str | None, Header()] = None) -> Response:
+        """Price and record one outside call; 422 when it cannot be priced (never a $0 row)."""
+        refused = _refused(settings, authorization)
+        if refused is not None:
+            return refused
+        outside = ExternalCall(
+            call_id=call.call_id or f"external:{uuid.uuid4()}",
+            wire=call.provider,
+            model=call.model,
+            usage=call.usage,
+            repo=call.repo,
+            stage=call.stage,
+            at=datetime.now(UTC),
+            pr=call.pr,
+            team=call.team,
+            installation=call.installation,
+            tags=call.tags,
+        )
+        overrides = {}
+        if call.input_rate is not None or call.output_rate is not None:
+            overrides[call.model] = RateOverride(uncached_input=call.input_rate, output=call.output_rate)
+        row = external_row(outside, overrides)
+        if isinstance(row, str):
+            return JSONResponse({"reason": f"not recorded: {row}"}, status_code=422)
+        await asyncio.to_thread(_record, settings.database_url, row)
+        charged = {"charged_nano_usd": row.charged_nano_usd, "charged_usd": usd(row.charged_nano_usd)}
+        return JSONResponse({"call_id": row.call_id, **charged}, status_code=201)
+
+    return router
+
+
+def _refused(settings: Settings, authorization: str | None) -> Response | None:
+    """The answer to a request the token does not let through, or None."""
+    token = settings.api_token
+    if token is None:
+        return JSONResponse({"reason": OFF}, status_code=404)
+    expected = f"Bearer {token.get_secret_value()}".encode()
+    if not hmac.compare_digest((authorization or "").encode(), expected):
+        return JSONResponse({"reason": "missing or wrong bearer token"}, status_code=401)
+    return None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _rows(
+    database_url: str, repo: str | None, since: datetime | None, until: datetime | None
+) -> list[CostRow]:
+    """The ledger's calls, read in a connection of their own (a report is rare)."""
+    engine = create_engine_for(database_url)
+    try:
+        with session_factory(engine)() as session:
+            return cost_rows(session, repo=repo, since=since, until=until)
+    finally:
+        engine.dispose()
+
+
+def _record(database_url: str, row: LlmCallRecord) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            record_llm_call(session, row)
+    finally:
+        engine.dispose()
