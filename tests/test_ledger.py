@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -189,6 +189,25 @@ def repositories(session: Session) -> list[tuple[str, int | None]]:
     """(full name, GitHub id) of every repository row, by name then id."""
     rows = session.execute(select(Repository.full_name, Repository.github_id))
     return sorted(((name, github_id) for name, github_id in rows), key=lambda row: (row[0], row[1] or 0))
+
+
+def test_evaluations_of_one_repository_do_not_wait_for_each_other(postgres_url: str) -> None:
+    """Each evaluation writes its findings in one transaction; two of the same repository must not
+    serialise on its row: with one transaction open after its upsert, another's completes at once
+    (PostgreSQL locks a row an upsert touches, even one it leaves as it was)."""
+    upgrade(postgres_url)
+    engine = create_engine_for(postgres_url)
+    sessions = session_factory(engine)
+    try:
+        with sessions.begin() as session:
+            upsert_repository(session, github_id=REPO_ID, full_name="octo/repo", installation_id=3, at=T0)
+        with sessions.begin() as first:
+            upsert_repository(first, github_id=REPO_ID, full_name="octo/repo", installation_id=3, at=T1)
+            with sessions.begin() as second:
+                second.execute(text("SET LOCAL lock_timeout = '1s'"))
+                upsert_repository(second, github_id=REPO_ID, full_name="octo/repo", installation_id=3)
+    finally:
+        engine.dispose()
 
 
 def test_rename_updates_one_repository_row(sessions: sessionmaker[Session]) -> None:

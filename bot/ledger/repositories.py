@@ -20,8 +20,15 @@ def upsert_repository(
     at: datetime | None = None,
 ) -> int:
     """The surrogate id of the repository, inserting it or renaming it; a 0002 row with github_id NULL
-    and the same full_name is adopted (its github_id set)."""
+    and the same full_name is adopted (its github_id set). `updated_at` is when it last changed."""
     now = at or datetime.now(UTC)
+    # Most calls find the row as it is: read, not upsert, since an upsert locks the row until the
+    # transaction commits, even when it changes nothing, and every evaluation of the repository (each
+    # writing its findings in the same transaction) would wait for the one before it.
+    columns = select(Repository.id, Repository.full_name, Repository.installation_id)
+    row = session.execute(columns.where(Repository.github_id == github_id)).first()
+    if row is not None and row.full_name == full_name and installation_id in (None, row.installation_id):
+        return int(row.id)
     # Adopt only while no row holds the id: a carried-over name of a repository already known by its id
     # (an old name the ledger saw before a rename) stays as it is.
     holder = aliased(Repository)
