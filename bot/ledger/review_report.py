@@ -45,7 +45,9 @@ def pull_request_records(
     )
     latest = {row.pull_request_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
     events: dict[int, list[Event]] = defaultdict(list)
-    for row in session.scalars(select(ReviewEvent).where(ReviewEvent.pull_request_id.in_(chosen))):
+    # Plain rows, not models: a report reads every event of every pull request.
+    table = ReviewEvent.__table__
+    for row in session.execute(select(table).where(table.c.pull_request_id.in_(chosen))):
         events[row.pull_request_id].append(event_of(row))
     records = []
     for pull_id, number, author, full_name in pulls:
