@@ -36,7 +36,7 @@ COMMENT_RUNS = {
 _CODE_MARKS = re.compile(rb"[=(\[{;]|import |return |raise |del |yield |throw ")
 # Two words side by side (overlapping pairs), and string literals, whose words may be anything.
 _NEIGHBOURS = re.compile(rb"\b([A-Za-z_$][\w$]*)[ \t]+(?=([A-Za-z_$][\w$]*)\b)")
-_QUOTED = re.compile(rb""""[^"]*"|'[^']*'|`[^`]*`""")
+_QUOTED = re.compile(rb""""[^"\n]*"|'[^'\n]*'|`[^`\n]*`""")
 _PYTHON_KEYWORDS = b"""and as assert async await break case class continue def del elif else except finally
 for from global if import in is lambda match nonlocal not or pass print raise return try type while with
 yield"""
@@ -171,23 +171,20 @@ def _runs(source: Source) -> Iterator[Run]:
     matches = [m for m in (first.match(text),) if m]
     for match in itertools.chain(matches, after_newline.finditer(text, matches[0].end() if matches else 0)):
         start = match.start() + (match.re is after_newline)
+        if not _CODE_MARKS.search(text, start, match.end()):
+            continue
         line += text.count(b"\n", at, start)
         at = start
         run = Run(line, start, text[start : match.end()].rstrip(), marker)
-        if _CODE_MARKS.search(run.text) and any(n in added for n in range(line, run.end_line + 1)):
+        if any(n in added for n in range(line, run.end_line + 1)):
             yield run
 
 
-def _code_lines(language: str, lines: list[bytes]) -> bool:
-    """Whether every line of a run could be code: only such runs are parsed (a grammar's error recovery
-    on a line of prose costs forty times the parse of a line of code)."""
-    keywords = _KEYWORDS[language]
-    return not any(_prose(b, keywords) for b in lines) and not any(_NOT_CODE.search(b) for b in lines)
-
-
-def _prose(line: bytes, keywords: frozenset[bytes]) -> bool:
-    """Two words side by side, neither a keyword, outside quotes: `the first`, never code's `not x`."""
-    bare = _QUOTED.sub(b'""', line)
+def _prose(text: bytes, keywords: frozenset[bytes]) -> bool:
+    """Two words side by side on a line, neither a keyword, outside quotes: `the first`, never code's
+    `not x`. Only runs without prose are parsed: a grammar's error recovery on a line of prose costs
+    forty times the parse of a line of code."""
+    bare = _QUOTED.sub(b'""', text)
     return any(not {m[1], m[2]} & keywords for m in _NEIGHBOURS.finditer(bare))
 
 
@@ -278,10 +275,13 @@ def finder(config: CheckConfig) -> Finder:
         language = source.language
         if language is None or source.tree is None:
             return
+        keywords = _KEYWORDS[language]
         for run in _runs(source):
+            if _prose(run.text, keywords):
+                continue
             bodies = run.bodies()
             lines = [body.removeprefix(b" ") for _, _, body in bodies]
-            if not _code_lines(language, lines):
+            if any(_NOT_CODE.search(b) for b in lines):
                 continue
             code = textwrap.dedent("\n".join(b.decode("utf-8", "replace") for b in lines[:_MAX_LINES]))
             statements = _statements(language, code.encode())

@@ -13,12 +13,11 @@ from tree_sitter import Node
 from bot.core.checks.engine import Finder, Hit
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
-from rules.checks.candidates import enclosing, positions, text_of
+from rules.checks.candidates import enclosing, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
 ID = "redundant-type-guard"
 LANGUAGES = ("python",)
-MARKERS = (b"isinstance(", b" is None", b" is not None")
 # Annotations a check may rightly narrow or test: unions, optionals, `Any`/`object`, protocols of
 # several types, and types a wider value is accepted for (`float` takes an int, `bytes` a bytearray).
 _OPEN = re.compile(
@@ -37,6 +36,9 @@ _LITERAL_STARTS = {
     b"str": (b'"', b"'"),
     b"int": tuple(b"0123456789"[i : i + 1] for i in range(10)),
 }
+_BEFORE_PARAMETER = frozenset(b"(, \t\n*")
+# `name is None` and `name is not None`, reversed: the name is then read after a literal.
+_NONE_TEST_BACKWARDS = re.compile(rb"enoN (?:ton )?si (\w*[A-Za-z_])")
 _ISINSTANCE = re.compile(rb"isinstance\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_][\w.]*)\s*\)")
 _CLASS = re.compile(rb"class[ \t]+([A-Za-z_]\w*)")
 # A name read backwards: word characters, the last (its first) not a digit.
@@ -250,21 +252,43 @@ def _by_construction(source: Source, node: Node, name: bytes, tested: bytes) -> 
     return f"`{name.decode()}` was just built as a `{tested.decode()}`: `isinstance` on it is always true"
 
 
-def _worth_reading(file: _File, at: int) -> tuple[bool, bool]:
-    """From the text alone, whether the guard at `at` may be redundant by an annotation (its name is
-    annotated as it needs) and by construction (for `isinstance`, the name is given a value of the class
-    a few lines above). Most guards are neither: the tree is read for the few that may be."""
-    text = file.source.text
-    if text.startswith(b"isinstance(", at):
-        match = _ISINSTANCE.match(text, at)
-        if match is None:
-            return False, False
-        name, tested = match[1], match[2]
-        window = text[max(0, at - 400) : at]
-        starts = (tested + b"(", *_LITERAL_STARTS.get(tested, ()))
-        return file.may_be_annotated(name, tested), any(name + b" = " + s in window for s in starts)
-    name = _name_before(text, file.backwards, at)
-    return name is not None and file.may_be_annotated(name, None), False
+def _in_signature_above(text: bytes, name: bytes, at: int) -> bool:
+    """Whether the nearest `def` above offset `at` annotates a parameter `name` (`name: T`) in its
+    signature, up to the `:` that ends it."""
+    start = text.rfind(b"def ", 0, at)
+    end = text.find(b":\n", start, at) if start >= 0 else -1
+    signature = text[start : end if end >= 0 else at]
+    found = signature.find(name + b": ")
+    while found > 0:
+        if signature[found - 1] in _BEFORE_PARAMETER:
+            return True
+        found = signature.find(name + b": ", found + 1)
+    return False
+
+
+def _candidates(file: _File) -> Iterator[tuple[int, bool, bool]]:
+    """The guards worth reading in the tree, as (offset, whether an annotation may answer it, whether a
+    construction may), in file order. They are found and sifted by the text alone, each kind by one
+    regex with a literal start: `isinstance(name, Class)`, and `name is [not] None` read backwards.
+    Most guards are neither: the tree is read for the few that may be."""
+    text, backwards = file.source.text, file.backwards
+    found: list[tuple[int, bool, bool]] = []
+    for match in _ISINSTANCE.finditer(text):
+        name, tested, at = match[1], match[2], match.start()
+        annotated = file.may_be_annotated(name, tested) and _in_signature_above(text, name, at)
+        built = text.find(name + b" = ", max(0, at - 400), at) >= 0 and any(
+            text.find(name + b" = " + s, max(0, at - 400), at) >= 0
+            for s in (tested + b"(", *_LITERAL_STARTS.get(tested, ()))
+        )
+        if annotated or built:
+            found.append((at, annotated, built))
+    for match in _NONE_TEST_BACKWARDS.finditer(backwards):
+        start, at = len(text) - match.end(1), len(text) - match.start(1)
+        name = text[start:at]
+        plain = start == 0 or text[start - 1] != ord(".")
+        if plain and file.may_be_annotated(name, None) and _in_signature_above(text, name, start):
+            found.append((at, True, False))
+    return iter(sorted(found))
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -276,9 +300,8 @@ def finder(config: CheckConfig) -> Finder:
             return
         seen: set[int] = set()
         file = _File(source)
-        for at in sorted(positions(source.text, MARKERS)):
-            annotated, built = _worth_reading(file, at)
-            found = _subject(source, at) if annotated or built else None
+        for at, annotated, built in _candidates(file):
+            found = _subject(source, at)
             if found is None or found[0].id in seen:
                 continue
             node, name, tested = found
