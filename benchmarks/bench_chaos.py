@@ -13,8 +13,10 @@ progress is old enough for it to judge stuck) and the system settles again: `los
 the sweep did not find, and `stuck` is counted after it. Goal: zeros. A volatile Redis restart loses
 what was queued, so its `lost` is not zero; its `lost_after_sweep` is.
 
-The worker is the production one (`workers.supervise.run_worker`) with arq's job timeout at 10 s instead of
-300 s, so a job cut off by a SIGKILL runs again within the benchmark (arq waits job timeout + 10 s).
+The worker is the production one (`workers.supervise.run_worker`) with arq's job timeout at 30 s (10 s with
+`--quick`) instead of 300 s, so a job cut off by a SIGKILL runs again within the benchmark (arq waits job
+timeout + 10 s). `unjudged` counts final heads whose check says the evaluation could not be done (a job
+that ran out of time, or failed for good): completed, as the issue asks, but no verdict.
 
     python benchmarks/bench_chaos.py [--quick]
 """
@@ -60,8 +62,8 @@ from workers.settings import redis_settings
 from workers.sweep import STUCK_MARGIN_SECONDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-JOB_TIMEOUT_SECONDS = 10.0
 START_SECONDS = 30.0
+UNJUDGED_TITLE = "scopegate could not evaluate this pull request"
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,14 @@ class Size:
     pushes: int  # after opening, per PR
     gap_seconds: float  # between deliveries
     settle_seconds: float  # the deadline for settling, after the last delivery
+    # arq's job timeout (production: 300 s), short so that a SIGKILLed job runs again within the run
+    # (arq waits job timeout + 10 s), long enough for the 10 jobs arq runs at once to take turns on the
+    # one evaluation thread (a full run's evaluations take up to 2 s each).
+    job_timeout_seconds: float
 
 
-QUICK = Size(pulls=3, pushes=2, gap_seconds=0.1, settle_seconds=15.0)
-FULL = Size(pulls=20, pushes=5, gap_seconds=0.05, settle_seconds=120.0)
+QUICK = Size(pulls=3, pushes=2, gap_seconds=0.1, settle_seconds=15.0, job_timeout_seconds=10.0)
+FULL = Size(pulls=20, pushes=5, gap_seconds=0.05, settle_seconds=120.0, job_timeout_seconds=30.0)
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Outcome:
     refused: int = 0
     lost: int = 0
     lost_after_sweep: int = 0
+    unjudged: int = 0
     stuck: int = 0
     duplicates: int = 0
     settle_seconds: float = 0.0
@@ -100,6 +107,7 @@ class Deployment:
     settings: Settings
     redis: RedisProcess
     postgres: Postgres
+    job_timeout_seconds: float
     web: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
@@ -128,7 +136,7 @@ class Deployment:
 
     def start_worker(self) -> None:
         """A worker process, running once its heartbeat shows on /readyz."""
-        argv = [sys.executable, str(Path(__file__)), "--worker"]
+        argv = [sys.executable, str(Path(__file__)), "--worker", str(self.job_timeout_seconds)]
         self.worker = self._spawn(f"worker{len(self.logs)}", argv)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
@@ -190,7 +198,7 @@ def lines(count: int, tag: str) -> bytes:
 
 
 @contextmanager
-def deployment(folder: Path) -> Iterator[Deployment]:
+def deployment(folder: Path, job_timeout_seconds: float) -> Iterator[Deployment]:
     """A fake GitHub with the App installed, a private Redis, a migrated ledger, the web app and a worker:
     one for every scenario (each on PRs of its own), since starting the processes costs seconds."""
     # An Enterprise Cloud installation's hourly limit: every scenario's evaluations and sweeps run within the
@@ -209,7 +217,7 @@ def deployment(folder: Path) -> Iterator[Deployment]:
                 debounce_seconds=0.3,
                 port=_free_port(),
             )
-            deployed = Deployment(folder, installation, settings, redis, postgres)
+            deployed = Deployment(folder, installation, settings, redis, postgres, job_timeout_seconds)
             try:
                 deployed.start_web()
                 deployed.start_worker()
@@ -314,11 +322,17 @@ def run(scenario: Scenario, size: Size, deployed: Deployment, first: int) -> Out
     settle(deployed, final, size.settle_seconds)
     if any(run.status != "completed" for run in _runs(deployed) if run.head_sha in _heads(deployed, numbers)):
         # A run the sweep judges stuck is one in progress for longer than a job may take.
-        time.sleep(JOB_TIMEOUT_SECONDS + STUCK_MARGIN_SECONDS + 1)
+        time.sleep(size.job_timeout_seconds + STUCK_MARGIN_SECONDS + 1)
         asyncio.run(_sweep(deployed))
         settle(deployed, final, size.settle_seconds)
     outcome.lost_after_sweep = _lost(deployed, final, numbers)
     runs = [run for run in _runs(deployed) if run.head_sha in _heads(deployed, numbers)]
+    newest = {run.head_sha: run for run in sorted(runs, key=lambda run: run.id)}
+    outcome.unjudged = sum(
+        1
+        for head, accepted in final.values()
+        if accepted and head in newest and newest[head].title == UNJUDGED_TITLE
+    )
     outcome.stuck = sum(1 for run in runs if run.status != "completed")
     per_head: dict[str, int] = {}
     for run in runs:
@@ -411,7 +425,7 @@ def _idle(client: redis.Redis) -> bool:
     return queued == 0 and not running
 
 
-def worker_main() -> None:
+def worker_main(job_timeout_seconds: float) -> None:
     """The benchmark's worker process: the production supervisor with a short job timeout."""
     from workers.supervise import run_worker
 
@@ -422,7 +436,7 @@ def worker_main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker(load_settings(), stop, job_timeout=JOB_TIMEOUT_SECONDS, poll_delay=0.1)
+        await run_worker(load_settings(), stop, job_timeout=job_timeout_seconds, poll_delay=0.1)
 
     asyncio.run(main())
 
@@ -440,18 +454,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small bursts, for CI (under a minute)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", type=float, metavar="JOB_TIMEOUT", help=argparse.SUPPRESS)
     parser.add_argument("--only", help="run only the scenario of this name")
     args = parser.parse_args(argv)
     if args.worker:
-        worker_main()
+        worker_main(args.worker)
         return
     size = QUICK if args.quick else FULL
     started = time.monotonic()
     chosen = [scenario for scenario in SCENARIOS if not args.only or scenario.name == args.only]
     with (
         tempfile.TemporaryDirectory(prefix="scopegate-chaos-") as folder,
-        deployment(Path(folder)) as deployed,
+        deployment(Path(folder), size.job_timeout_seconds) as deployed,
     ):
         for i, scenario in enumerate(chosen):
             outcome = run(scenario, size, deployed, first=1 + i * size.pulls)
@@ -459,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             figure(f"{scenario.name}_refused", outcome.refused, "deliveries")
             figure(f"{scenario.name}_lost", outcome.lost, "evaluations")
             figure(f"{scenario.name}_lost_after_sweep", outcome.lost_after_sweep, "evaluations")
+            figure(f"{scenario.name}_unjudged", outcome.unjudged, "final heads")
             figure(f"{scenario.name}_stuck", outcome.stuck, "check runs")
             figure(f"{scenario.name}_duplicates", outcome.duplicates, "heads")
             figure(f"{scenario.name}_settle", outcome.settle_seconds, "s")
