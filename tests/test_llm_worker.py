@@ -266,6 +266,26 @@ async def test_a_rules_file_budget_below_the_worst_case_skips_the_review(
     assert run.title.startswith("Skipped: the pr budget (octo-org/hello-world#1, all) has $0 of $0.001 spent")
 
 
+async def test_a_file_github_cannot_serve_is_listed_not_fatal(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """A changed file whose contents GitHub answers 404 for (gone since, a submodule): no call for want of
+    text, and the review check says which file and why instead of failing."""
+    _open_pull(fake_installation)
+    repo: Any = fake_installation.fake.repo(fake_installation.owner, fake_installation.repo)
+    with fake_installation.fake.lock:
+        (pull,) = repo.pulls.values()
+        del repo.trees[pull.head_sha]["app/payments.py"]
+    run, _ = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert fake_llm.received == []
+    assert run.conclusion == "neutral"
+    assert run.title == (
+        "Skipped: no changed file could be shown to the model (app/payments.py: its text at the head was not "
+        "gathered)"
+    )
+    assert "app/payments.py: its text at the head was not gathered" in run.summary
+
+
 def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unknown provider stops start-up with one line naming the variable."""
     monkeypatch.setenv("SCOPEGATE_LLM_PROVIDER", "openai-completions")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from githubkit.exception import RequestFailed
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,12 +154,19 @@ async def head_texts(
     head = snapshot.pull_request.head_sha
     limit = asyncio.Semaphore(_FETCHES_AT_ONCE)
 
-    async def fetch(path: str) -> tuple[str, bytes]:
+    async def fetch(path: str) -> tuple[str, bytes | None]:
         async with limit:
-            return path, await gateway.raw_file(path, head)
+            try:
+                return path, await gateway.raw_file(path, head)
+            except RequestFailed:  # gone, or not a file (a submodule): packing lists it as not gathered
+                return path, None
 
     fetched = await asyncio.gather(*(fetch(path) for path in wanted))
-    return {path: data.decode("utf-8", "replace") for path, data in fetched if len(data) <= MAX_TEXT_BYTES}
+    return {
+        path: data.decode("utf-8", "replace")
+        for path, data in fetched
+        if data is not None and len(data) <= MAX_TEXT_BYTES
+    }
 
 
 def _nano(usd: float | None) -> int | None:

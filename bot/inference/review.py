@@ -117,7 +117,8 @@ async def review_pull_request(
             continue
         packed = pack_diff(snapshot, verdict.findings, planned.prompt_tokens, texts)
         if not packed.files:
-            return Review(verdict, "no changed file fits the prompt's token budget", packed)
+            why = "; ".join(f"{u.path}: {u.reason}" for u in packed.unseen[:5])
+            return Review(verdict, f"no changed file could be shown to the model ({why})", packed)
         hashed = diff_hash(packed)
         kept = await edges.cache.get(who.repo, planned.model, hashed)
         reused = _reused(snapshot, verdict, packed, kept, planned.degraded)

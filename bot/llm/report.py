@@ -121,8 +121,15 @@ def _notes(facts: ReviewFacts) -> list[str]:
 
 
 def _first_clause(reason: str) -> str:
-    """The reason up to its first colon or semicolon, cut at a word past `_TITLE_CHARS`."""
-    clause = reason.split(":", maxsplit=1)[0].split(";", maxsplit=1)[0].strip()
+    """The reason up to its first colon or semicolon outside brackets, cut at a word past
+    `_TITLE_CHARS`."""
+    depth, end = 0, len(reason)
+    for index, char in enumerate(reason):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth <= 0 and char in ":;":
+            end = index
+            break
+    clause = reason[:end].strip()
     if len(clause) <= _TITLE_CHARS:
         return clause
     return clause[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
