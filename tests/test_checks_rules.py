@@ -16,6 +16,7 @@ from bot.core.snapshot import ChangedFile, FileStatus, Hunk, PullRequestInfo, Pu
 from rules.base import Context
 from rules.checks import (
     commented_out_code,
+    debug_output,
     hardcoded_secret,
     optional_import_of_required_dependency,
     redundant_type_guard,
@@ -27,6 +28,7 @@ from rules.checks import (
 )
 from rules.checks.candidates import captures_around, positions
 from rules.checks.common import CheckConfig, added_file
+from tests.test_checks import CASES as ENGINE_CASES
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -909,7 +911,12 @@ CASES = [
 ]
 
 
+# debug-output's cases live with the engine's (tests/test_checks.py); here only their texts are needed.
+PRINTS: list[tuple[str, str, str, list[Severity]]] = [
+    (name, path, text, []) for name, module, path, text, _ in ENGINE_CASES if module is debug_output
+]
 WINDOWED = [
+    (debug_output, PRINTS, ("print", "debugger")),
     (skipped_or_focused_test, FOCUSED, ("focused", "skipped", "skip", "go_skip")),
     (swallowed_exception, SWALLOWED, ("handler", "empty", "discarded")),
 ]

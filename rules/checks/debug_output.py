@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures
 from bot.core.checks.source import Source
 from bot.core.files import Kind
 from bot.core.findings import Severity
+from rules.checks.candidates import captures_around, positions
 from rules.checks.common import CheckConfig, check_rule, examples, hit, severity_of
 
 ID = "debug-output"
@@ -27,6 +27,23 @@ JS = """
 """
 GO = """((call_expression function: (identifier) @fn (#any-of? @fn "println" "print")) @print)"""
 QUERIES = {"python": PRINTS, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+# The queries run only around these words, on the construct each sits at the top of: a whole-tree query
+# cost a third of a parse, and most files print nothing.
+_JS_MARKERS, _JS_ANCHORS = (b"debugger", b"console"), frozenset({"call_expression", "debugger_statement"})
+MARKERS = {
+    "python": (b"print", b"breakpoint", b"set_trace"),
+    "javascript": _JS_MARKERS,
+    "typescript": _JS_MARKERS,
+    "tsx": _JS_MARKERS,
+    "go": (b"print",),
+}
+ANCHORS = {
+    "python": frozenset({"call"}),
+    "javascript": _JS_ANCHORS,
+    "typescript": _JS_ANCHORS,
+    "tsx": _JS_ANCHORS,
+    "go": frozenset({"call_expression"}),
+}
 
 
 def _in_main_block(node: Node) -> bool:
@@ -58,7 +75,8 @@ def finder(config: CheckConfig) -> Finder:
         tree, language = source.tree, source.language
         if tree is None or language is None:
             return
-        found = captures(language, QUERIES[language], tree.root_node)
+        offsets = positions(source.text, MARKERS[language])
+        found = captures_around(source, QUERIES[language], offsets, ANCHORS[language])
         for node in found.get("debugger", ()):
             yield hit(node, "debugger statement left in", severity)
         if _is_script(source) or (language == "go" and b"package main" in source.text[:4096]):
