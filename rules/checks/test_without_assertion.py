@@ -18,10 +18,10 @@ from rules.checks.candidates import enclosing, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, severity_of
 
 ID = "test-without-assertion"
-LANGUAGES = ("python", "javascript", "typescript", "tsx")
+LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
 # Where tests are declared: pytest and unittest functions, and the test calls of Jest, Mocha, Vitest,
 # Jasmine and node:test.
-MARKERS = {"python": (b"def test",), **dict.fromkeys(JS_FAMILY, (b"it(", b"test("))}
+MARKERS = {"python": (b"def test",), "go": (b"func Test",), **dict.fromkeys(JS_FAMILY, (b"it(", b"test("))}
 _JS_TESTS = frozenset({b"it", b"test"})
 _JS_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function"})
 # What checks a result, in the test's own text: an assert statement or an assertion library's call
@@ -38,6 +38,7 @@ _CHECKS = re.compile(
 # property-based tests, whose claim is that no example raises.
 _DECORATED = re.compile(rb"raises|xfail|expectedFailure|skip|given|settings|example|benchmark")
 # pytest's and unittest's names of tests (`testing_engine` is a helper).
+_GO_TEST = re.compile(rb"Test(?:[A-Z0-9_]\w*)?")
 _TEST_NAME = re.compile(rb"test(_\w*|[A-Z0-9]\w*)?")
 _YIELDS_OR_RETURNS = re.compile(rb"\byield\b|\breturn[ \t]+[^\s#]")
 _SELF_CALL = re.compile(rb"\b(?:self|cls)\.\w+\(")
@@ -138,6 +139,30 @@ def _javascript(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
     return call, text_of(source, given[0]), callback
 
 
+def _go(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
+    """The test `func TestXxx(t *testing.T)` at `offset`: (the function, its name, its body); None for
+    a test that checks through its `t` (`t.Errorf`, `t.Fatal`, `t.Run`, `t` handed to a helper)."""
+    tree = source.tree
+    function = enclosing(tree.root_node, offset, offset + 4, {"function_declaration"}, 1) if tree else None
+    if function is None:
+        return None
+    name, body = function.child_by_field_name("name"), function.child_by_field_name("body")
+    parameters = function.child_by_field_name("parameters")
+    given = parameters.named_children if parameters else []
+    if name is None or body is None or len(given) != 1 or not _GO_TEST.fullmatch(text_of(source, name)):
+        return None
+    declared = given[0].child_by_field_name("name")
+    kind = given[0].child_by_field_name("type")
+    if declared is None or kind is None or text_of(source, kind) != b"*testing.T":
+        return None
+    t = re.escape(text_of(source, declared))
+    uses = rb"\b" + t + rb"\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow|Run|Skip|Skipf|SkipNow)\b"
+    handed = rb"[(,]\s*" + t + rb"\s*[,)]"
+    if re.search(uses, text_of(source, body)) or re.search(handed, text_of(source, body)):
+        return None
+    return function, text_of(source, name), body
+
+
 def _code(source: Source, body: Node) -> bytes:
     """A test's text without its docstring ("Checks that…" is no check)."""
     first = body.named_children[0] if body.named_children else None
@@ -155,7 +180,7 @@ def finder(config: CheckConfig) -> Finder:
         language = source.language
         if language not in MARKERS or source.tree is None or source.kind is not Kind.TEST:
             return
-        read = _python if language == "python" else _javascript
+        read = {"python": _python, "go": _go}.get(language, _javascript)
         helpers = cache(lambda: _helpers(source))
         seen: set[int] = set()
         for offset in sorted(positions(source.text, MARKERS[language])):
@@ -180,15 +205,17 @@ RULE = check_rule(
     summary="Added or edited tests that check nothing (no assert, expect or expected exception).",
     help=f"""\
 A test that asserts nothing passes whatever the code does. In a test file, a pytest or unittest function
-(`def test…`, also in a class) and a Jest, Mocha, Vitest or Jasmine test (`it("…", () => {{…}})`,
-`test(…)`) whose text holds no check is reported when the pull request adds or edits a line of it
-(scope `touched`). A check is an `assert` statement, an assertion call (`assertEqual`, `assert_called_once`,
-`expect(…)`, `should`, chai's `.to.`), an expected exception or warning (`pytest.raises`, `assertRaises`,
-`toThrow`, `rejects`), an explicit failure, a mock's verification (`called`, `call_count`), a snapshot,
-Testing Library's `getBy…`/`findBy…` (they throw), Cypress's `cy.` commands, or a helper whose name says it
-checks (`check…`, `verify…`, `validate…`, `compare…`). A test decorated with an expected failure, a skip or
-Hypothesis's `@given`, and a JavaScript test whose callback takes a parameter (`t`, `done`), are left alone.
-Severity `warning`. Languages: {", ".join(LANGUAGES)}.""",
+(`def test…`, also in a class), a Jest, Mocha, Vitest or Jasmine test (`it("…", () => {{…}})`,
+`test(…)`) and a Go `func TestXxx(t *testing.T)` whose text holds no check is reported when the pull
+request adds or edits a line of it (scope `touched`). A check is an `assert` statement, an assertion
+call (`assertEqual`, `assert_called_once`, `expect(…)`, `should`, chai's `.to.`), an expected exception
+or warning (`pytest.raises`, `assertRaises`, `toThrow`, `rejects`), an explicit failure, a mock's
+verification (`called`, `call_count`), a snapshot, Testing Library's `getBy…`/`findBy…` (they throw),
+Cypress's `cy.` commands, or a helper whose name says it checks (`check…`, `verify…`, `validate…`,
+`compare…`). A test decorated with an expected failure, a skip or Hypothesis's `@given`, a JavaScript
+test whose callback takes a parameter (`t`, `done`), and a Go test that calls `t.Error…`/`t.Fatal…`/
+`t.Fail…`/`t.Run`/`t.Skip…` or hands `t` to a helper, are left alone. Severity `warning`.
+Languages: {", ".join(LANGUAGES)}.""",
     config=Config,
     finder=finder,
     examples=examples(
