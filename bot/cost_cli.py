@@ -5,6 +5,7 @@ step, a script) recorded in the same ledger with the same tags (issue 13)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import uuid
@@ -97,9 +98,29 @@ def record_cost(args: argparse.Namespace) -> int:
     if isinstance(row, str):
         raise UserError(f"not recorded: {row}")
     with _session() as session, session.begin():
-        record_llm_call(session, row)
-    print(f"recorded {row.call_id}: {row.model}, {usd(row.charged_nano_usd)} USD")
+        written = record_llm_call(session, row)
+    if not written:
+        print(f"already recorded: {row.call_id}")
+        return 0
+    counted = asyncio.run(_charge_budgets(row))
+    lag = "" if counted else "; Redis not reached, the budget counters catch up when seeded from the ledger"
+    print(f"recorded {row.call_id}: {row.model}, {usd(row.charged_nano_usd)} USD{lag}")
     return 0
+
+
+async def _charge_budgets(row: Any) -> bool:
+    """Count the recorded call against the App's budgets it names (the operator's SCOPEGATE_LLM_* limits)."""
+    from redis.asyncio import Redis
+
+    from bot.inference.ledger import charge_outside
+    from bot.inference.settings import load_llm_settings
+    from bot.settings import load_settings
+
+    client = Redis.from_url(load_settings().redis_url, socket_connect_timeout=2)
+    try:
+        return await charge_outside(client, row, load_llm_settings().limits())
+    finally:
+        await client.aclose()
 
 
 class _session:

@@ -8,13 +8,16 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from bot.cli import main
 from bot.ledger.migrate import upgrade
+from bot.llm.budgets import Attribution, BudgetLimits, budget_scopes
 from bot.web.app import create_app
 from tests.test_intake import serve
 from tests.test_report_api import settings
@@ -57,15 +60,12 @@ def web(ledger: str, clean_redis_url: str) -> Iterator[str]:
 
 def test_a_pipeline_records_a_call_once_and_the_ledger_answers(web: str) -> None:
     """POST prices the usage and records it (201, what it was charged); the same call id again adds no
-    row; GET sums it per team and lists it as a FOCUS row with its tags."""
-    for _ in range(2):
-        answer = httpx.post(f"{web}/api/cost", json=CALL, headers=AUTH)
-        assert answer.status_code == 201, answer.text
-        assert answer.json() == {
-            "call_id": "ci-run-88",
-            "charged_nano_usd": 1_942_600,
-            "charged_usd": "0.001942600",
-        }
+    row and counts nothing again (200); GET sums it per team and lists it as a FOCUS row with its tags."""
+    charged = {"call_id": "ci-run-88", "charged_nano_usd": 1_942_600, "charged_usd": "0.001942600"}
+    answer = httpx.post(f"{web}/api/cost", json=CALL, headers=AUTH)
+    assert (answer.status_code, answer.json()) == (201, charged | {"budgets_counted": True})
+    again = httpx.post(f"{web}/api/cost", json=CALL, headers=AUTH)
+    assert (again.status_code, again.json()) == (200, charged | {"recorded": "before"})
     teams = httpx.get(f"{web}/api/cost", params={"by": "team"}, headers=AUTH).json()
     assert [(t["team"], t["calls"], t["charged_nano_usd"]) for t in teams] == [("platform", 1, 1_942_600)]
     focus = httpx.get(f"{web}/api/cost", params={"format": "focus"}, headers=AUTH)
@@ -115,3 +115,17 @@ def test_the_api_wants_its_token(web: str, ledger: str, clean_redis_url: str) ->
     assert httpx.get(f"{web}/api/cost", headers=AUTH).json() == []
     with serve(create_app(settings(ledger, clean_redis_url, None))) as url:
         assert httpx.get(f"{url}/api/cost", headers=AUTH).status_code == 404
+
+
+def test_a_recorded_call_counts_against_the_apps_budgets(web: str, clean_redis_url: str) -> None:
+    """The repository's counter for this month, where Redis has one, grows by the call's cost, once."""
+    who = Attribution(1, "octo-org/api", 3, "ci", "platform")
+    (repo,) = budget_scopes(who, BudgetLimits(repo_month=1), datetime.now(UTC))
+    client = redis.Redis.from_url(clean_redis_url)
+    try:
+        client.set(repo.key, 5)
+        for _ in range(2):
+            httpx.post(f"{web}/api/cost", json=CALL, headers=AUTH)
+        assert int(client.get(repo.key) or 0) == 5 + 1_942_600
+    finally:
+        client.close()

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from bot.cli import main
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import LlmCall
+from bot.llm.budgets import Attribution, BudgetLimits, budget_scopes
 from bot.llm.costs import FOCUS_COLUMNS, CostGroup, CostRow, focus_csv, group_costs, render_text
 
 AT = datetime(2026, 12, 3, 17, 45, tzinfo=UTC)
@@ -136,10 +138,12 @@ def test_every_call_is_a_focus_usage_row_with_its_tags() -> None:
 
 
 @pytest.fixture
-def ledger(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated SQLite ledger the CLI is pointed at."""
+def ledger(sqlite_url: str, clean_redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated SQLite ledger the CLI is pointed at, and the test Redis as the App's."""
     upgrade(sqlite_url)
+    monkeypatch.chdir(sqlite_url.removeprefix("sqlite:///").rsplit("/", 1)[0])  # no .env of this checkout
     monkeypatch.setenv("SCOPEGATE_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("SCOPEGATE_REDIS_URL", clean_redis_url)
     return sqlite_url
 
 
@@ -186,6 +190,7 @@ def test_a_ci_call_is_recorded_once_priced_like_the_apps(
     assert main(argv) == 0
     assert capsys.readouterr().out == "recorded ci-run-88: o4-mini, 0.001942600 USD\n"
     assert main(argv) == 0
+    assert capsys.readouterr().out == "already recorded: ci-run-88\n"
     (call,) = _calls(ledger)
     assert (call.stage, call.pr_number, call.team, call.charged_nano_usd) == ("ci", 3, "platform", 1_942_600)
     assert (call.cache_read_tokens, call.reasoning_tokens, call.cache_read_nano_usd) == (1920, 192, 528_000)
@@ -238,3 +243,42 @@ def test_cost_reports_what_was_recorded(
     ]
     assert main(["cost", "--format", "focus", "--repo", "o/r"]) == 0
     assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 2
+
+
+def test_a_recorded_call_counts_against_the_apps_budgets(
+    ledger: str, clean_redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The App's repository counter for this month, where Redis has one, grows by what the outside call
+    cost, once, so the next review's reservation sees it; a counter Redis lacks is left to its seed (the
+    ledger, which holds the call)."""
+    (repo,) = budget_scopes(
+        Attribution(1, "octo-org/api", 3, "ci"), BudgetLimits(repo_month=1), datetime.now(UTC)
+    )
+    client = redis.Redis.from_url(clean_redis_url)
+    client.set(repo.key, 1_000)
+    usage = tmp_path / "usage.json"
+    usage.write_text(json.dumps({"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}))
+    argv = ["cost", "record", "--provider", "openai-chat", "--model", "gpt-4o-mini", "--repo", "octo-org/api"]
+    argv += ["--pr", "3", "--call-id", "ci-9", "--usage", str(usage)]
+    for _ in range(2):
+        assert main(argv) == 0
+    # gpt-4o-mini: 1000 x 150 + 100 x 600 = 210,000 nano-USD
+    assert int(client.get(repo.key) or 0) == 1_000 + 210_000
+    assert client.keys("scopegate:llm:budget:pr:*") == []
+    client.close()
+
+
+def test_a_recorded_call_says_when_the_budgets_could_not_be_counted(
+    ledger: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Redis unreachable: the call is recorded all the same, and the output says the counters lag."""
+    monkeypatch.setenv("SCOPEGATE_REDIS_URL", "redis://127.0.0.1:1/0")
+    usage = tmp_path / "usage.json"
+    usage.write_text(json.dumps({"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}))
+    argv = ["cost", "record", "--provider", "openai-chat", "--model", "gpt-4o-mini", "--repo", "o/r"]
+    assert main([*argv, "--usage", str(usage)]) == 0
+    assert (
+        "Redis not reached, the budget counters catch up when seeded from the ledger"
+        in capsys.readouterr().out
+    )
+    assert len(_calls(ledger)) == 1

@@ -80,10 +80,11 @@ def test_a_call_is_written_once_and_a_skip_gives_way_to_the_call(sessions: sessi
     """A redelivered record of the same call id changes nothing; a skipped review's row is replaced by
     the call later made under that id."""
     with sessions.begin() as session:
-        record_llm_call(session, _row("a:1", DEC, 42_000))
-        record_llm_call(session, _row("a:1", DEC, 99_999, reason="redelivered"))
-        record_llm_call(session, _row("b:1", DEC, 0, status="skipped", reason="circuit open"))
-        record_llm_call(session, _row("b:1", DEC, 7_000))
+        assert record_llm_call(session, _row("a:1", DEC, 42_000))
+        assert not record_llm_call(session, _row("a:1", DEC, 99_999, reason="redelivered"))
+        assert record_llm_call(session, _row("b:1", DEC, 0, status="skipped", reason="circuit open"))
+        assert record_llm_call(session, _row("b:1", DEC, 7_000))
+        assert not record_llm_call(session, _row("b:1", DEC, 8_000))
     with sessions() as session:
         rows = {r.call_id: (r.status, r.charged_nano_usd, r.reason) for r in session.scalars(select(LlmCall))}
     assert rows == {"a:1": ("answered", 42_000, ""), "b:1": ("answered", 7_000, "")}

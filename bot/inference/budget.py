@@ -62,6 +62,15 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {'settled'}
 """
 
+# KEYS the counters; ARGV[1] the amount. A counter that does not exist is left to be seeded from the
+# ledger, which already holds the call.
+_CHARGE = """
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[1]) end
+end
+return 1
+"""
+
 Seed = Callable[[BudgetScope], Awaitable[int]]
 """nano-USD the ledger has charged to a scope in its period (for a pull request, ever)."""
 
@@ -151,6 +160,16 @@ class BudgetStore:
         """What a counter holds (spent plus reserved), or None when it does not exist."""
         value = await self.redis.get(scope.key)
         return None if value is None else int(value)
+
+
+async def charge_counters(redis: Redis, scopes: Sequence[BudgetScope], amount: int) -> bool:
+    """Add a call already made and recorded in the ledger (outside the App) to the counters that exist, in
+    one script; False when Redis could not be asked (the counters then lag until seeded again)."""
+    try:
+        await redis.register_script(_CHARGE)(keys=[s.key for s in scopes], args=[amount])
+    except RedisError:
+        return False
+    return True
 
 
 def _reservation_key(reservation_id: str) -> str:

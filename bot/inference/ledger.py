@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.inference.budget import Seed
+from bot.inference.budget import Seed, charge_counters
 from bot.inference.call import CallRecord
 from bot.inference.providers import Wire
 from bot.ledger.llm_calls import LlmCallRecord, charged_in, record_llm_call
-from bot.llm.budgets import Attribution, BudgetScope
+from bot.llm.budgets import Attribution, BudgetLimits, BudgetScope, outside_scopes
 from bot.llm.prices import ModelRates, RateOverride, cost, model_rates
 from bot.llm.usage import (
     TokenBuckets,
@@ -142,3 +143,18 @@ def external_row(
         usage=dict(call.usage),
         tags={**dict(call.tags), **attribution},
     )
+
+
+async def charge_outside(redis: Redis, row: LlmCallRecord, limits: BudgetLimits) -> bool:
+    """Count a recorded outside call against the budgets it names, so the App's next reservation sees it;
+    False when Redis could not be asked."""
+    scopes = outside_scopes(
+        row.repo_full_name,
+        row.stage,
+        limits,
+        row.recorded_at,
+        pr=row.pr_number,
+        team=row.team,
+        installation=row.installation_id,
+    )
+    return await charge_counters(redis, scopes, row.charged_nano_usd)

@@ -47,20 +47,21 @@ class LlmCallRecord:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def record_llm_call(session: Session, record: LlmCallRecord) -> None:
+def record_llm_call(session: Session, record: LlmCallRecord) -> bool:
     """Write `record` once: a call id already recorded keeps its row, except a skipped review's, which the
-    call later made under the same id replaces (a skip costs nothing, so nothing is re-priced)."""
+    call later made under the same id replaces (a skip costs nothing, so nothing is re-priced). Whether a
+    row was written."""
     values = {k: v for k, v in asdict(record).items() if k not in {"tokens", "nano_usd"}}
     values |= {f"{name}_tokens": count for name, count in asdict(record.tokens).items()}
     values |= {f"{name}_nano_usd": nano for name, nano in asdict(record.nano_usd).items()}
     insert = dialect_insert(session, LlmCall).values(**values)
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[LlmCall.call_id],
-            set_={k: insert.excluded[k] for k in values if k != "call_id"},
-            where=LlmCall.status == "skipped",
-        )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[LlmCall.call_id],
+        set_={k: insert.excluded[k] for k in values if k != "call_id"},
+        where=LlmCall.status == "skipped",
     )
+    # RETURNING names the row inserted or replaced, none when the conflict left the row as it was.
+    return session.execute(upsert.returning(LlmCall.id)).scalar_one_or_none() is not None
 
 
 def charged_in(session: Session, scope: BudgetScope) -> int:

@@ -173,6 +173,24 @@ def degraded_attempts(model: str, prompt_tokens: int, cheaper: Sequence[str]) ->
     return tuple(attempts)
 
 
+def outside_scopes(
+    repo: str,
+    stage: str,
+    limits: BudgetLimits,
+    at: datetime,
+    *,
+    pr: int | None = None,
+    team: str | None = None,
+    installation: int | None = None,
+) -> tuple[BudgetScope, ...]:
+    """The scopes a call made outside the App counts against: those of `budget_scopes` it names (no
+    pull request or installation scope for a call that names none)."""
+    who = Attribution(installation or 0, repo, pr or 0, stage, team)
+    unnamed = {ScopeKind.PR} if pr is None else set()
+    unnamed |= {ScopeKind.INSTALLATION} if installation is None else set()
+    return tuple(s for s in budget_scopes(who, limits, at) if s.kind not in unnamed)
+
+
 def input_bound(system: str, user: str, schema: object) -> int:
     """An upper bound of a review call's input tokens: its two messages and the answer's schema, which
     structured output sends to the model too."""

@@ -21,9 +21,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from redis.asyncio import Redis
 
-from bot.inference.ledger import ExternalCall, external_row
+from bot.inference.ledger import ExternalCall, charge_outside, external_row
 from bot.inference.providers import Wire
+from bot.inference.settings import load_llm_settings
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.llm_calls import LlmCallRecord, cost_rows, record_llm_call
 from bot.llm.costs import CostRow, focus_csv, group_costs, render_json, usd
@@ -52,8 +54,10 @@ class OutsideCall(BaseModel):
 
 
 def cost_router(settings: Settings) -> APIRouter:
-    """The cost routes, on the ledger `settings` name."""
+    """The cost routes, on the ledger `settings` name; outside calls count against the operator's LLM
+    budgets (SCOPEGATE_LLM_*, read once here)."""
     router = APIRouter()
+    limits = load_llm_settings().limits()
 
     @router.get("/api/cost")
     async def cost(
@@ -76,7 +80,8 @@ def cost_router(settings: Settings) -> APIRouter:
 
     @router.post("/api/cost", status_code=201)
     async def record(call: OutsideCall, authorization: Annotated[str | None, Header()] = None) -> Response:
-        """Price and record one outside call; 422 when it cannot be priced (never a $0 row)."""
+        """Price and record one outside call and count it against the budgets it names: 201, or 200 when its
+        call id was recorded before (nothing counted again); 422 when it cannot be priced (never a $0 row)."""
         refused = _refused(settings, authorization)
         if refused is not None:
             return refused
@@ -99,9 +104,15 @@ def cost_router(settings: Settings) -> APIRouter:
         row = external_row(outside, overrides)
         if isinstance(row, str):
             return JSONResponse({"reason": f"not recorded: {row}"}, status_code=422)
-        await asyncio.to_thread(_record, settings.database_url, row)
         charged = {"charged_nano_usd": row.charged_nano_usd, "charged_usd": usd(row.charged_nano_usd)}
-        return JSONResponse({"call_id": row.call_id, **charged}, status_code=201)
+        if not await asyncio.to_thread(_record, settings.database_url, row):
+            return JSONResponse({"call_id": row.call_id, **charged, "recorded": "before"}, status_code=200)
+        client = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+        try:
+            counted = await charge_outside(client, row, limits)
+        finally:
+            await client.aclose()
+        return JSONResponse({"call_id": row.call_id, **charged, "budgets_counted": counted}, status_code=201)
 
     return router
 
@@ -133,10 +144,11 @@ def _rows(
         engine.dispose()
 
 
-def _record(database_url: str, row: LlmCallRecord) -> None:
+def _record(database_url: str, row: LlmCallRecord) -> bool:
+    """Write the row once; whether it was new."""
     engine = create_engine_for(database_url)
     try:
         with session_factory(engine).begin() as session:
-            record_llm_call(session, row)
+            return record_llm_call(session, row)
     finally:
         engine.dispose()
