@@ -90,8 +90,13 @@ def test_contract_fields() -> None:
         {"id": "syntax-error", "headline": "", "labels": []},
         {"id": "debug-output", "headline": "", "labels": []},
         {"id": "skipped-or-focused-test", "headline": "", "labels": []},
+        {"id": "test-without-assertion", "headline": "", "labels": []},
         {"id": "swallowed-exception", "headline": "", "labels": []},
+        {"id": "optional-import-of-required-dependency", "headline": "", "labels": []},
+        {"id": "redundant-type-guard", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
+        {"id": "commented-out-code", "headline": "", "labels": []},
+        {"id": "suppression-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
         {"id": "routing", "headline": "", "labels": []},
         {"id": "rework", "headline": "", "labels": []},  # no review history in the CLI
