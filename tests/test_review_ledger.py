@@ -32,6 +32,7 @@ from bot.ledger.reviews import (
     pull_request_history,
     push_key,
     record_review_event,
+    record_review_events,
     review_comment_key,
     review_key,
 )
@@ -189,3 +190,17 @@ def test_unknown_pull_request_has_no_history(sessions: sessionmaker[Session]) ->
     with sessions() as session:
         assert pull_request_history(session, REPO_ID, NUMBER + 1) is None
         assert pull_request_history(session, REPO_ID + 1, NUMBER) is None
+
+
+def test_a_batch_of_every_kind_is_one_write_and_converges(sessions: sessionmaker[Session]) -> None:
+    """A timeline's events recorded at once (every kind in one INSERT) read back as recorded one by one;
+    the same batch again adds nothing."""
+    batch = [ReviewEventRecord(REPO_ID, REPO, NUMBER, event, pr_author=AUTHOR) for event in HISTORY]
+    with sessions.begin() as session:
+        assert record_review_events(session, batch) == len(HISTORY)
+    with sessions.begin() as session:
+        assert record_review_events(session, batch) == 0
+        assert record_review_events(session, []) == 0
+    with sessions() as session:
+        history = pull_request_history(session, REPO_ID, NUMBER)
+    assert history == PullRequestHistory(author=AUTHOR, events=HISTORY)

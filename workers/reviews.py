@@ -34,6 +34,7 @@ from bot.ledger.reviews import (
     ReviewEventRecord,
     UnmeasuredPush,
     pull_request_history,
+    record_review_events,
     set_push_lines,
     unmeasured_pushes,
 )
@@ -144,10 +145,7 @@ async def _read_timeline(worker: WorkerContext, job: RecordReviewEvent) -> int:
         for item in timeline.events
     ]
 
-    def write(session: Session) -> int:
-        return sum(record(session, entry) for entry in entries)
-
-    return await in_transaction(worker.sessions, write)
+    return await in_transaction(worker.sessions, partial(record_review_events, records=entries))
 
 
 async def read_review_history(

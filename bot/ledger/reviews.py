@@ -3,6 +3,7 @@ bot/core/rounds.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -42,6 +43,7 @@ __all__ = [
     "pull_request_history",
     "push_key",
     "record_review_event",
+    "record_review_events",
     "review_comment_key",
     "review_key",
     "review_thread_key",
@@ -68,34 +70,68 @@ class ReviewEventRecord:
 def record_review_event(session: Session, record: ReviewEventRecord, *, at: datetime | None = None) -> bool:
     """Insert the event; return False when its key was recorded for this pull request already (a
     redelivery, a re-read timeline), which leaves the first row as it was."""
-    now = at or datetime.now(UTC)
+    return record_review_events(session, (record,), at=at) == 1
+
+
+def record_review_events(
+    session: Session, records: Sequence[ReviewEventRecord], *, at: datetime | None = None
+) -> int:
+    """Insert the events of one pull request (a timeline read) in one statement; how many were new. The
+    repository, pull request and author are the first record's."""
+    if not records:
+        return 0
+    now, first = at or datetime.now(UTC), records[0]
     repository_id = upsert_repository(
         session,
-        github_id=record.repository_id,
-        full_name=record.repo_full_name,
-        installation_id=record.installation_id,
+        github_id=first.repository_id,
+        full_name=first.repo_full_name,
+        installation_id=first.installation_id,
         at=now,
     )
     pull_request_id = upsert_pull_request(
-        session, repository_id, record.pr_number, author=record.pr_author, at=now
+        session, repository_id, first.pr_number, author=first.pr_author, at=now
     )
-    insert = dialect_insert(session, ReviewEvent).values(
-        pull_request_id=pull_request_id,
-        idempotency_key=record.event.key,
-        occurred_at=record.event.at,
-        delivery_id=record.delivery_id,
-        created_at=now,
-        before_sha=record.before_sha,
-        **_columns(record.event),
-    )
-    if isinstance(record.event, Push) and not record.measured:
-        insert = insert.values(changed_lines=None, base_lines=None)
+    rows = [_row(record, pull_request_id, now) for record in records]
+    insert = dialect_insert(session, ReviewEvent).values(rows)
     result = session.execute(
         insert.on_conflict_do_nothing(
             index_elements=[ReviewEvent.pull_request_id, ReviewEvent.idempotency_key]
         ).returning(ReviewEvent.id)
     )
-    return result.first() is not None
+    return len(result.all())
+
+
+# Every column an event may fill, so rows of different kinds go in one multi-row INSERT.
+_EVENT_COLUMNS = dict.fromkeys(
+    (
+        "action",
+        "github_id",
+        "actor_login",
+        "state",
+        "head_sha",
+        "base_sha",
+        "changed_lines",
+        "base_lines",
+        "merged",
+    )
+)
+
+
+def _row(record: ReviewEventRecord, pull_request_id: int, now: datetime) -> dict[str, Any]:
+    """The review_events row of `record`."""
+    row = {
+        **_EVENT_COLUMNS,
+        **_columns(record.event),
+        "pull_request_id": pull_request_id,
+        "idempotency_key": record.event.key,
+        "occurred_at": record.event.at,
+        "delivery_id": record.delivery_id,
+        "created_at": now,
+        "before_sha": record.before_sha,
+    }
+    if isinstance(record.event, Push) and not record.measured:
+        row |= {"changed_lines": None, "base_lines": None}
+    return row
 
 
 def pull_request_history(
