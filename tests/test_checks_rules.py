@@ -322,6 +322,9 @@ COMMENTED = [
         [],
     ),
     ("js block comments are not read", "a.js", "/* run(); */\n", []),
+    ("py type notation of an operation", "a.py", "# list *= int\nmethod_op('__imul__')\n", []),
+    ("py type notation of a call", "a.py", "# list(dict.items())\nfunction_op('list')\n", []),
+    ("py a call on a value", "a.py", "# cache.update(dict(items))\nrun()\n", [W]),
 ]
 ASSERTIONLESS = [
     ("py a test that only calls", "tests/test_a.py", "def test_sum():\n    total([1, 2])\n", [W]),

@@ -229,6 +229,8 @@ def _heading(source: Source, run: Run, statements: list[Node]) -> bool:
     (`# dict.get(key, default)`), takes type names (`# abs(float)`) or a grammar's notation
     (`# Global(identifier* names)`)."""
     code = [s for s in statements if s.type != "comment"]
+    if len(code) == 1 and _type_notation(code[0]):
+        return True
     call = code[0].named_children[0] if len(code) == 1 and code[0].named_children else None
     if call is None or call.type not in {"call", "call_expression"}:
         return False
@@ -245,6 +247,22 @@ def _heading(source: Source, run: Run, statements: list[Node]) -> bool:
         or callee.split(b".")[0] in _TYPE_NAMES
         or any(a.text in _TYPE_NAMES or _operators(a) for a in given)
     )
+
+
+def _type_notation(statement: Node) -> bool:
+    """A statement of built-in type names only, which documents an operation's types (`# list *= int`,
+    `# list(dict.items())`): every name it reads, attributes aside, is one."""
+    names: list[bytes] = []
+    pending = [statement]
+    while pending:
+        node = pending.pop()
+        if node.type == "identifier":
+            names.append(node.text or b"")
+        elif node.type == "attribute":
+            pending.extend(node.named_children[:1])
+        else:
+            pending.extend(node.named_children)
+    return bool(names) and all(n in _TYPE_NAMES for n in names)
 
 
 def _operators(node: Node) -> bool:
