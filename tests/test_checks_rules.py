@@ -28,6 +28,7 @@ from rules.checks import (
 )
 from rules.checks.candidates import captures_around, positions
 from rules.checks.common import CheckConfig, added_file
+from rules.checks.dependencies import required_python
 from tests.test_checks import CASES as ENGINE_CASES
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -1088,3 +1089,46 @@ def test_a_redundant_guard_says_what_rules_it_out() -> None:
     assert found.message == (
         "redundant guard: `x` is annotated `str`, which excludes None: this test is always the same"
     )
+
+
+MANIFEST_CASES = [
+    (
+        "pyproject: markers and extras are not required",
+        {
+            "pyproject.toml": '[project]\ndependencies = ["Ruamel.YAML>=0.18", '
+            '"tomli; python_version < \'3.11\'"]\n[project.optional-dependencies]\npg = ["psycopg"]\n'
+        },
+        {"ruamel-yaml"},
+    ),
+    (
+        "poetry: optional and python-conditioned entries are not required",
+        {
+            "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nhttpx = "^0.27"\n'
+            'rich = {version = "^13", optional = true}\ntomli = {version = "^2", python = "<3.11"}\n'
+        },
+        {"httpx"},
+    ),
+    (
+        "requirements.txt: options, comments, URLs and markers left out",
+        {
+            "requirements.txt": "-r base.txt\n--hash=sha256:0\nattrs==23.1  # pinned\n"
+            "git+https://x.dev/a.git\nuvloop; sys_platform != 'win32'\n"
+        },
+        {"attrs"},
+    ),
+    (
+        "setup.cfg install_requires",
+        {"setup.cfg": "[options]\ninstall_requires =\n    click>=8\n    colorama; os_name == 'nt'\n"},
+        {"click"},
+    ),
+    ("a requirements-dev.txt is not read", {"requirements-dev.txt": "pytest\n"}, set()),
+    ("a manifest that does not parse names nothing", {"pyproject.toml": "[project\n"}, set()),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "manifests", "required"), MANIFEST_CASES, ids=[c[0] for c in MANIFEST_CASES]
+)
+def test_what_a_python_project_requires(name: str, manifests: dict[str, str], required: set[str]) -> None:
+    """Only dependencies installed whatever the environment and extras count as required."""
+    assert set(required_python(manifests, "pkg/a.py")) == required
