@@ -725,6 +725,14 @@ GUARDED_IMPORTS = [
         [],
     ),
     (
+        "js a require in a try around a whole program",
+        "src/a.js",
+        "try {\n  const args = parse();\n  log(require('lodash').join(args));\n"
+        "} catch (e) {\n  exit(e);\n}\n",
+        {"package.json": PACKAGE_JSON},
+        [],
+    ),
+    (
         "js a require outside try",
         "src/a.js",
         "const _ = require('lodash');\n",

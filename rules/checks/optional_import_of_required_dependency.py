@@ -4,6 +4,7 @@ that cannot happen, whose fallback is dead code."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
@@ -26,6 +27,7 @@ _PYTHON_MARKERS = (b"ImportError", b"ModuleNotFoundError")
 _JS_MARKERS = (b"require(", b"import(")
 _IMPORT_ERRORS = frozenset({b"ImportError", b"ModuleNotFoundError"})
 _IMPORTS = frozenset({"import_statement", "import_from_statement"})
+_LOADS = re.compile(rb"\b(?:require|import)\s*\(")
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition"})
 
 
@@ -117,13 +119,18 @@ def _package(specifier: bytes) -> str | None:
     return "/".join(parts[:2]) if name.startswith("@") else parts[0]
 
 
-def _guarding_try(call: Node) -> Node | None:
-    """The `try` statement whose own block holds `call` (not inside a function defined there)."""
+def _guarding_try(source: Source, call: Node) -> Node | None:
+    """The `try` statement whose own block holds `call` (not inside a function defined there), when that
+    block only loads modules: a `try` around a whole program guards it, not its imports."""
     node = call.parent
     while node is not None and node.type not in _FUNCTIONS:
         parent = node.parent
         if node.type == "statement_block" and parent is not None and parent.type == "try_statement":
-            return parent if parent.child_by_field_name("body") == node else None
+            if parent.child_by_field_name("body") != node:
+                return None
+            statements = [s for s in node.named_children if s.type != "comment"]
+            loads = all(_LOADS.search(text_of(source, s)) for s in statements)
+            return parent if loads else None
         node = parent
     return None
 
@@ -144,7 +151,7 @@ def _javascript(source: Source, required: Mapping[str, str], severity: Severity)
             continue
         given = arguments.named_children
         package = _package(text_of(source, given[0])) if given and given[0].type == "string" else None
-        statement = _guarding_try(call) if package in required else None
+        statement = _guarding_try(source, call) if package in required else None
         handler = statement.child_by_field_name("handler") if statement else None
         body = handler.child_by_field_name("body") if handler else None
         if package is None or body is None or _rethrows_or_requires(source, body, package):
@@ -209,13 +216,14 @@ away. Python: an `import` in a `try:` whose handler catches `ImportError` or `Mo
 distribution listed without an environment marker in `[project].dependencies` or Poetry's
 `[tool.poetry.dependencies]` of the nearest pyproject.toml, setup.cfg's `install_requires` or
 requirements.txt (import names are matched to distributions: `yaml` is PyYAML). JavaScript and
-TypeScript: `require("x")` or `import("x")` in a `try` block whose `catch` neither rethrows nor loads `x`
-otherwise, for `x` in the `dependencies` of the nearest package.json. Left alone: optional dependencies
-(extras, dependency groups, dev, peer and optional npm dependencies), one under a marker
-(`tomli; python_version < "3.11"`), the standard library (`tomllib`), a handler that re-raises, a handler
-importing a variant of the same distribution (`CSafeLoader` or `SafeLoader`), a submodule that may need an
-extra (`sqlalchemy.ext.asyncio`), and tests. The manifests are read at the head, as the pull request
-leaves them. Severity `warning`. Languages: {", ".join(LANGUAGES)}.""",
+TypeScript: `require("x")` or `import("x")` in a `try` block that only loads modules and whose `catch`
+neither rethrows nor loads `x` otherwise, for `x` in the `dependencies` of the nearest package.json.
+Left alone: optional dependencies (extras, dependency groups, dev, peer and optional npm
+dependencies), one under a marker (`tomli; python_version < "3.11"`), the standard library (`tomllib`),
+a handler that re-raises, a handler importing a variant of the same distribution (`CSafeLoader` or
+`SafeLoader`), a submodule that may need an extra (`sqlalchemy.ext.asyncio`), a `try` that also guards
+an optional module or (JavaScript) runs more than imports, and tests. The manifests are read at the head,
+as the pull request leaves them. Severity `warning`. Languages: {", ".join(LANGUAGES)}.""",
     config=Config,
     finder=finder,
     examples=(
