@@ -9,9 +9,11 @@ tests, and with a pyproject.toml above it declaring what its distribution requir
 the package's own repository. Prints, per rule, the findings by severity and the errors per 10,000
 lines; then the files and lines scanned, and the time of the whole rule set (parse included) against the
 raw tree-sitter parse of the same files. `--show N` prints up to N error findings per rule to stderr,
-to look at by hand. `--quick` (CI) checks a seeded sample of 300 files.
+to look at by hand. `--quick` (CI) checks a seeded sample of 300 files. `--root PATH` checks the files
+under another folder instead (npm's own `/usr/lib/node_modules`: JavaScript), each with the manifests
+found on disk above it.
 
-python benchmarks/bench_precision.py [--quick] [--show N]
+python benchmarks/bench_precision.py [--quick] [--show N] [--root PATH]
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".tsx")
 QUICK_FILES = 300
 PER_LINES = 10_000
 BASELINE = "raw tree-sitter parse"
+ON_DISK = ("package.json", "pyproject.toml", "setup.cfg", "requirements.txt")
 
 
-def corpus(quick: bool) -> list[tuple[str, bytes]]:
-    """(path inside site-packages, bytes) of every checked file a grammar reads, in path order; a seeded
-    sample with `quick`. Files above the engine's size cap are left out (the engine skips them too)."""
-    root = Path(sysconfig.get_paths()["purelib"])
+def corpus(root: Path, quick: bool) -> list[tuple[str, bytes]]:
+    """(path inside `root`, bytes) of every checked file a grammar reads, in path order; a seeded sample
+    with `quick`. Files above the engine's size cap are left out (the engine skips them too)."""
     paths = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
     found = []
     for path in paths:
@@ -79,21 +81,41 @@ def with_manifest(snapshot: PullRequestSnapshot, path: str, manifests: dict[str,
     return replace(snapshot, repository=replace(snapshot.repository, manifests={where: manifests[name]}))
 
 
+def with_manifests_on_disk(snapshot: PullRequestSnapshot, path: str, root: Path) -> PullRequestSnapshot:
+    """`snapshot` with the manifests found on disk in the folders above `path` (inside `root`)."""
+    found = {}
+    folder = (root / path).parent
+    while folder == root or root in folder.parents:
+        for name in ON_DISK:
+            if (folder / name).is_file():
+                found[(folder / name).relative_to(root).as_posix()] = (folder / name).read_text(
+                    "utf-8", "replace"
+                )
+        folder = folder.parent
+    return replace(snapshot, repository=replace(snapshot.repository, manifests=found))
+
+
 def main() -> None:
     """Run the rule set over the corpus and print the figures."""
     options = argparse.ArgumentParser()
     options.add_argument("--quick", action="store_true")
     options.add_argument("--show", type=int, default=0, metavar="N")
+    options.add_argument("--root", type=Path, metavar="PATH")
     arguments = options.parse_args()
-    files = corpus(arguments.quick)
+    root = arguments.root.resolve() if arguments.root else Path(sysconfig.get_paths()["purelib"])
+    files = corpus(root, arguments.quick)
     checks = [(rule, rule.config()) for rule in RULES.rules if rule.section.startswith("checks.")]
-    manifests = declared()
+    manifests = {} if arguments.root else declared()
     counts: Counter[tuple[str, Severity]] = Counter()
     errors: defaultdict[str, list[Finding]] = defaultdict(list)
     lines = parse_s = checks_s = 0.0
     for path, raw in files:
         text = raw.decode("utf-8", "replace")
-        snapshot = with_manifest(added_file(path, text), path, manifests)
+        snapshot = added_file(path, text)
+        if arguments.root:
+            snapshot = with_manifests_on_disk(snapshot, path, root)
+        else:
+            snapshot = with_manifest(snapshot, path, manifests)
         data = text.encode()
         lines += data.count(b"\n")
         language = language_of(path)
@@ -109,7 +131,8 @@ def main() -> None:
             counts[finding.rule, finding.severity] += 1
             if finding.severity is Severity.ERROR:
                 errors[finding.rule].append(finding)
-    scope = f"{len(files)} files, {int(lines)} lines of installed packages, every line added"
+    where = f"under {root}" if arguments.root else "of installed packages"
+    scope = f"{len(files)} files, {int(lines)} lines {where}, every line added"
     for rule, _ in checks:
         for severity in Severity:
             figure(f"{rule.id}: {severity.value} findings ({scope})", counts[rule.id, severity], "findings")
