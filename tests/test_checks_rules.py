@@ -910,6 +910,60 @@ GUARDS = [
         "def f(xs: dict[str, Any]) -> None:\n    if xs is None:\n        return\n",
         [INFO],
     ),
+    (
+        "ts typeof on a string parameter",
+        "a.ts",
+        "function f(x: string): string {\n"
+        "  if (typeof x !== 'string') {\n"
+        "    return '';\n"
+        "  }\n"
+        "  return x;\n"
+        "}\n",
+        [INFO],
+    ),
+    (
+        "ts typeof in an arrow function",
+        "a.ts",
+        'const g = (n: number): boolean => typeof n === "number";\n',
+        [INFO],
+    ),
+    (
+        "tsx typeof in a method",
+        "a.tsx",
+        "class C {\n  m(b: boolean) {\n    return typeof b == 'boolean' ? <i /> : null;\n  }\n}\n",
+        [INFO],
+    ),
+    (
+        "ts typeof narrowing a union",
+        "a.ts",
+        "function f(x: string | number): number {\n  return typeof x === 'string' ? x.length : x;\n}\n",
+        [],
+    ),
+    (
+        "ts typeof on an optional parameter",
+        "a.ts",
+        "function f(x?: string): string {\n  return typeof x === 'string' ? x : '';\n}\n",
+        [],
+    ),
+    (
+        "ts typeof of another kind",
+        "a.ts",
+        "function f(x: unknown): boolean {\n  return typeof x === 'string';\n}\n",
+        [],
+    ),
+    (
+        "ts typeof on a parameter given another value",
+        "a.ts",
+        "function f(x: string): void {\n  x = load();\n  if (typeof x === 'string') run(x);\n}\n",
+        [],
+    ),
+    (
+        "ts typeof on a local",
+        "a.ts",
+        "function f(): void {\n  const x: string = load();\n  if (typeof x === 'string') run(x);\n}\n",
+        [],
+    ),
+    ("js typeof is not read", "a.js", "function f(x) {\n  return typeof x === 'string';\n}\n", []),
 ]
 CASES = [
     *((name, skipped_or_focused_test, path, text, found) for name, path, text, found in FOCUSED),

@@ -1,6 +1,6 @@
 """`redundant-type-guard`: a check that the annotations or the code right above already answer: `x is None`
 on a parameter annotated without None, `isinstance(x, T)` on a parameter annotated `T` or on a value just
-built as a `T`."""
+built as a `T`, TypeScript's `typeof x === "string"` on `x: string`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rules.checks.candidates import enclosing, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
 ID = "redundant-type-guard"
-LANGUAGES = ("python",)
+LANGUAGES = ("python", "typescript", "tsx")
 # Annotations a check may rightly narrow or test: unions, optionals, `Any`/`object`, protocols of
 # several types, and types a wider value is accepted for (`float` takes an int, `bytes` a bytearray).
 _OPEN = re.compile(
@@ -37,6 +37,12 @@ _LITERAL_STARTS = {
     b"int": tuple(b"0123456789"[i : i + 1] for i in range(10)),
 }
 _BEFORE_PARAMETER = frozenset(b"(, \t\n*")
+# TypeScript: `typeof name === "kind"` (either quote, any equality), and the kinds a predefined type names.
+_TYPEOF = re.compile(rb"typeof\s+([A-Za-z_$][\w$]*)\s*[!=]==?\s*['\"](\w+)['\"]")
+_TYPEOF_NAMES = frozenset({b"string", b"number", b"boolean", b"bigint", b"symbol"})
+_TS_FUNCTIONS = frozenset(
+    {"function_declaration", "function_expression", "arrow_function", "method_definition"}
+)
 # `name is None` and `name is not None`, reversed: the name is then read after a literal.
 _NONE_TEST_BACKWARDS = re.compile(rb"enoN (?:ton )?si (\w*[A-Za-z_])")
 _ISINSTANCE = re.compile(rb"isinstance\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_][\w.]*)\s*\)")
@@ -291,12 +297,50 @@ def _candidates(file: _File) -> Iterator[tuple[int, bool, bool]]:
     return iter(sorted(found))
 
 
+def _typescript(source: Source, severity: Severity) -> Iterator[Hit]:
+    """Hits on `typeof x === "string"` (or `!==`, `==`, `!=`) where `x` is a parameter typed with that
+    very predefined type (`x: string`), not given another value before."""
+    tree, text = source.tree, source.text
+    if tree is None:
+        return
+    for match in _TYPEOF.finditer(text):
+        name, tested = match[1], match[2]
+        if tested not in _TYPEOF_NAMES:
+            continue
+        node = enclosing(tree.root_node, match.start(), match.start() + 1, {"binary_expression"}, 3)
+        function = node
+        while function is not None and function.type not in _TS_FUNCTIONS:
+            function = function.parent
+        parameters = function.child_by_field_name("parameters") if function else None
+        typed = [
+            p for p in (parameters.named_children if parameters else []) if p.type == "required_parameter"
+        ]
+        declared = next(
+            (p for p in typed if text_of(source, p.child_by_field_name("pattern") or p) == name), None
+        )
+        annotation = declared.child_by_field_name("type") if declared else None
+        kind = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+        if node is None or function is None or kind is None or kind.type != "predefined_type":
+            continue
+        if text_of(source, kind) != tested or _rebound(source, function, name, node.start_byte):
+            continue
+        said, typed_as = name.decode("utf-8", "replace"), tested.decode()
+        yield hit(
+            node,
+            f"redundant guard: `{said}` is typed `{typed_as}`: this `typeof` test is always the same",
+            severity,
+        )
+
+
 def finder(config: CheckConfig) -> Finder:
     """Hits on guards the annotations or the line above already answer."""
     severity = severity_of(config) or Severity.INFO
 
     def find(source: Source) -> Iterator[Hit]:
         if source.language not in LANGUAGES or source.tree is None:
+            return
+        if source.language != "python":
+            yield from _typescript(source, severity)
             return
         seen: set[int] = set()
         file = _File(source)
@@ -325,8 +369,10 @@ A guard for a state the code has ruled out is dead weight and hides what can rea
 and `isinstance(x, T)` right after `x = T(…)` or a literal of `T` (`x = []` then `isinstance(x, list)`).
 Annotations a check may rightly narrow are left alone: unions, `Optional`, `Any`, `object`, type
 variables, `Literal`, `Sequence`/`Iterable`, and `float`, `complex` and `bytes` (which accept `int` and
-`bytearray`). Severity `info`: a library may validate its callers at run time on purpose. Languages:
-{", ".join(LANGUAGES)}.""",
+`bytearray`). TypeScript: `typeof x === "string"` (or `number`, `boolean`, `bigint`, `symbol`; any
+equality) where `x` is a required parameter typed with that very type (`x: string`), not a union or an
+optional parameter. Severity `info`: a library may validate its callers at run time on purpose.
+Languages: {", ".join(LANGUAGES)}.""",
     config=Config,
     finder=finder,
     examples=examples(
