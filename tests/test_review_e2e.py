@@ -348,3 +348,23 @@ async def test_history_missed_by_webhooks_is_read_from_the_timeline(review: Revi
         await review.send(webhook)
     await review.drained()
     assert review.figures() == (figures, keys)
+
+
+async def test_an_installation_without_the_review_events_is_read_from_the_timeline(review: Review) -> None:
+    """An installation that has not accepted the review events gets none of their deliveries: each push
+    reads the timeline instead, so the changes requested before it count, and the push is rework."""
+    fake, owner, name = review.installation.fake, review.installation.owner, review.installation.repo
+    with fake.lock:
+        review.installation.installation.events = ["check_run", "issue_comment", "pull_request", "push"]
+    await review.send(review.opened())
+    await review.drained()
+    requested = fake.add_review(owner, name, NUMBER, REVIEWER, state="CHANGES_REQUESTED")
+    with fake.lock:
+        requested.submitted_at = moment(1)
+    before, _ = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(4, "fix")})
+    await review.send(review.synchronize(before, 2))
+    await review.drained()
+
+    figures, keys = review.figures()
+    assert (figures.rounds, figures.rework_lines, figures.time_to_first_review) == (0, 4, timedelta(hours=1))
+    assert f"review:{requested.id}:submitted" in keys

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -47,6 +48,10 @@ from workers.ledger import in_transaction
 log = logging.getLogger(__name__)
 # Long enough for a few comparisons; a worker that dies holding it frees it soon.
 LOCK_SECONDS = 60.0
+# Without these the history has no reviews but what the timeline says.
+REVIEW_EVENTS = frozenset({"pull_request_review", "pull_request_review_comment"})
+# An installation accepting new events is seen within this long.
+EVENTS_MEMORY_SECONDS = 600
 T = TypeVar("T")
 
 
@@ -95,11 +100,7 @@ async def record_review_event(
 
     added = await in_transaction(worker.sessions, partial(record, record=entry))
     read = 0
-    if kind == "closed" or (
-        kind == "push" and not await in_transaction(worker.sessions, partial(_opened, job=job))
-    ):
-        # The closing reconciles the history with the timeline; a push of a pull request whose opening
-        # the ledger never saw (older than the installation) fills it in now.
+    if await _timeline_needed(worker, job):
         read = await _read_timeline(worker, job)
     # One measurer per PR at a time: events of one PR arrive together, and each would compare the same
     # pushes. The lock's holder lists what is left unmeasured once it holds it.
@@ -117,6 +118,37 @@ async def record_review_event(
     if read:
         outcome += f"; {read} event(s) from the timeline"
     return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+async def _timeline_needed(worker: WorkerContext, job: RecordReviewEvent) -> bool:
+    """The closing reconciles the history with the timeline; a push reads it when the ledger never saw
+    the PR's opening (older than the installation, a lost delivery), or when the installation is not
+    subscribed to the review events (it has not accepted them yet), so the check's figures stay current."""
+    if job.kind == "closed":
+        return True
+    if job.kind != "push":
+        return False
+    if not await in_transaction(worker.sessions, partial(_opened, job=job)):
+        return True
+    return not await subscribed_events(worker, job.installation_id) >= REVIEW_EVENTS
+
+
+async def subscribed_events(worker: WorkerContext, installation_id: int) -> frozenset[str]:
+    """The events the installation is subscribed to (`GET /app/installations/{id}`), remembered ten
+    minutes in Redis; when GitHub does not say, the review events are taken as subscribed."""
+    key = f"scopegate:installation-events:{installation_id}"
+    remembered = await worker.redis.get(key)
+    if remembered is not None:
+        return frozenset(json.loads(remembered))
+    try:
+        async with worker.app() as gh:
+            answer = await gh.rest.apps.async_get_installation(installation_id)
+    except RequestFailed as error:
+        log.warning("installation %s: its events are unknown: %s", installation_id, error)
+        return REVIEW_EVENTS
+    events = frozenset(answer.parsed_data.events)
+    await worker.redis.set(key, json.dumps(sorted(events)), ex=EVENTS_MEMORY_SECONDS)
+    return events
 
 
 def _opened(session: Session, job: RecordReviewEvent) -> bool:

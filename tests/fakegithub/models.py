@@ -44,6 +44,7 @@ class Installation:
     repositories: set[str] | None
     permissions: dict[str, str]
     created_at: datetime
+    events: list[str] | None = None  # the events it is subscribed to; None: shapes.EVENTS
 
 
 @dataclass

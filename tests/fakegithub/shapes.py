@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from .state import GitHubState
 
 WEB = "https://github.com"
-EVENTS = ["check_run", "issue_comment", "pull_request", "pull_request_review", "push"]
+EVENTS = [
+    "check_run",
+    "issue_comment",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_review_thread",
+    "push",
+]
 # Hypermedia templates every repository object carries, relative to its API URL.
 REPO_LINKS = {
     "archive_url": "/{archive_format}{/ref}",
@@ -185,7 +193,7 @@ def installation(api: str, state: GitHubState, install: Installation) -> dict[st
         "target_id": account.id,
         "target_type": account.kind,
         "permissions": install.permissions,
-        "events": EVENTS,
+        "events": EVENTS if install.events is None else install.events,
         "created_at": timestamp(install.created_at),
         "updated_at": timestamp(install.created_at),
         "single_file_name": None,
