@@ -23,6 +23,7 @@ from rules.checks import (
     skipped_or_focused_test,
     suppression_added,
     swallowed_exception,
+    syntax_error,
     test_without_assertion,
     todo_added,
 )
@@ -1194,3 +1195,15 @@ MANIFEST_CASES = [
 def test_what_a_python_project_requires(name: str, manifests: dict[str, str], required: set[str]) -> None:
     """Only dependencies installed whatever the environment and extras count as required."""
     assert set(required_python(manifests, "pkg/a.py")) == required
+
+
+def test_a_body_javascript_ends_before_a_spread_is_no_syntax_error() -> None:
+    """`() => {…}` then a line opening with `[...a]` is two statements in JavaScript (automatic semicolon
+    insertion; npm's lib/base-cmd.js does it), which tree-sitter-javascript reads as one subscript with an
+    error: no finding. The same lines with a real error in them still fail."""
+    valid = "const f = () => {\n  return 1\n}\n\n[...a, ...b].forEach(g)\n"
+    broken = "const f = () => {\n  return 1\n}\n[...a, ...b.forEach(g)\n"
+    assert _findings(syntax_error, "a.js", valid) == ()
+    assert _findings(syntax_error, "a.ts", valid.replace("() =>", "(): number =>")) == ()
+    assert {f.severity for f in _findings(syntax_error, "a.js", broken)} == {E}
+    assert [f.severity for f in _findings(syntax_error, "a.js", "const x = f()[...a]\n")] == [E]

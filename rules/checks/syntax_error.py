@@ -8,7 +8,8 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.source import Source
+from bot.core.checks.languages import JS_FAMILY
+from bot.core.checks.source import Source, parse
 from bot.core.findings import Severity
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
@@ -30,6 +31,32 @@ def _errors(node: Node) -> Iterator[Node]:
             yield from _errors(child)
 
 
+def _split_by_asi(source: Source, node: Node) -> bool:
+    """Whether an error is tree-sitter-javascript reading `() => {…}` and a next line that opens with
+    `[…spread]` as one subscript: JavaScript ends the arrow function's body there (automatic semicolon
+    insertion; the body cannot be subscripted), and the file parses once a `;` is put at that end."""
+    if source.language not in JS_FAMILY or source.language is None:
+        return False
+    subscript = node.parent
+    for _ in range(3):
+        if subscript is None or subscript.type == "subscript_expression":
+            break
+        subscript = subscript.parent
+    body = subscript.child_by_field_name("object") if subscript is not None else None
+    if body is None or body.type != "arrow_function" or subscript is None:
+        return False
+    opening = next((c for c in subscript.children if c.type == "["), None)
+    if opening is None or opening.start_point.row <= body.end_point.row:
+        return False
+    split = source.text[: body.end_byte] + b";" + source.text[body.end_byte :]
+    tree = parse(source.language, split)
+    if tree is None:
+        return False
+    return not any(
+        e.start_byte <= node.end_byte and e.end_byte > body.end_byte for e in _errors(tree.root_node)
+    )
+
+
 def finder(config: CheckConfig) -> Finder:
     """Hits on each syntax error of a parsed file."""
     severity = severity_of(config) or Severity.ERROR
@@ -39,6 +66,8 @@ def finder(config: CheckConfig) -> Finder:
         if tree is None or not tree.root_node.has_error:
             return
         for node in _errors(tree.root_node):
+            if _split_by_asi(source, node):
+                continue
             what = f"missing `{node.type}`" if node.is_missing else "unexpected text"
             yield hit(node, f"syntax error: {what} ({source.language} grammar)", severity)
 
@@ -51,7 +80,10 @@ RULE = check_rule(
     help="""\
 Each changed Python, JavaScript, TypeScript/TSX or Go file is parsed with its official tree-sitter
 grammar; an ERROR or MISSING node that starts on an added line is a syntax error the pull request
-introduced. Errors on lines it did not add are not its own and never fail the gate.""",
+introduced. Errors on lines it did not add are not its own and never fail the gate. One misreading of
+tree-sitter-javascript is told apart: an arrow function's body `}` followed by a line opening with
+`[...spread]`, two statements to JavaScript (automatic semicolon insertion), one erroneous subscript to
+the grammar; the file is parsed again with the `;` in place, and the error goes if it does.""",
     config=Config,
     finder=finder,
     examples=examples(
