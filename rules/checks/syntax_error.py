@@ -14,6 +14,7 @@ from bot.core.findings import Severity
 from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, severity_of
 
 ID = "syntax-error"
+_MAX_SPLITS = 4
 
 
 class Config(CheckConfig):
@@ -31,7 +32,7 @@ def _errors(node: Node) -> Iterator[Node]:
             yield from _errors(child)
 
 
-def _split_by_asi(source: Source, node: Node) -> bool:
+def _split_by_asi(source: Source, node: Node, splits: dict[int, bool]) -> bool:
     """Whether an error is tree-sitter-javascript reading `() => {…}` and a next line that opens with
     `[…spread]` as one subscript: JavaScript ends the arrow function's body there (automatic semicolon
     insertion; the body cannot be subscripted), and the file parses once a `;` is put at that end."""
@@ -48,13 +49,16 @@ def _split_by_asi(source: Source, node: Node) -> bool:
     opening = next((c for c in subscript.children if c.type == "["), None)
     if opening is None or opening.start_point.row <= body.end_point.row:
         return False
-    split = source.text[: body.end_byte] + b";" + source.text[body.end_byte :]
-    tree = parse(source.language, split)
-    if tree is None:
-        return False
-    return not any(
-        e.start_byte <= node.end_byte and e.end_byte > body.end_byte for e in _errors(tree.root_node)
-    )
+    if body.id not in splits:
+        if len(splits) >= _MAX_SPLITS:
+            return False  # a file built of such lines is parsed again only a few times
+        split = source.text[: body.end_byte] + b";" + source.text[body.end_byte :]
+        tree = parse(source.language, split)
+        splits[body.id] = tree is not None and not any(
+            e.start_byte <= subscript.end_byte + 1 and e.end_byte > body.end_byte
+            for e in _errors(tree.root_node)
+        )
+    return splits[body.id]
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -65,8 +69,9 @@ def finder(config: CheckConfig) -> Finder:
         tree = source.tree
         if tree is None or not tree.root_node.has_error:
             return
+        splits: dict[int, bool] = {}
         for node in _errors(tree.root_node):
-            if _split_by_asi(source, node):
+            if _split_by_asi(source, node, splits):
                 continue
             what = f"missing `{node.type}`" if node.is_missing else "unexpected text"
             yield hit(node, f"syntax error: {what} ({source.language} grammar)", severity)
