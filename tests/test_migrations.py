@@ -264,7 +264,7 @@ def test_repository_carried_over_without_id_is_adopted(engine: Engine) -> None:
 # --- 0004: review events ------------------------------------------------------------------------------------
 
 # Tables the models hold that a revision does not create yet, so a drift check at that revision skips them.
-LATER_TABLES = {"0003": {"review_events"}}
+LATER_TABLES = {"0003": {"review_events", "llm_calls"}, "0005": {"llm_calls"}}
 
 # 0003's tables, every row, read back after the round trip through 0004.
 TABLES_0003 = ("repositories", "pull_requests", "evaluations", "overrides", "findings")
@@ -354,7 +354,7 @@ def test_0005_adds_before_sha_keeping_review_events(engine: Engine) -> None:
     before = review_event_rows(engine)
 
     migrate(engine, "upgrade", "0005")
-    assert schema_drift(engine) == []
+    assert drift_besides(engine, LATER_TABLES["0005"]) == []
     [row] = review_event_rows(engine)
     assert row == {**before[0], "before_sha": None}
 
