@@ -27,19 +27,19 @@ FLOOR = Path(__file__).with_name("floor_check.py")
 
 def lines_pr(root: Path, changed: int) -> GitRepo:
     """A branch changing `changed` counted lines: half rewritten in existing files, half in new ones,
-    over up to 200 files; plus a 5,000-line lockfile (counted 0) and a pure rename."""
+    over up to 200 files, each its own text (the checks parse each); plus a 5,000-line lockfile (counted
+    0) and a pure rename."""
     repo = GitRepo(root)
     files = max(1, min(200, changed // 10))
     per_file = max(1, changed // files)
+    half = range(per_file // 2)
     for i in range(files):
-        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {j}\n" for j in range(per_file // 2)))
+        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {i + j}\n" for j in half))
     repo.write("src/moved.py", "".join(f"moved_{j} = {j}\n" for j in range(500)))
     repo.commit("base")
     repo.topic()
     for i in range(files):
-        repo.write(
-            f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {j * 2}\n" for j in range(per_file // 2))
-        )
+        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {(i + j) * 2}\n" for j in half))
     repo.write(
         "package-lock.json", '{\n  "lockfileVersion": 3,\n' + "".join(f'  "d{j}": 1,\n' for j in range(5000))
     )

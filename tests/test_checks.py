@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.core.checks.engine import run_check
-from bot.core.checks.source import parse
+from bot.core.checks.source import Trees, parse
 from bot.core.checks.suppression import suppressed
 from bot.core.files import classify
 from bot.core.findings import Finding, Scope
@@ -63,6 +63,28 @@ def test_lines_the_pull_request_did_not_add_never_count() -> None:
     file = ChangedFile("lib.py", FileStatus.MODIFIED, 1, 0, hunks=(hunk,), head=text, head_size=len(text))
     found = _findings(debug_output, PullRequestSnapshot(info, (file,)))
     assert [f.line for f in found] == [3]
+
+
+def test_rules_share_a_files_tree_within_the_budget() -> None:
+    """Within the budget a file is parsed once for every rule: the same tree comes back."""
+    trees = Trees(budget=1000)
+    first = trees.of("a.py", "python", b"x = 1\n")
+    assert first is not None
+    assert trees.of("a.py", "python", b"x = 1\n") is first
+
+
+def test_trees_past_the_budget_are_parsed_again_not_kept() -> None:
+    """Past the budget (a tree takes ~30 times its text) a file's tree is parsed again at each read; the
+    files read first stay shared by every rule."""
+    trees = Trees(budget=10)
+    a = trees.of("a.py", "python", b"alpha = 1\n")
+    b = trees.of("b.py", "python", b"beta = 2\n")
+    assert trees.of("a.py", "python", b"alpha = 1\n") is a
+    again = trees.of("b.py", "python", b"beta = 2\n")
+    assert b is not None
+    assert again is not None
+    assert again is not b
+    assert str(again.root_node) == str(b.root_node)
 
 
 def test_fingerprint_survives_reindenting() -> None:
