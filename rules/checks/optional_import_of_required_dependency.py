@@ -103,11 +103,9 @@ def _python(source: Source, required: Mapping[str, str], severity: Severity) -> 
 def _named(module: str) -> tuple[str, ...]:
     """The distributions a module's import is read as: a top-level module, or a dotted one that is its
     distribution's own (`ruamel.yaml`); a submodule (`sqlalchemy.ext.asyncio`) may need an extra."""
-    top, _, rest = module.partition(".")
-    if not rest:
-        return distributions(top)
-    two = ".".join(module.split(".")[:2])
-    return tuple(d for d in distributions(two)[:1] if d != distributions(top)[0])
+    if "." not in module:
+        return distributions(module)
+    return distributions(".".join(module.split(".")[:2]))[:1]
 
 
 def _package(specifier: bytes) -> str | None:

@@ -114,7 +114,6 @@ MARKERS = {
     "go": (b"nolint", b"lint:", b"#nosec"),
 }
 _COMMENT = frozenset({"comment"})
-_EVERYTHING = frozenset({b"all"})
 
 
 class Config(CheckConfig):
