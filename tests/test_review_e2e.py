@@ -368,3 +368,19 @@ async def test_an_installation_without_the_review_events_is_read_from_the_timeli
     figures, keys = review.figures()
     assert (figures.rounds, figures.rework_lines, figures.time_to_first_review) == (0, 4, timedelta(hours=1))
     assert f"review:{requested.id}:submitted" in keys
+
+
+async def test_github_failing_a_comparison_is_tried_again(review: Review) -> None:
+    """GitHub answering 502 to the push's comparisons for a while: the push is still measured."""
+    await review.send(review.opened())
+    await review.send(review.review(80, "changes_requested", 1))
+    await review.drained()
+    compare = f"/repos/{review.repo.full_name}/compare/"
+    review.installation.fake.fail_next("GET", compare, 502, times=4)
+    before, _ = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(3, "fix")})
+    await review.send(review.synchronize(before, 2))
+    await review.drained()
+
+    figures, _ = review.figures()
+    assert figures.rework_lines == 3
+    assert review.installation.fake.count("GET", compare, status=502) == 4

@@ -50,12 +50,12 @@ from workers.ledger import (
     evaluation_record,
     in_transaction,
     label_override_record,
+    read_review_history,
     record_verdict,
 )
 from workers.llm_review import review_after_gate
 from workers.outages import is_outage
 from workers.override import label_claim
-from workers.reviews import read_review_history
 
 log = logging.getLogger(__name__)
 # How long a job waits for the PR's lock before trying again later (well inside the job timeout).

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.rounds import ReviewHistory
 from bot.core.snapshot import OverrideClaim
 from bot.core.verdict import Verdict
 from bot.gather.github import PullFacts
 from bot.intake.jobs import EvaluatePullRequest
 from bot.ledger.evaluations import EvaluationRecord, FindingRecord, record_evaluation
 from bot.ledger.overrides import OverrideRecord, pull_request_overrides, record_override
+from bot.ledger.reviews import pull_request_history
 
 T = TypeVar("T")
 
@@ -101,3 +104,12 @@ def record_verdict(session: Session, evaluation: EvaluationRecord, override: Ove
     record_evaluation(session, evaluation)
     if override is not None:
         record_override(session, override)
+
+
+async def read_review_history(
+    sessions: sessionmaker[Session], repository_id: int, number: int
+) -> ReviewHistory | None:
+    """The PR's review history as the ledger holds it now, for the rework rule; None for a PR the ledger
+    has no row of."""
+    history = await in_transaction(sessions, lambda s: pull_request_history(s, repository_id, number))
+    return None if history is None else ReviewHistory(history, datetime.now(UTC))

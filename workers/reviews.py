@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ from arq import Retry
 from githubkit.exception import RequestFailed
 from githubkit_schemas.latest.models import DiffEntry
 from redis.exceptions import LockError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.core.interdiff import FileDiff, rework_lines
 from bot.core.rounds import (
@@ -23,7 +23,6 @@ from bot.core.rounds import (
     Push,
     Review,
     ReviewComment,
-    ReviewHistory,
     ReviewState,
     ReviewThread,
     first_feedback_at,
@@ -43,7 +42,9 @@ from bot.ledger.reviews import (
     record_review_event as record,
 )
 from workers.context import WorkerContext, context
+from workers.evaluate import MAX_TRIES
 from workers.ledger import in_transaction
+from workers.outages import is_outage
 
 log = logging.getLogger(__name__)
 # Long enough for a few comparisons; a worker that dies holding it frees it soon.
@@ -79,22 +80,39 @@ async def record_review_event(
 ) -> str:
     """Record the event once (its key again adds nothing); then, once the PR has had a review, measure
     every push since it that is not measured yet. A push before any review is recorded unmeasured: it is
-    no rework, and costs GitHub nothing unless a review delivered late turns out to precede it."""
+    no rework, and costs GitHub nothing unless a review delivered late turns out to precede it.
+    GitHub failing for a while, or the ledger or Redis not answering, tries again later."""
     worker = context(ctx)
     job = RecordReviewEvent(
         installation_id, repository_id, owner, repo, number, pr_author, kind, key, at, action, github_id,
         actor, state, before_sha, head_sha, base_sha, merged, delivery_id,
     )  # fmt: skip
+    try_number = int(ctx.get("job_try", 1))
+    try:
+        return await _record(worker, job)
+    except Retry:
+        raise
+    except Exception as error:
+        wait = worker.retry.defer_for(error, try_number - 1)
+        if wait is None and is_outage(error):
+            wait = worker.retry.delay(try_number - 1)
+        if wait is not None and try_number < MAX_TRIES:
+            raise Retry(defer=wait) from error
+        raise
+
+
+async def _record(worker: WorkerContext, job: RecordReviewEvent) -> str:
+    """Record, read the timeline where it is needed, and measure the pushes that became rework."""
     event = _event(job)
     entry = ReviewEventRecord(
-        repository_id=repository_id,
-        repo_full_name=f"{owner}/{repo}",
-        pr_number=number,
+        repository_id=job.repository_id,
+        repo_full_name=f"{job.owner}/{job.repo}",
+        pr_number=job.number,
         event=event,
-        pr_author=pr_author,
-        delivery_id=delivery_id,
-        installation_id=installation_id,
-        before_sha=before_sha,
+        pr_author=job.pr_author,
+        delivery_id=job.delivery_id,
+        installation_id=job.installation_id,
+        before_sha=job.before_sha,
         measured=not isinstance(event, Push),
     )
 
@@ -104,7 +122,8 @@ async def record_review_event(
         read = await _read_timeline(worker, job)
     # One measurer per PR at a time: events of one PR arrive together, and each would compare the same
     # pushes. The lock's holder lists what is left unmeasured once it holds it.
-    lock = worker.redis.lock(f"scopegate:lock:history:{owner}/{repo}#{number}", timeout=LOCK_SECONDS)
+    name = f"scopegate:lock:history:{job.owner}/{job.repo}#{job.number}"
+    lock = worker.redis.lock(name, timeout=LOCK_SECONDS)
     if not await lock.acquire(blocking_timeout=LOCK_SECONDS):
         raise Retry(defer=LOCK_SECONDS)
     try:
@@ -178,15 +197,6 @@ async def _read_timeline(worker: WorkerContext, job: RecordReviewEvent) -> int:
     ]
 
     return await in_transaction(worker.sessions, partial(record_review_events, records=entries))
-
-
-async def read_review_history(
-    sessions: sessionmaker[Session], repository_id: int, number: int
-) -> ReviewHistory | None:
-    """The PR's review history as the ledger holds it now, for the rework rule; None for a PR the ledger
-    has no row of."""
-    history = await in_transaction(sessions, lambda s: pull_request_history(s, repository_id, number))
-    return None if history is None else ReviewHistory(history, datetime.now(UTC))
 
 
 def _pending(session: Session, job: RecordReviewEvent) -> list[UnmeasuredPush]:
