@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
-from bot.core.checks.source import Source, sources
+from bot.core.checks.engine import Check, run_checks
+from bot.core.checks.source import TREE_BUDGET_BYTES, Source, sources
 from bot.core.files import FileFacts
 from bot.core.findings import Finding
 from bot.core.sections import Section
@@ -31,15 +32,23 @@ class Need(StrEnum):
 
 @dataclass(frozen=True)
 class Context:
-    """What rules read: the snapshot, and the facts derived from it once for all of them."""
+    """What rules read: the snapshot, and the facts derived from it once for all of them. `checks` are
+    the check rules of the evaluation, configured (`Rule.check`): they run together, file by file."""
 
     snapshot: PullRequestSnapshot
     files: tuple[FileFacts, ...]
+    checks: Mapping[str, Check] = field(default_factory=dict)
 
     @cached_property
     def sources(self) -> tuple[Source, ...]:
-        """The changed files the checks read, each parsed at most once for every check rule."""
-        return sources(self.snapshot.files, self.files)
+        """The changed files the checks read. Read file by file by `checks`, no tree is kept past its file;
+        a check run alone (an example, a benchmark) keeps the first trees for the next one."""
+        return sources(self.snapshot.files, self.files, 0 if self.checks else TREE_BUDGET_BYTES)
+
+    @cached_property
+    def check_findings(self) -> dict[str, tuple[Finding, ...]]:
+        """What each of `checks` found, in one pass over the files (each parsed once for all of them)."""
+        return run_checks(self.checks, self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +79,8 @@ class Rule(Generic[C]):
     id); `label_prefix` names the labels it owns: the publisher removes those it no longer wants. `later`
     names what the rule needs beyond `needs` once the first gathering is in (blame only when a commit
     carries an AI signal): the gatherer's second phase fetches that, so a costly read is paid only where
-    it can change the answer.
+    it can change the answer. `check` makes a tree-sitter check rule of it: its scope and finder under a
+    config, which the evaluation runs with every other check, one file at a time (`Context.checks`).
     """
 
     id: str
@@ -83,6 +93,7 @@ class Rule(Generic[C]):
     needs: frozenset[Need] = frozenset()
     label_prefix: str | None = None
     later: Callable[[PullRequestSnapshot, C], frozenset[Need]] | None = None
+    check: Callable[[PullRequestSnapshot, C], Check | None] | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -96,6 +107,10 @@ class Rule(Generic[C]):
     def later_needs(self, snapshot: PullRequestSnapshot, config: BaseModel) -> frozenset[Need]:
         """What the rule needs gathered in the second phase, given the first phase's `snapshot`."""
         return self.later(snapshot, cast(C, config)) if self.later else frozenset()
+
+    def check_for(self, snapshot: PullRequestSnapshot, config: BaseModel) -> Check | None:
+        """For a check rule, its scope and finder under `config`; None when it is off or no check."""
+        return self.check(snapshot, cast(C, config)) if self.check else None
 
 
 @dataclass(frozen=True, eq=False)

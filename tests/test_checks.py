@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from bot.core.checks.engine import run_check
-from bot.core.checks.source import Trees, parse
+from bot.core.checks.engine import Finder, Hit, run_check, run_checks
+from bot.core.checks.source import Source, Trees, parse
 from bot.core.checks.suppression import suppressed
-from bot.core.files import classify
+from bot.core.files import Kind, classify
 from bot.core.findings import Finding, Scope
 from bot.core.snapshot import ChangedFile, FileStatus, Hunk, PullRequestInfo, PullRequestSnapshot
 from rules.checks import debug_output, syntax_error
@@ -74,17 +74,43 @@ def test_rules_share_a_files_tree_within_the_budget() -> None:
 
 
 def test_trees_past_the_budget_are_parsed_again_not_kept() -> None:
-    """Past the budget (a tree takes ~30 times its text) a file's tree is parsed again at each read; the
-    files read first stay shared by every rule."""
+    """Past the budget (a tree takes ~30 times its text) only the last tree read is kept besides the
+    files read first: a file read again after another is parsed again."""
     trees = Trees(budget=10)
     a = trees.of("a.py", "python", b"alpha = 1\n")
     b = trees.of("b.py", "python", b"beta = 2\n")
     assert trees.of("a.py", "python", b"alpha = 1\n") is a
+    assert trees.of("b.py", "python", b"beta = 2\n") is b
+    trees.of("c.py", "python", b"gamma = 3\n")
     again = trees.of("b.py", "python", b"beta = 2\n")
     assert b is not None
     assert again is not None
     assert again is not b
     assert str(again.root_node) == str(b.root_node)
+
+
+def test_the_checks_read_each_files_tree_once_past_the_budget() -> None:
+    """The evaluation's checks run file by file: every check reads the same tree of a file, also when
+    no tree fits the budget, and each file is parsed once."""
+    trees = Trees(budget=0)
+    files = [
+        Source(f"m{i}.py", Kind.SOURCE, b"print(1)\n", frozenset({1}), "python", trees) for i in range(3)
+    ]
+    seen: list[tuple[str, str, int]] = []
+
+    def reader(name: str) -> Finder:
+        def find(source: Source) -> list[Hit]:
+            seen.append((name, source.path, id(source.tree)))
+            return []
+
+        return find
+
+    run_checks({"one": (Scope.ADDED, reader("one")), "two": (Scope.ADDED, reader("two"))}, files)
+
+    for path in ("m0.py", "m1.py", "m2.py"):
+        read = {tree for _, seen_path, tree in seen if seen_path == path}
+        assert len(read) == 1, path
+    assert [name for name, _, _ in seen] == ["one", "two"] * 3
 
 
 def test_fingerprint_survives_reindenting() -> None:

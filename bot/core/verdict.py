@@ -75,12 +75,14 @@ def evaluate(
     a rule that crashes is reported as an error finding and the others still run. `loaded` is the rules
     file when the caller has parsed it already (it is parsed once per evaluation)."""
     loaded = loaded or load_config(rules, snapshot.repository.rules)
-    context = Context(snapshot, classify(snapshot))
+    configs = {rule.id: section_config(loaded.config, rule) for rule in rules.rules}
+    checks = {r.id: c for r in rules.rules if (c := r.check_for(snapshot, configs[r.id])) is not None}
+    context = Context(snapshot, classify(snapshot), checks)
     findings: list[Finding] = [_problem_finding(p) for p in loaded.problems]
     outcomes: list[Outcome] = []
     for rule in rules.rules:
         try:
-            result = rule.run(context, section_config(loaded.config, rule))
+            result = rule.run(context, configs[rule.id])
         except Exception as error:  # one rule's bug must not hide the others' results
             result = RuleResult((Finding(rule.id, Severity.ERROR, f"rule crashed: {error!r}"),))
         outcomes.append(Outcome(rule, result))

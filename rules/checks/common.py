@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tree_sitter import Node
 
-from bot.core.checks.engine import Finder, Hit, findings_in
+from bot.core.checks.engine import Check, Finder, Hit, findings_in
 from bot.core.findings import Scope, Severity
 from bot.core.locations import RULES_PATH
 from bot.core.snapshot import (
@@ -57,21 +57,35 @@ def check_rule(
 ) -> Rule[CheckConfig]:
     """A check rule: `finder(config)` reads each changed file; hits outside `scope` do not count."""
 
-    def evaluate(context: Context, cfg: CheckConfig) -> RuleResult:
-        if severity_of(cfg) is None:
-            return RuleResult()
-        return RuleResult(findings_in(id, scope, finder(cfg), context.sources))
+    def check(_snapshot: PullRequestSnapshot, cfg: CheckConfig) -> Check | None:
+        return None if severity_of(cfg) is None else (scope, finder(cfg))
 
     return Rule(
         id=id,
         summary=summary,
         help=help,
         config=config,
-        evaluate=evaluate,
+        evaluate=evaluate_check(id, check),
         examples=examples,
         section=f"checks.{id}",
         needs=frozenset({Need.HEAD_TEXT, Need.HUNKS}),
+        check=check,
     )
+
+
+def evaluate_check(
+    id: str, check: Callable[[PullRequestSnapshot, CheckConfig], Check | None]
+) -> Callable[[Context, CheckConfig], RuleResult]:
+    """A check rule's `evaluate`: its share of the evaluation's one pass over the files, or (run alone,
+    as the examples and benchmarks run it) a pass of its own."""
+
+    def evaluate(context: Context, cfg: CheckConfig) -> RuleResult:
+        if id in context.checks:
+            return RuleResult(context.check_findings[id])
+        planned = check(context.snapshot, cfg)
+        return RuleResult(findings_in(id, *planned, context.sources) if planned else ())
+
+    return evaluate
 
 
 def added_file(path: str, text: str, rules: str | None = None) -> PullRequestSnapshot:

@@ -11,14 +11,23 @@ from dataclasses import replace
 from pydantic import Field
 from tree_sitter import Node
 
-from bot.core.checks.engine import Finder, Hit
+from bot.core.checks.engine import Check, Finder, Hit
 from bot.core.checks.languages import JS_FAMILY
 from bot.core.checks.source import Source
 from bot.core.files import Kind
-from bot.core.findings import Severity
-from rules.base import Context, Example, Need, Rule, RuleResult
+from bot.core.findings import Scope, Severity
+from bot.core.snapshot import PullRequestSnapshot
+from rules.base import Example, Need, Rule
 from rules.checks.candidates import enclosing, positions, text_of
-from rules.checks.common import CheckConfig, Level, added_file, check_rule, hit, severity_of
+from rules.checks.common import (
+    CheckConfig,
+    Level,
+    added_file,
+    check_rule,
+    evaluate_check,
+    hit,
+    severity_of,
+)
 from rules.checks.dependencies import distributions, required_javascript, required_python
 
 ID = "optional-import-of-required-dependency"
@@ -188,7 +197,7 @@ def finder_for(config: CheckConfig, manifests: Mapping[str, str]) -> Finder:
 
 
 def finder(config: CheckConfig) -> Finder:
-    """Without manifests nothing is required: the rule reads them in `evaluate`."""
+    """Without manifests nothing is required: the rule reads them in `check`."""
     return finder_for(config, {})
 
 
@@ -257,18 +266,13 @@ as the pull request leaves them. Severity `warning`. Languages: {", ".join(LANGU
 )
 
 
-def evaluate(context: Context, config: CheckConfig) -> RuleResult:
+def check(snapshot: PullRequestSnapshot, config: CheckConfig) -> Check | None:
     """The check over the changed files, the head's manifests deciding what is required."""
-    manifests = context.snapshot.repository.manifests
-    checked = check_rule(
-        id=ID,
-        summary=_BASE.summary,
-        help=_BASE.help,
-        config=Config,
-        finder=lambda cfg: finder_for(cfg, manifests),
-        examples=(),
-    )
-    return checked.evaluate(context, config)
+    if severity_of(config) is None:
+        return None
+    return Scope.ADDED, finder_for(config, snapshot.repository.manifests)
 
 
-RULE: Rule[CheckConfig] = replace(_BASE, evaluate=evaluate, needs=_BASE.needs | {Need.MANIFESTS})
+RULE: Rule[CheckConfig] = replace(
+    _BASE, evaluate=evaluate_check(ID, check), check=check, needs=_BASE.needs | {Need.MANIFESTS}
+)

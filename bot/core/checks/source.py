@@ -19,27 +19,34 @@ MAX_BYTES = 2 * 1024 * 1024
 PARSE_DEADLINE_S = 2.0
 _CHUNK = 256 * 1024
 # Trees kept at once, counted by the size of the text they were parsed from: a tree takes about 30 times
-# its text in memory (1M lines of Python, 14 MB, made 450 MB of trees). The rules read the files one rule
-# after another, so the first files are kept for all of them and, past the budget, the rest are parsed
-# again by each rule that reads them (an evicting cache would keep none: every read would miss).
+# its text in memory (1M lines of Python, 14 MB, made 450 MB of trees). The checks of an evaluation read
+# the files one after another, each by every check (`engine.run_checks`): the last tree is all they need.
+# A rule run alone reads them all, one rule after another: the first files are kept for the next and,
+# past the budget, the rest parsed again (an evicting cache would keep none: every read would miss).
 TREE_BUDGET_BYTES = 4 * 1024 * 1024
 
 
 class Trees:
-    """The syntax trees of one evaluation's files: those first read kept, within a byte budget."""
+    """The syntax trees of one evaluation's files: those first read kept, within a byte budget, and the
+    last one read (the checks read each file's tree in turn, `engine.run_checks`)."""
 
     def __init__(self, budget: int = TREE_BUDGET_BYTES) -> None:
         self._kept: dict[str, Tree | None] = {}
         self._room = budget
+        self._last: tuple[str, Tree | None] = ("", None)
 
     def of(self, path: str, language: str, text: bytes) -> Tree | None:
         """`text`'s tree, parsed unless it is kept."""
         if path in self._kept:
             return self._kept[path]
+        if self._last[0] == path:
+            return self._last[1]
         tree = parse(language, text)
         if len(text) <= self._room:
             self._kept[path] = tree
             self._room -= len(text)
+        else:
+            self._last = (path, tree)
         return tree
 
 
@@ -88,10 +95,12 @@ def parse(language: str, text: bytes, deadline_s: float = PARSE_DEADLINE_S) -> T
     return None if late else grammar.parse(text, first)
 
 
-def sources(files: tuple[ChangedFile, ...], facts: tuple[FileFacts, ...]) -> tuple[Source, ...]:
+def sources(
+    files: tuple[ChangedFile, ...], facts: tuple[FileFacts, ...], budget: int = TREE_BUDGET_BYTES
+) -> tuple[Source, ...]:
     """The changed files the checks read: present at the head, not binary, not excluded from review; their
     trees shared within one budget."""
-    trees = Trees()
+    trees = Trees(budget)
     found = []
     for file, fact in zip(files, facts, strict=True):
         if file.status is FileStatus.REMOVED or file.head is None or fact.excluded:
