@@ -14,11 +14,14 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 # Real manifests stay under 100 kB; a larger text is not read.
 MAX_MANIFEST_CHARS = 1_000_000
+# Manifests parsed, kept by their text: every changed file below one asks, and a worker lives through
+# many pull requests' manifests (an unbounded cache would keep them all).
+_CACHED = 256
 PYTHON_MANIFESTS = ("pyproject.toml", "setup.cfg", "requirements.txt")
 JS_MANIFESTS = ("package.json",)
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;#]*?)\s*(;.*)?$")
@@ -91,7 +94,7 @@ def required_javascript(manifests: Mapping[str, str], path: str) -> dict[str, st
     }
 
 
-@cache
+@lru_cache(maxsize=_CACHED)
 def _python(name: str, text: str) -> frozenset[str]:
     """What one Python manifest requires without condition (cached: every changed file asks)."""
     if len(text) > MAX_MANIFEST_CHARS:
@@ -106,7 +109,7 @@ def _python(name: str, text: str) -> frozenset[str]:
         return frozenset()
 
 
-@cache
+@lru_cache(maxsize=_CACHED)
 def _package_json(text: str) -> frozenset[str]:
     """The `dependencies` of a package.json."""
     if len(text) > MAX_MANIFEST_CHARS:
