@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger.engine import normalize_url
+from bot.ledger.engine import create_engine_for, normalize_url, session_factory
+from bot.ledger.migrate import upgrade
 from tests.servers import flush_redis, private_postgres, private_redis, scratch_database
 
 pytest_plugins = ["tests.fakegithub.fixtures"]
@@ -81,6 +84,21 @@ def sql_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def engine(sql_url: str) -> Iterator[Engine]:
+    """An engine on an empty database migrated to head, once per dialect."""
+    upgrade(sql_url)
+    engine = create_engine_for(sql_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the migrated database."""
+    return session_factory(engine)
 
 
 _SERVICE_FIXTURES = frozenset({"redis_url", "clean_redis_url", "database_url", "postgres_url", "sql_url"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,21 +44,6 @@ def webhook(event: str, example: str) -> dict[str, Any]:
     """A vendored example payload of `event` from @octokit/webhooks-examples."""
     payload: dict[str, Any] = json.loads((WEBHOOKS / event / f"{example}.json").read_text())
     return payload
-
-
-@pytest.fixture
-def engine(sql_url: str) -> Iterator[Engine]:
-    """An engine on an empty database migrated to head."""
-    upgrade(sql_url)
-    engine = create_engine_for(sql_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on the migrated database."""
-    return session_factory(engine)
 
 
 def count(session: Session, model: type[Base]) -> int:

@@ -31,21 +31,6 @@ NOV = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 ALL = BudgetLimits(per_pr=1, repo_month=1, team_month=1, installation_month=1, stage_month=1, global_day=1)
 
 
-@pytest.fixture
-def engine(sql_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to head."""
-    upgrade(sql_url)
-    engine = create_engine_for(sql_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on the migrated database."""
-    return session_factory(engine)
-
-
 def _row(call_id: str, at: datetime, charged: int, **fields: object) -> LlmCallRecord:
     base = LlmCallRecord(
         call_id=call_id,

@@ -3,11 +3,10 @@ the inputs of bot/core/rounds.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.rounds import (
@@ -22,8 +21,6 @@ from bot.core.rounds import (
     ReviewState,
     measure_review,
 )
-from bot.ledger.engine import create_engine_for, session_factory
-from bot.ledger.migrate import upgrade
 from bot.ledger.models import PullRequest, ReviewEvent
 from bot.ledger.reviews import (
     ReviewEventRecord,
@@ -100,21 +97,6 @@ EXPECTED = ReviewFigures(
     time_to_approval=timedelta(hours=3),
     time_to_merge=timedelta(hours=4),
 )
-
-
-@pytest.fixture
-def engine(sql_url: str) -> Iterator[Engine]:
-    """An engine on an empty database migrated to head."""
-    upgrade(sql_url)
-    engine = create_engine_for(sql_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on the migrated database."""
-    return session_factory(engine)
 
 
 def record(
