@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 import anthropic
@@ -32,6 +32,7 @@ from bot.llm.usage import (
     from_openai_responses,
 )
 
+_Client = TypeVar("_Client", openai.AsyncOpenAI, anthropic.AsyncAnthropic)
 SCHEMA_NAME = "review"
 # The Responses API takes at most 16 metadata pairs, keys of 64 and values of 512 characters
 # (https://platform.openai.com/docs/api-reference/responses/create#responses-create-metadata).
@@ -138,15 +139,12 @@ def build_provider(settings: ProviderSettings) -> Provider:
     return OpenAIResponses(settings)
 
 
-class _OpenAIProvider:
-    def __init__(self, settings: ProviderSettings) -> None:
+class _SdkProvider(Generic[_Client]):
+    """What every provider shares: its settings, its SDK client, and closing it."""
+
+    def __init__(self, settings: ProviderSettings, client: _Client) -> None:
         self.settings = settings
-        self.client = openai.AsyncOpenAI(
-            api_key=settings.api_key,
-            base_url=settings.base_url,
-            max_retries=0,
-            timeout=settings.timeout_s,
-        )
+        self.client: _Client = client
 
     @property
     def wire(self) -> Wire:
@@ -158,6 +156,17 @@ class _OpenAIProvider:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+class _OpenAIProvider(_SdkProvider[openai.AsyncOpenAI]):
+    def __init__(self, settings: ProviderSettings) -> None:
+        client = openai.AsyncOpenAI(
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.timeout_s,
+        )
+        super().__init__(settings, client)
 
 
 class OpenAIResponses(_OpenAIProvider):
@@ -236,7 +245,7 @@ class OpenAIChat(_OpenAIProvider):
         )
 
 
-class AnthropicMessages:
+class AnthropicMessages(_SdkProvider[anthropic.AsyncAnthropic]):
     """Anthropic's Messages API (`POST /v1/messages`), structured output through `output_config.format`.
 
     Its metadata takes only an opaque `user_id`: a hash of the installation and repository, so the
@@ -244,25 +253,14 @@ class AnthropicMessages:
     """
 
     def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-        self.client = anthropic.AsyncAnthropic(
+        client = anthropic.AsyncAnthropic(
             api_key=settings.api_key,
             base_url=settings.base_url,
             max_retries=0,
             # Explicit, which also stops the SDK refusing a large `max_tokens` without streaming.
             timeout=settings.timeout_s,
         )
-
-    @property
-    def wire(self) -> Wire:
-        return self.settings.wire
-
-    @property
-    def endpoint(self) -> str:
-        return _endpoint(self.settings)
-
-    async def close(self) -> None:
-        await self.client.close()
+        super().__init__(settings, client)
 
     async def complete(self, model: str, prompt: Prompt) -> Answer | ProviderFailure:
         started = time.monotonic()
