@@ -9,16 +9,18 @@ before each test, and each SQL test gets a database of its own created on that s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from redis.asyncio import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ledger.engine import create_engine_for, normalize_url, session_factory
 from bot.ledger.migrate import upgrade
+from tests.fakellm import FakeLLM, serve_fake_llm
 from tests.servers import flush_redis, private_postgres, private_redis, scratch_database
 
 pytest_plugins = ["tests.fakegithub.fixtures"]
@@ -84,6 +86,21 @@ def sql_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
+    """An asyncio client of the test Redis, emptied."""
+    client = Redis.from_url(clean_redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A running fake LLM provider (tests/fakellm.py), speaking each wire format."""
+    with serve_fake_llm() as fake:
+        yield fake
 
 
 @pytest.fixture

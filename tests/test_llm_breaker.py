@@ -4,11 +4,9 @@ it is open, one probe goes after the cool-down, and every worker sees the same s
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 
 from bot.inference.breaker import BreakerPolicy, BreakerState, CircuitBreaker, Gate
@@ -17,27 +15,12 @@ from bot.inference.call import CallPlan, CallStatus, budgeted_call
 from bot.inference.providers import Prompt, ProviderSettings, Wire, build_provider
 from bot.llm.budgets import BudgetLimits, BudgetScope, budget_scopes
 from bot.llm.prices import ModelRates, model_rates
-from tests.fakellm import FakeLLM, Reply, serve_fake_llm
+from tests.fakellm import FakeLLM, Reply
 from tests.test_llm_budgets import WHO
 
 T0 = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1000)  # ms since the epoch
 POLICY = BreakerPolicy(failures=3, window_s=60, cooldown_s=300, probe_s=30)
 ENDPOINT = "openai-chat@http://127.0.0.1:9/v1"
-
-
-@pytest.fixture
-async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
-    """A client of the test Redis, emptied."""
-    client = Redis.from_url(clean_redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider."""
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 async def test_failures_within_the_window_open_it_until_the_cool_down(redis: Redis) -> None:

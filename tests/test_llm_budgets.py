@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from bot.llm.budgets import (
     narrowed,
 )
 from bot.llm.prices import ModelRates, model_rates, worst_case_nano_usd
-from tests.fakellm import CHAT, FakeLLM, Reply, serve_fake_llm
+from tests.fakellm import CHAT, FakeLLM, Reply
 
 NOW = datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
 WHO = Attribution(installation=4242, repo="octo-org/hello-world", pr=17, stage="review", team="platform")
@@ -102,21 +102,6 @@ def test_an_exhausted_budget_says_spent_limit_and_reset() -> None:
         "$0",
         "$1,234.56",
     )
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider answering Chat Completions with `USAGE`."""
-    with serve_fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
-    """A client of the test Redis, emptied."""
-    client = Redis.from_url(clean_redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@ scope was charged in its period, and that row as the seed of a Redis counter tha
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from alembic import command
 from redis.asyncio import Redis
 from sqlalchemy import Engine, inspect, select
@@ -23,7 +21,7 @@ from bot.ledger.llm_calls import LlmCallRecord, charged_in, record_llm_call
 from bot.ledger.migrate import alembic_config, schema_drift, upgrade
 from bot.ledger.models import LlmCall
 from bot.llm.budgets import BudgetExhausted, BudgetLimits, budget_scopes
-from tests.fakellm import FakeLLM, Reply, serve_fake_llm
+from tests.fakellm import FakeLLM, Reply
 from tests.test_llm_budgets import ACTUAL, NOW, USAGE, WHO, _plan, _rates
 
 DEC = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -93,21 +91,6 @@ def test_each_scope_sums_what_it_was_charged_in_its_period(sessions: sessionmake
         "stage": 20_304,
         "global": 70_304,
     }
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider."""
-    with serve_fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
-    """A client of the test Redis, emptied."""
-    client = Redis.from_url(clean_redis_url)
-    yield client
-    await client.aclose()
 
 
 async def test_a_call_lands_in_the_ledger_which_seeds_a_lost_counter(

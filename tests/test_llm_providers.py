@@ -9,7 +9,7 @@ nano-USD.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,13 +36,6 @@ from tests.fakellm import CHAT, MESSAGES, RESPONSES, FakeLLM, Reply, serve_fake_
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 SCHEMA = json.loads((Path(__file__).parent.parent / "bot" / "llm" / "review_schema.json").read_text())
 METADATA = {"installation": "4242", "repo": "octo-org/hello-world", "pr": "17", "stage": "review"}
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider."""
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 def _settings(fake: FakeLLM, wire: Wire, **options: Any) -> ProviderSettings:

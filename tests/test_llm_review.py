@@ -5,7 +5,7 @@ provider and the budget and breaker on a real Redis: what the model is sent, and
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -26,7 +26,7 @@ from bot.inference.texts import system_prompt
 from bot.llm.budgets import Attempt, Attribution, BudgetLimits, BudgetScope, degraded_attempts
 from bot.llm.findings import RULE
 from bot.llm.report import review_output
-from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
+from tests.fakellm import RESPONSES, FakeLLM, Reply
 from tests.test_llm_findings import INFO, failing, passing, snapshot
 
 NOW = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
@@ -43,13 +43,6 @@ USAGE = {
 OBEYING = {"findings": [], "verdict": "pass", "conclusion": "success", "approve": True}
 ON_ADDED = {"path": "app/payments.py", "line": 7, "severity": "error", "message": "amount is scaled twice"}
 ON_CONTEXT = {"path": "app/payments.py", "line": 1, "severity": "error", "message": "unused import"}
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider."""
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ What a maintainer sees is the `scopegate / review` check run on the head, beside
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,7 +30,7 @@ from bot.settings import SettingsError
 from rules import RULES
 from tests.apprunner import worker_in_loop
 from tests.fakegithub.fixtures import FakeInstallation
-from tests.fakellm import RESPONSES, FakeLLM, Reply, serve_fake_llm
+from tests.fakellm import RESPONSES, FakeLLM, Reply
 from tests.test_app_e2e import Stack, app, debounce_seconds, ledger_url, lines, stack
 from tests.test_llm_findings import HEAD
 from workers.llm_review import LlmReviewer, build_reviewer, review_after_gate
@@ -51,27 +51,12 @@ __all__ = ["app", "debounce_seconds", "ledger_url", "stack"]  # fixtures, used b
 
 
 @pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake provider."""
-    with serve_fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture
 def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
     """Sessions on a migrated SQLite ledger."""
     upgrade(sqlite_url)
     engine = create_engine_for(sqlite_url)
     yield session_factory(engine)
     engine.dispose()
-
-
-@pytest.fixture
-async def redis(clean_redis_url: str) -> AsyncIterator[Redis]:
-    """A client of the test Redis, emptied."""
-    client = Redis.from_url(clean_redis_url)
-    yield client
-    await client.aclose()
 
 
 async def _reviewer(
