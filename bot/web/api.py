@@ -7,17 +7,17 @@ The ledger speaks for every installation, so the API is off unless a bearer toke
 from __future__ import annotations
 
 import asyncio
-import hmac
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from bot.core.review_report import PullRequestRecord, build_report, render_json
-from bot.ledger.engine import create_engine_for, session_factory
+from bot.core.review_report import build_report, render_json
 from bot.ledger.review_report import pull_request_records
 from bot.settings import Settings
+from bot.web.api_access import in_ledger, refused, utc
 
 OFF = "the report API is off: set SCOPEGATE_API_TOKEN"
 Grouping = Literal["size", "ai", "team", "author-kind"]
@@ -35,24 +35,11 @@ def api_router(settings: Settings) -> APIRouter:
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
         """The report as `scopegate report --format json` prints it."""
-        token = settings.api_token
-        if token is None:
-            return JSONResponse({"reason": OFF}, status_code=404)
-        expected = f"Bearer {token.get_secret_value()}".encode()
-        if not hmac.compare_digest((authorization or "").encode(), expected):
-            return JSONResponse({"reason": "missing or wrong bearer token"}, status_code=401)
-        start = since if since is None or since.tzinfo else since.replace(tzinfo=UTC)
-        records = await asyncio.to_thread(_records, settings.database_url, repo, start)
+        denied = refused(settings, authorization, OFF)
+        if denied is not None:
+            return denied
+        read = partial(pull_request_records, repo=repo, since=utc(since))
+        records = await asyncio.to_thread(in_ledger, settings.database_url, read)
         return Response(render_json(build_report(records, group_by)), media_type="application/json")
 
     return router
-
-
-def _records(database_url: str, repo: str | None, since: datetime | None) -> list[PullRequestRecord]:
-    """The ledger's pull requests, read in a connection of their own (a report is rare)."""
-    engine = create_engine_for(database_url)
-    try:
-        with session_factory(engine)() as session:
-            return pull_request_records(session, repo=repo, since=since)
-    finally:
-        engine.dispose()

@@ -12,10 +12,10 @@ Off unless `SCOPEGATE_API_TOKEN` is set, like the report API, and every request 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
@@ -26,11 +26,11 @@ from redis.asyncio import Redis
 from bot.inference.ledger import ExternalCall, charge_outside, external_row
 from bot.inference.providers import Wire
 from bot.inference.settings import load_llm_settings
-from bot.ledger.engine import create_engine_for, session_factory
-from bot.ledger.llm_calls import LlmCallRecord, cost_rows, record_llm_call
-from bot.llm.costs import CostRow, focus_csv, group_costs, render_json, usd
+from bot.ledger.llm_calls import cost_rows, record_llm_call
+from bot.llm.costs import focus_csv, group_costs, render_json, usd
 from bot.llm.prices import RateOverride
 from bot.settings import Settings
+from bot.web.api_access import in_ledger, refused, utc
 
 OFF = "the cost API is off: set SCOPEGATE_API_TOKEN"
 Grouping = Literal["pr", "repo", "team", "stage", "model"]
@@ -70,10 +70,11 @@ def cost_router(settings: Settings) -> APIRouter:
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
         """The calls summed per `by`, or as FOCUS rows."""
-        refused = _refused(settings, authorization)
-        if refused is not None:
-            return refused
-        rows = await asyncio.to_thread(_rows, settings.database_url, repo, _utc(since), _utc(until))
+        denied = refused(settings, authorization, OFF)
+        if denied is not None:
+            return denied
+        read = partial(cost_rows, repo=repo, since=utc(since), until=utc(until))
+        rows = await asyncio.to_thread(in_ledger, settings.database_url, read)
         if format == "focus":
             return Response(focus_csv(rows), media_type="text/csv")
         return Response(render_json(group_costs(rows, by), by), media_type="application/json")
@@ -82,9 +83,9 @@ def cost_router(settings: Settings) -> APIRouter:
     async def record(call: OutsideCall, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Price and record one outside call and count it against the budgets it names: 201, or 200 when its
         call id was recorded before (nothing counted again); 422 when it cannot be priced (never a $0 row)."""
-        refused = _refused(settings, authorization)
-        if refused is not None:
-            return refused
+        denied = refused(settings, authorization, OFF)
+        if denied is not None:
+            return denied
         outside = ExternalCall(
             call_id=call.call_id or f"external:{uuid.uuid4()}",
             wire=call.provider,
@@ -105,7 +106,8 @@ def cost_router(settings: Settings) -> APIRouter:
         if isinstance(row, str):
             return JSONResponse({"reason": f"not recorded: {row}"}, status_code=422)
         charged = {"charged_nano_usd": row.charged_nano_usd, "charged_usd": usd(row.charged_nano_usd)}
-        if not await asyncio.to_thread(_record, settings.database_url, row):
+        write = partial(record_llm_call, record=row)
+        if not await asyncio.to_thread(in_ledger, settings.database_url, write, write=True):
             return JSONResponse({"call_id": row.call_id, **charged, "recorded": "before"}, status_code=200)
         client = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
         try:
@@ -115,40 +117,3 @@ def cost_router(settings: Settings) -> APIRouter:
         return JSONResponse({"call_id": row.call_id, **charged, "budgets_counted": counted}, status_code=201)
 
     return router
-
-
-def _refused(settings: Settings, authorization: str | None) -> Response | None:
-    """The answer to a request the token does not let through, or None."""
-    token = settings.api_token
-    if token is None:
-        return JSONResponse({"reason": OFF}, status_code=404)
-    expected = f"Bearer {token.get_secret_value()}".encode()
-    if not hmac.compare_digest((authorization or "").encode(), expected):
-        return JSONResponse({"reason": "missing or wrong bearer token"}, status_code=401)
-    return None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _rows(
-    database_url: str, repo: str | None, since: datetime | None, until: datetime | None
-) -> list[CostRow]:
-    """The ledger's calls, read in a connection of their own (a report is rare)."""
-    engine = create_engine_for(database_url)
-    try:
-        with session_factory(engine)() as session:
-            return cost_rows(session, repo=repo, since=since, until=until)
-    finally:
-        engine.dispose()
-
-
-def _record(database_url: str, row: LlmCallRecord) -> bool:
-    """Write the row once; whether it was new."""
-    engine = create_engine_for(database_url)
-    try:
-        with session_factory(engine).begin() as session:
-            return record_llm_call(session, row)
-    finally:
-        engine.dispose()
