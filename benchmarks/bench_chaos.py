@@ -49,6 +49,7 @@ from arq.constants import default_queue_name, in_progress_key_prefix
 
 from benchmarks.common import figure
 from bot.embedded import RedisProcess, start_redis
+from bot.github.publish import COULD_NOT_EVALUATE
 from bot.intake.jobs import SweepInstallation, enqueue
 from bot.ledger.migrate import upgrade
 from bot.settings import Settings, load_settings
@@ -63,7 +64,6 @@ from workers.sweep import STUCK_MARGIN_SECONDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 30.0
-UNJUDGED_TITLE = "scopegate could not evaluate this pull request"
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ def run(scenario: Scenario, size: Size, deployed: Deployment, first: int) -> Out
     outcome.unjudged = sum(
         1
         for head, accepted in final.values()
-        if accepted and head in newest and newest[head].title == UNJUDGED_TITLE
+        if accepted and head in newest and newest[head].title == COULD_NOT_EVALUATE
     )
     outcome.stuck = sum(1 for run in runs if run.status != "completed")
     per_head: dict[str, int] = {}

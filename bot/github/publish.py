@@ -29,6 +29,8 @@ COMMENT_LIMIT = 65536
 COMMENTS_READ = 100
 # https://docs.github.com/en/rest/checks/runs#update-a-check-run: at most 50 annotations per request.
 ANNOTATIONS_PER_REQUEST = 50
+# The title of a check that could not be evaluated (fail_check_run).
+COULD_NOT_EVALUATE = "scopegate could not evaluate this pull request"
 # A run carries at most this many (10 requests): a file of prose named `.py` is a syntax error on every
 # line, and 30,000 annotations would cost 600 requests and outlast the job. Errors go first; every finding
 # is still counted by rule in the summary.
@@ -163,7 +165,7 @@ def _shared(own: HeadVerdict, others: Sequence[HeadVerdict], strictest: HeadVerd
 
 async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
     """Complete a check that could not be evaluated, saying why: never stuck, never a silent pass."""
-    start, end = "scopegate could not evaluate this pull request:\n\n", "\n\nRe-run to retry."
+    start, end = f"{COULD_NOT_EVALUATE}:\n\n", "\n\nRe-run to retry."
     # The reason goes in a fenced block longer than any backtick run in it (it could not close it); it is
     # cut in bytes, at a character boundary, to leave room for the fences and the words around them.
     shown = "\n".join(visible(line) for line in reason.split("\n"))
@@ -174,7 +176,7 @@ async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str
         "status": "completed",
         "conclusion": "failure",
         "completed_at": _now(),
-        "output": {"title": "scopegate could not evaluate this pull request", "summary": summary},
+        "output": {"title": COULD_NOT_EVALUATE, "summary": summary},
     }
     await gateway.update_check_run(check_id, body)
 
