@@ -4,6 +4,7 @@ exposing `RULE`; adding one is adding its files and its line below."""
 from rules.attribution import RULE as ATTRIBUTION
 from rules.base import Catalogue
 from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
+from rules.checks.custom import RULE as CUSTOM
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.optional_import_of_required_dependency import RULE as OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY
@@ -33,6 +34,7 @@ RULES = Catalogue(
         COMMENTED_OUT_CODE,
         SUPPRESSION_ADDED,
         HARDCODED_SECRET,
+        CUSTOM,
         ROUTING,
         REWORK,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from tree_sitter import Node
@@ -23,6 +23,7 @@ from bot.core.snapshot import (
 from rules.base import Context, Example, Need, Rule, RuleResult
 
 Level = Literal["error", "warning", "info", "off"]
+C = TypeVar("C", bound=BaseModel)
 
 
 class CheckConfig(BaseModel):
@@ -74,12 +75,12 @@ def check_rule(
 
 
 def evaluate_check(
-    id: str, check: Callable[[PullRequestSnapshot, CheckConfig], Check | None]
-) -> Callable[[Context, CheckConfig], RuleResult]:
+    id: str, check: Callable[[PullRequestSnapshot, C], Check | None]
+) -> Callable[[Context, C], RuleResult]:
     """A check rule's `evaluate`: its share of the evaluation's one pass over the files, or (run alone,
     as the examples and benchmarks run it) a pass of its own."""
 
-    def evaluate(context: Context, cfg: CheckConfig) -> RuleResult:
+    def evaluate(context: Context, cfg: C) -> RuleResult:
         if id in context.checks:
             return RuleResult(context.check_findings[id])
         planned = check(context.snapshot, cfg)

@@ -18,7 +18,9 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """Something a check found in a file: 1-based lines, 0-based column, and the node's text."""
+    """Something a check found in a file: 1-based lines, 0-based column, and the node's text. `rule`
+    names the finding's rule when it is not the check's own (a custom rule of the rules file, run by the
+    one check that runs them all)."""
 
     line: int
     end_line: int
@@ -26,6 +28,7 @@ class Hit:
     message: str
     text: str
     severity: Severity
+    rule: str = ""
 
 
 Finder = Callable[[Source], Iterable[Hit]]
@@ -64,10 +67,10 @@ def _found(rule: str, scope: Scope, finder: Finder, source: Source) -> Iterator[
     for hit in finder(source):
         if not in_scope(scope, hit.line, hit.end_line, source.added):
             continue
-        if suppressed(source.lines, hit.line, rule):
+        if suppressed(source.lines, hit.line, hit.rule or rule):
             continue
         yield Finding(
-            rule=rule,
+            rule=hit.rule or rule,
             severity=hit.severity,
             message=hit.message,
             path=source.path,

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from bot.core.config import LoadedConfig, rules_file_model
 from bot.core.locations import RULES_PATH
@@ -47,7 +47,7 @@ def render_explain(loaded: LoadedConfig) -> str:
 def _yaml(model: BaseModel, indent: str) -> Iterator[str]:
     """The model's fields as commented YAML; a nested section opens a block."""
     for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
+        value = _plain(getattr(model, name))
         key = field.alias or name
         if isinstance(value, BaseModel):
             if not indent:
@@ -64,12 +64,17 @@ def _yaml(model: BaseModel, indent: str) -> Iterator[str]:
 def _values(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
     """Each leaf value of the effective config by dotted key (a mapping value is one leaf)."""
     for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
+        value = _plain(getattr(model, name))
         key = f"{prefix}{field.alias or name}"
         if isinstance(value, BaseModel):
             yield from _values(value, f"{key}.")
         else:
             yield key, value
+
+
+def _plain(value: Any) -> Any:
+    """A section that is a list (`checks.custom`) as plain data, one leaf; any other value as it is."""
+    return value.model_dump(mode="json", by_alias=True) if isinstance(value, RootModel) else value
 
 
 def _related(name: str, key: str) -> bool:
