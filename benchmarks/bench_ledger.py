@@ -8,9 +8,10 @@ idempotency), one transaction per pull request as the workers write them; the fl
 into plain tables in one transaction with `executemany`. The report is `scopegate report`'s computation
 (`pull_request_records` + `build_report`); its floor is one `SELECT … GROUP BY` over the plain tables that
 buckets the sizes and AI shares and averages the pushed lines. On SQLite (a file) and on PostgreSQL
-(pgserver's, started for the run).
+(pgserver's, started for the run, or a scratch database on the server `--postgresql-url` names).
 
     python benchmarks/bench_ledger.py [--quick] [--evaluations N] [--only sqlite|postgresql]
+        [--postgresql-url postgresql://USER@HOST:PORT/DB]
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ from bot.core.rounds import (
     push_key,
     review_key,
 )
-from bot.ledger.engine import create_engine_for, session_factory
+from bot.ledger.engine import create_engine_for, normalize_url, session_factory
 from bot.ledger.evaluations import EvaluationRecord, record_evaluation
 from bot.ledger.migrate import upgrade
 from bot.ledger.review_report import pull_request_records
 from bot.ledger.reviews import ReviewEventRecord, record_review_event
-from tests.servers import private_postgres_server
+from tests.servers import private_postgres_server, scratch_database
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 REPO_ID, REPO = 7000, "bench/ledger"
@@ -176,11 +177,15 @@ def report_floor(url: str) -> float:
 
 
 @contextmanager
-def database(dialect: str) -> Iterator[str]:
-    """An empty database of `dialect` for the block."""
+def database(dialect: str, server: str | None) -> Iterator[str]:
+    """An empty database of `dialect` for the block (on PostgreSQL, created on `server` when given)."""
     if dialect == "sqlite":
         with tempfile.TemporaryDirectory(prefix="bench-ledger-") as folder:
             yield f"sqlite:///{Path(folder) / 'ledger.db'}"
+        return
+    if server is not None:
+        with scratch_database(normalize_url(server).render_as_string(hide_password=False)) as url:
+            yield url
         return
     with private_postgres_server() as postgres:
         yield postgres.url
@@ -194,10 +199,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 evaluations, for CI smoke runs")
     parser.add_argument("--evaluations", type=int, default=100_000, help="evaluations to ingest (even)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database only")
+    parser.add_argument(
+        "--postgresql-url", help="a PostgreSQL server to create the run's database on (default: pgserver's)"
+    )
     args = parser.parse_args()
     pulls = (2_000 if args.quick else args.evaluations) // 2
     for dialect in ("sqlite", "postgresql") if args.only is None else (args.only,):
-        with database(dialect) as url:
+        with database(dialect, args.postgresql_url) as url:
             upgrade(url)
             written = ingest(url, pulls)
             floor = ingest_floor(url, pulls)

@@ -7,13 +7,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.ledger.models import Evaluation, Finding, PullRequest, Repository
 from bot.ledger.pull_requests import upsert_pull_request
 from bot.ledger.repositories import upsert_repository
-from bot.ledger.upsert import dialect_insert
+from bot.ledger.upsert import built_once, table_insert, table_of
 
 # Metrics with a column of their own, so reports can query them without reading the JSON results.
 METRIC_COLUMNS = ("effective_lines", "added", "deleted", "files", "excluded_files", "ai_lines", "ai_share")
@@ -50,6 +51,22 @@ class EvaluationRecord:
     installation_id: int | None = None
 
 
+_EVALUATIONS, _FINDINGS = table_of(Evaluation), table_of(Finding)
+# What a re-run of the same head replaces: everything but the keys and the first run's time.
+_REPLACED: tuple[str, ...] = (*METRIC_COLUMNS, "conclusion", "labels", "results", "check_run_id")
+_REPLACED += ("delivery_id", "installation_id", "updated_at")
+_CLEAR_FINDINGS = delete(_FINDINGS).where(_FINDINGS.c.evaluation_id == bindparam("evaluation_id"))
+
+
+@built_once
+def _upsert(dialect: str) -> ReturningInsert[Any]:
+    insert = table_insert(dialect, Evaluation)
+    return insert.on_conflict_do_update(
+        index_elements=[_EVALUATIONS.c.pull_request_id, _EVALUATIONS.c.head_sha],
+        set_={name: insert.excluded[name] for name in _REPLACED},
+    ).returning(_EVALUATIONS.c.id)
+
+
 def record_evaluation(session: Session, record: EvaluationRecord, *, at: datetime | None = None) -> int:
     """Upsert repository, PR, evaluation (keyed by PR + head sha; a re-run updates, never adds), and
     replace its findings. Metrics whose name is a column (effective_lines, added, deleted, files,
@@ -68,6 +85,7 @@ def record_evaluation(session: Session, record: EvaluationRecord, *, at: datetim
     )
     # every metric column is written, so a re-run that no longer measures one does not keep a stale value
     values: dict[str, Any] = {name: record.metrics.get(name) for name in METRIC_COLUMNS} | {
+        "pull_request_id": pull_request_id,
         "head_sha": record.head_sha,
         "conclusion": record.conclusion,
         "labels": list(record.labels),
@@ -75,21 +93,15 @@ def record_evaluation(session: Session, record: EvaluationRecord, *, at: datetim
         "check_run_id": record.check_run_id,
         "delivery_id": record.delivery_id,
         "installation_id": record.installation_id,
+        "created_at": now,
         "updated_at": now,
     }
-    row = dialect_insert(session, Evaluation).values(
-        **values, pull_request_id=pull_request_id, created_at=now
-    )
-    upsert = row.on_conflict_do_update(
-        index_elements=[Evaluation.pull_request_id, Evaluation.head_sha],
-        set_={name: row.excluded[name] for name in values if name != "head_sha"},
-    )
-    evaluation_id: int = session.execute(upsert.returning(Evaluation.id)).scalar_one()
+    evaluation_id: int = session.execute(_upsert(session), values).scalar_one()
     # the findings of this run replace the last run's: one that is fixed must not linger
-    session.execute(delete(Finding).where(Finding.evaluation_id == evaluation_id))
+    session.execute(_CLEAR_FINDINGS, {"evaluation_id": evaluation_id})
     if record.findings:
         rows = [{"evaluation_id": evaluation_id, **asdict(finding)} for finding in record.findings]
-        session.execute(insert(Finding), rows)
+        session.execute(insert(_FINDINGS), rows)
     return evaluation_id
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.core.rounds import (
     Closed,
@@ -32,7 +33,7 @@ from bot.core.rounds import (
 from bot.ledger.models import PullRequest, Repository, ReviewEvent
 from bot.ledger.pull_requests import upsert_pull_request
 from bot.ledger.repositories import upsert_repository
-from bot.ledger.upsert import dialect_insert
+from bot.ledger.upsert import built_once, table_insert, table_of
 
 T = TypeVar("T")
 # The keys are the core's; importers of the ledger find them here too.
@@ -92,13 +93,18 @@ def record_review_events(
         session, repository_id, first.pr_number, author=first.pr_author, at=now
     )
     rows = [_row(record, pull_request_id, now) for record in records]
-    insert = dialect_insert(session, ReviewEvent).values(rows)
-    result = session.execute(
-        insert.on_conflict_do_nothing(
-            index_elements=[ReviewEvent.pull_request_id, ReviewEvent.idempotency_key]
-        ).returning(ReviewEvent.id)
-    )
-    return len(result.all())
+    # one statement, built once, run for every row (SQLAlchemy batches them into multi-row INSERTs):
+    # RETURNING answers only for the rows the conflict clause let in
+    return len(session.execute(_insert_events(session), rows).all())
+
+
+@built_once
+def _insert_events(dialect: str) -> ReturningInsert[Any]:
+    insert = table_insert(dialect, ReviewEvent)
+    table = table_of(ReviewEvent)
+    return insert.on_conflict_do_nothing(
+        index_elements=[table.c.pull_request_id, table.c.idempotency_key]
+    ).returning(table.c.id)
 
 
 # Every column an event may fill, so rows of different kinds go in one multi-row INSERT.
