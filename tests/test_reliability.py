@@ -9,12 +9,13 @@ import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from arq import cron
 from arq.connections import ArqRedis
 from arq.jobs import Job
 from arq.worker import Worker
@@ -213,7 +214,7 @@ async def test_github_down_from_the_first_request_ends_in_a_check_then_a_later_d
 
     assert failed[:2] == ("failure", "scopegate could not evaluate this pull request")
     assert "GitHub answered 502 to POST /graphql (after 5 tries)" in failed[2]
-    assert "Re-run to retry." in failed[2]
+    assert "re-run to retry now." in failed[2]
     # the evaluation is queued again; only the opening's record in the review history is held (done)
     held = again.json()["already_queued"]
     assert (again.status_code, [job for job in held if job.startswith("evaluate:")]) == (202, [])
@@ -312,8 +313,12 @@ async def test_a_failed_delivery_is_asked_for_again_until_an_attempt_succeeds(st
     stack.fake.on_redeliver = intake_down_once
     refused = stack.fake.fail_next("POST", r"/app/hook/deliveries/\d+/attempts$", 502, times=1 + FAST.tries)
 
-    async with fast_worker(stack, redeliver_wait_seconds=0) as worker:
-        # the periodic job also runs as the worker starts: its ask is the one refused
+    # The periodic job runs as the worker starts (its ask is the one refused), then not again during the
+    # test: at its every-five-minutes schedule it would ask once more beside the test's own calls.
+    later = (datetime.now(UTC).minute + 30) % 60
+    startup_only = [cron(redeliver_failed_deliveries, minute=later, run_at_startup=True)]
+    options = {"settings": stack.settings, "retry": FAST, "redeliver_wait_seconds": 0}
+    async with worker_in_loop(stack.settings, ctx=options, cron_jobs=startup_only) as worker:
         await until(lambda: refused not in stack.fake.faults.pending, what="the refused ask")
         await stack.drained()
         asked = [await redeliver_failed_deliveries(worker.ctx)]
@@ -447,7 +452,7 @@ async def test_the_sweep_evaluates_an_open_pull_request_no_delivery_announced(st
 
     assert (run.conclusion, stack.labels(2)) == ("failure", ["size/XXL"])
     assert [r.conclusion for r in stack.runs(checked)] == ["success"]
-    assert again == "2 heads, 0 queued, 0 timed out"
+    assert again == "2 heads, 0 queued, 0 timed out, 0 could not be evaluated"
 
 
 async def test_the_sweep_fails_a_run_left_in_progress_and_evaluates_its_head_again(stack: Stack) -> None:
@@ -467,10 +472,42 @@ async def test_the_sweep_fails_a_run_left_in_progress_and_evaluates_its_head_aga
             timed_out = (orphan.status, orphan.conclusion, orphan.summary or "")
         await stack.drained()
 
-    assert swept == "1 heads, 1 queued, 1 timed out"
+    assert swept == "1 heads, 1 queued, 1 timed out, 0 could not be evaluated"
     assert timed_out[:2] == ("completed", "failure")
     assert "did not finish within 6 minutes; it is running again" in timed_out[2]
     assert [(r.status, r.conclusion) for r in stack.runs(head)] == [("completed", "success")]
+
+
+async def test_the_sweep_evaluates_again_a_head_that_could_not_be_evaluated(stack: Stack) -> None:
+    """GitHub failing through every try of the job leaves a check saying it could not evaluate; once GitHub
+    answers again, the next sweep evaluates the head and the check carries the verdict. A head that keeps
+    failing is tried by three sweeps, not by every sweep for good."""
+    judged = stack.open_pull(1, {"src/app.py": lines(1200)})
+    failing = stack.open_pull(2, {"src/other.py": lines(10)})
+    installation_id = stack.installation.installation_id
+    outage = stack.fake.fail_next("POST", r"/graphql$", 502, times=10_000)
+    async with fast_worker(stack) as worker:
+        for number in (1, 2):
+            await stack.deliver(stack.webhooks.pull_request("opened", number))
+        unjudged = [(await stack.settled(head)).title for head in (judged, failing)]
+        stack.fake.faults.pending.remove(outage)
+        stack.fake.fail_next(None, r"/issues/2/labels", 502, times=10_000)  # one PR's labels stay refused
+        swept = []
+        for _ in range(4):  # sweeps ten minutes apart: each finds the previous one's evaluation done
+            swept.append(await sweep_installation(worker.ctx, installation_id=installation_id))
+            await stack.drained()
+
+    assert unjudged == ["scopegate could not evaluate this pull request"] * 2
+    assert [(run.conclusion, (run.title or "")[:32]) for run in stack.runs(judged)] == [
+        ("failure", "1,200 effective lines (size/XXL)")
+    ]
+    assert [run.title for run in stack.runs(failing)] == ["scopegate could not evaluate this pull request"]
+    assert swept == [
+        "2 heads, 2 queued, 0 timed out, 2 could not be evaluated",
+        "2 heads, 1 queued, 0 timed out, 1 could not be evaluated",
+        "2 heads, 1 queued, 0 timed out, 1 could not be evaluated",
+        "2 heads, 0 queued, 0 timed out, 0 could not be evaluated",
+    ]
 
 
 async def test_the_sweep_stops_at_the_rate_limits_reserve(stack: Stack) -> None:
@@ -486,7 +523,9 @@ async def test_the_sweep_stops_at_the_rate_limits_reserve(stack: Stack) -> None:
         stack.fake.rate.limit = 5000  # the hour has passed: the queued evaluation can finish
         await stack.drained()
 
-    assert swept == "2 heads, 1 queued, 0 timed out, stopped at the rate limit's reserve"
+    assert swept == (
+        "2 heads, 1 queued, 0 timed out, 0 could not be evaluated, stopped at the rate limit's reserve"
+    )
     assert sorted(len(stack.runs(head)) for head in heads) == [0, 0, 1]
 
 

@@ -303,7 +303,9 @@ async def test_a_failed_check_fits_and_keeps_its_reason_in_one_block() -> None:
     summary = sent[0]["output"]["summary"]
     assert len(summary.encode()) <= SUMMARY_LIMIT
     assert "\n````\nTraceback\n```\n@octocat éé" in summary
-    assert summary.endswith("\n````\n\nRe-run to retry.")
+    assert summary.endswith(
+        "\n````\n\nscopegate tries again by itself at its next sweeps; re-run to retry now."
+    )
 
 
 def test_markdown_names_broken_rules_file() -> None:

@@ -5,7 +5,9 @@ repository that has open PRs, a worker that died mid-evaluation).
 A periodic job queues one sweep per installation; each lists the installation's repositories and their open
 PRs, asks GitHub for the App's check runs on each head, and queues an evaluation of every head without a
 completed one. A run in progress for longer than a job may take is completed as failed (it would otherwise
-stay in progress for good; neutral would pass a required check) and evaluated again. Each sweep spends only
+stay in progress for good; neutral would pass a required check) and evaluated again; a head whose check says
+it could not be evaluated (GitHub failing through every try of the job) is evaluated again by the next
+sweeps, a few times, so a passing outage leaves no head unjudged. Each sweep spends only
 what the installation's rate limit can spare: it stops, until the next sweep, once the remaining requests
 fall to a reserve.
 https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
@@ -23,7 +25,7 @@ from githubkit_schemas.latest.models import CheckRun, Installation, PullRequestS
 
 from bot.github.client import Client, collect
 from bot.github.gateway import PullRequestGateway
-from bot.github.publish import fail_check_run
+from bot.github.publish import COULD_NOT_EVALUATE, fail_check_run
 from bot.intake.jobs import EvaluatePullRequest, SweepInstallation, enqueue
 from workers.context import WorkerContext, context
 
@@ -39,6 +41,10 @@ EVALUATION_COST = 8
 # How long past the job timeout a run may stay in progress: arq runs a dead worker's job again 10 s after
 # the timeout, and that try puts the run back in progress.
 STUCK_MARGIN_SECONDS = 30.0
+# How many sweeps evaluate again a head whose check could not be evaluated; past them (an error that does
+# not pass), its check stays as it is until a re-run or a push. Remembered a day: a few sweeps' time.
+UNJUDGED_RETRIES = 3
+UNJUDGED_MEMORY_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Tally:
     heads: int = 0  # open PRs' heads looked at
     queued: int = 0  # evaluations queued for heads without a completed check
     timed_out: int = 0  # runs in progress too long, completed and evaluated again
+    unjudged: int = 0  # heads whose check could not be evaluated, evaluated again
     exhausted: bool = False  # stopped at the rate limit's reserve; the next sweep goes on
 
 
@@ -91,8 +98,10 @@ async def sweep_installation(ctx: dict[str, Any], *, installation_id: int) -> st
             if tally.exhausted:
                 break
     log.info("sweep of installation %s: %s", installation_id, tally)
-    return f"{tally.heads} heads, {tally.queued} queued, {tally.timed_out} timed out" + (
-        ", stopped at the rate limit's reserve" if tally.exhausted else ""
+    return (
+        f"{tally.heads} heads, {tally.queued} queued, {tally.timed_out} timed out, "
+        f"{tally.unjudged} could not be evaluated"
+        + (", stopped at the rate limit's reserve" if tally.exhausted else "")
     )
 
 
@@ -125,8 +134,12 @@ async def _sweep_repository(scope: _Scope, repository: Repository, tally: Tally)
             return
         runs = response.parsed_data.check_runs
         stuck = [run for run in runs if _stuck(run, scope.stuck_after)]
-        if runs and not stuck:  # completed, or in progress within a job's time: nothing is missing
+        unjudged = any(run.output.title == COULD_NOT_EVALUATE for run in runs) and await _retry_unjudged(
+            scope.worker, repository.full_name, pull.head.sha
+        )
+        if runs and not stuck and not unjudged:  # a verdict, or in progress within a job's time
             continue
+        tally.unjudged += unjudged
         gateway = PullRequestGateway(gh, owner, repo, pull.number)
         minutes = scope.stuck_after.total_seconds() / 60
         for run in stuck:
@@ -135,6 +148,17 @@ async def _sweep_repository(scope: _Scope, repository: Repository, tally: Tally)
         tally.timed_out += len(stuck)
         job = EvaluatePullRequest(scope.installation_id, owner, repo, pull.number, pull.head.sha, "sweep")
         tally.queued += await enqueue(scope.worker.redis, job, debounce_seconds=0)
+
+
+async def _retry_unjudged(worker: WorkerContext, full_name: str, head_sha: str) -> bool:
+    """Whether the sweep evaluates again a head whose check could not be evaluated: the first
+    `UNJUDGED_RETRIES` times it finds it."""
+    key = f"scopegate:unjudged:{full_name}@{head_sha}"
+    async with worker.redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, UNJUDGED_MEMORY_SECONDS)
+        tries, _ = await pipe.execute()
+    return int(tries) <= UNJUDGED_RETRIES
 
 
 def _stuck(run: CheckRun, after: timedelta) -> bool:

@@ -165,7 +165,8 @@ def _shared(own: HeadVerdict, others: Sequence[HeadVerdict], strictest: HeadVerd
 
 async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
     """Complete a check that could not be evaluated, saying why: never stuck, never a silent pass."""
-    start, end = f"{COULD_NOT_EVALUATE}:\n\n", "\n\nRe-run to retry."
+    start = f"{COULD_NOT_EVALUATE}:\n\n"
+    end = "\n\nscopegate tries again by itself at its next sweeps; re-run to retry now."
     # The reason goes in a fenced block longer than any backtick run in it (it could not close it); it is
     # cut in bytes, at a character boundary, to leave room for the fences and the words around them.
     shown = "\n".join(visible(line) for line in reason.split("\n"))
