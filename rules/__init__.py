@@ -6,6 +6,7 @@ from rules.base import Catalogue
 from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
 from rules.checks.custom import RULE as CUSTOM
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
+from rules.checks.function_metrics import RULE as FUNCTION_METRICS
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.optional_import_of_required_dependency import RULE as OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY
 from rules.checks.redundant_type_guard import RULE as REDUNDANT_TYPE_GUARD
@@ -32,6 +33,7 @@ RULES = Catalogue(
         REDUNDANT_TYPE_GUARD,
         TODO_ADDED,
         COMMENTED_OUT_CODE,
+        FUNCTION_METRICS,
         SUPPRESSION_ADDED,
         HARDCODED_SECRET,
         CUSTOM,

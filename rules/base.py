@@ -25,6 +25,7 @@ class Need(StrEnum):
 
     FILE_KINDS = "file kinds"  # the start of each changed file at the head and at the base
     HEAD_TEXT = "head text"  # the whole text of each changed file at the head
+    BASE_TEXT = "base text"  # the whole text of each changed file at the base (a ratchet's reference)
     HUNKS = "hunks"  # the line ranges each file adds and removes
     MANIFESTS = "manifests"  # the package manifests at the head in the folders above the changed files
     BLAME = "blame"  # which pull-request commit last introduced each added line, and replacing hunks

@@ -46,7 +46,8 @@ class ChangedFile:
     the active rules need them (its start, or all of it); None when no rule reads it or the file is gone.
     `head_size` is the size of the file at the head in bytes (`head` holds all of it when their sizes
     agree). `base_start` is the start of the file at the base (of `previous_path` for a rename), when file
-    kinds are needed: what a file declares itself in the head counts only where the base agrees.
+    kinds are needed: what a file declares itself in the head counts only where the base agrees. `base`
+    is the whole file at the base when a rule needs it (a ratchet measures against it).
     """
 
     path: str
@@ -60,6 +61,7 @@ class ChangedFile:
     head: bytes | None = None
     head_size: int | None = None
     base_start: bytes | None = None
+    base: bytes | None = None
 
     @property
     def changes(self) -> int:

@@ -162,7 +162,7 @@ async def gather(
     info, tip = facts.info, facts.base_tip
     listed = await gateway.list_files(MAX_FILES)
     commits = facts.commits + await _more_commits(gateway, facts)
-    wants_bytes = bool(needs & {Need.FILE_KINDS, Need.HEAD_TEXT})
+    wants_bytes = bool(needs & {Need.FILE_KINDS, Need.HEAD_TEXT, Need.BASE_TEXT})
     heads = {f.filename: f"{info.head_sha}:{f.filename}" for f in listed if f.status != "removed"}
     bases = {f.filename: f"{info.base_sha}:{_base_path(f)}" for f in listed if f.status != "added"}
     base_paths = [
@@ -185,7 +185,13 @@ async def gather(
     )
     whole = Need.HEAD_TEXT in needs
     files = [
-        _changed_file(f, blobs.get(heads.get(f.filename, "")), blobs.get(bases.get(f.filename, "")), whole)
+        _changed_file(
+            f,
+            blobs.get(heads.get(f.filename, "")),
+            blobs.get(bases.get(f.filename, "")),
+            whole,
+            Need.BASE_TEXT in needs,
+        )
         for f in listed
     ]
     files = [await _recount(gateway, info.head_sha, f) for f in files]
@@ -321,7 +327,7 @@ async def _more_commits(gateway: PullRequestGateway, facts: PullFacts) -> tuple[
 
 
 def _changed_file(
-    listed: DiffEntry, head: answers.Blob | None, base: answers.Blob | None, whole: bool
+    listed: DiffEntry, head: answers.Blob | None, base: answers.Blob | None, whole: bool, with_base: bool
 ) -> ChangedFile:
     patch = listed.patch if isinstance(listed.patch, str) else None
     additions = listed.additions
@@ -343,6 +349,7 @@ def _changed_file(
         head=text if text is None or whole else text[: kept_bytes(listed.filename)],
         head_size=head.byte_size if head else None,
         base_start=base.text.encode()[:HEAD_START_BYTES] if base and base.text is not None else None,
+        base=base.text.encode() if with_base and base and base.text is not None else None,
     )
 
 

@@ -107,10 +107,11 @@ def gather(
     if Need.HUNKS in needs:
         files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head_sha), strict=True)]
     files = git.recount_binary_sources(files, changes)
-    if needs & {Need.FILE_KINDS, Need.HEAD_TEXT}:
-        whole = Need.HEAD_TEXT in needs
+    if needs & {Need.FILE_KINDS, Need.HEAD_TEXT, Need.BASE_TEXT}:
+        whole, with_base = Need.HEAD_TEXT in needs, Need.BASE_TEXT in needs
         wanted = {c.new_blob: None if whole else kept_bytes(c.path) for c in changes}
-        starts = {c.old_blob: HEAD_START_BYTES for c in changes if c.old_blob not in wanted}
+        size = None if with_base else HEAD_START_BYTES
+        starts = {c.old_blob: size for c in changes if c.old_blob not in wanted}
         blobs = git.blobs(wanted | starts)
         files = [
             replace(
@@ -118,6 +119,7 @@ def gather(
                 head=new.data if (new := blobs.get(c.new_blob)) else None,
                 head_size=new.size if new else None,
                 base_start=old.data[:HEAD_START_BYTES] if (old := blobs.get(c.old_blob)) else None,
+                base=old.data if with_base and (old := blobs.get(c.old_blob)) else None,
             )
             for f, c in zip(files, changes, strict=True)
         ]

@@ -55,8 +55,10 @@ def check_rule(
     finder: Callable[[CheckConfig], Finder],
     examples: tuple[Example, ...],
     scope: Scope = Scope.ADDED,
+    needs: frozenset[Need] = frozenset(),
 ) -> Rule[CheckConfig]:
-    """A check rule: `finder(config)` reads each changed file; hits outside `scope` do not count."""
+    """A check rule: `finder(config)` reads each changed file; hits outside `scope` do not count. It reads
+    each file's head text and hunks, and what `needs` adds."""
 
     def check(_snapshot: PullRequestSnapshot, cfg: CheckConfig) -> Check | None:
         return None if severity_of(cfg) is None else (scope, finder(cfg))
@@ -69,7 +71,7 @@ def check_rule(
         evaluate=evaluate_check(id, check),
         examples=examples,
         section=f"checks.{id}",
-        needs=frozenset({Need.HEAD_TEXT, Need.HUNKS}),
+        needs=frozenset({Need.HEAD_TEXT, Need.HUNKS}) | needs,
         check=check,
     )
 

@@ -60,6 +60,7 @@ class Source:
     added: frozenset[int]
     language: str | None
     trees: Trees = field(default_factory=Trees, repr=False)
+    base: bytes | None = field(default=None, repr=False)  # the file at the base, when a rule needs it
 
     @cached_property
     def lines(self) -> list[str]:
@@ -106,5 +107,6 @@ def sources(
         if file.status is FileStatus.REMOVED or file.head is None or fact.excluded:
             continue
         added = frozenset(n for hunk in file.hunks for n in hunk.added)
-        found.append(Source(file.path, fact.kind, file.head, added, language_of(file.path), trees))
+        language = language_of(file.path)
+        found.append(Source(file.path, fact.kind, file.head, added, language, trees, file.base))
     return tuple(found)
