@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.backtest_cli import add_backtest_parser
 from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_file_model, validate_bytes
 from bot.core.report.contract import to_contract, to_json
 from bot.core.snapshot import ConfigSource
@@ -221,6 +222,7 @@ def _parser() -> argparse.ArgumentParser:
     explain = rules_commands.add_parser("explain", help="effective config and where each value came from")
     _repo_options(explain)
     explain.set_defaults(handler=rules_explain)
+    add_backtest_parser(rules_commands)
     _app_commands(commands)
     return parser
 

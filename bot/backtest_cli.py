@@ -1,0 +1,114 @@
+"""`scopegate rules backtest`: what a candidate rules file would have said of past pull requests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core.backtest import Backtest, Case, backtest, render_json, render_text
+from bot.core.config import LoadedConfig, load_config
+from bot.core.findings import Severity
+from bot.core.snapshot import ConfigSource
+from bot.errors import UserError
+from bot.report_cli import _since
+from rules.base import Catalogue
+
+RENDERERS = {"text": render_text, "json": render_json}
+EXIT_PASS, EXIT_USAGE = 0, 2
+_SHOWN = (Severity.ERROR, Severity.WARNING)
+
+
+def add_backtest_parser(actions: Any) -> None:
+    """Add `backtest` to the `scopegate rules` actions."""
+    parser = actions.add_parser(
+        "backtest", help="replay a rules file over past pull requests (the ledger's, or a repo's merges)"
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="the candidate rules file")
+    parser.add_argument(
+        "--repo",
+        help="a local repository's folder (its merges are replayed, no ledger needed), or owner/name of the "
+        "ledger's pull requests (default: every pull request in the ledger)",
+    )
+    parser.add_argument("--since", type=_since, help="pull requests opened (merged, in git) since this date")
+    parser.add_argument("--head", default="HEAD", help="git: the branch whose merges are replayed")
+    parser.add_argument("--limit", type=int, help="git: the newest N merges only")
+    parser.add_argument("--format", choices=tuple(RENDERERS), default="text")
+    parser.set_defaults(handler=rules_backtest)
+
+
+def rules_backtest(args: argparse.Namespace) -> int:
+    """Print the backtest; exit 0, or 2 when the candidate rules file is broken (each problem on stderr
+    as `FILE:LINE:COL: problem`, as `scopegate check` and `rules validate` name them)."""
+    catalogue: Catalogue = args.catalogue
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{args.file}: cannot read: {error}") from error
+    candidate = load_config(catalogue, (ConfigSource(str(args.file), text),))
+    if candidate.problems:
+        for problem in candidate.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    if args.repo is not None and Path(args.repo).is_dir():
+        result = _from_git(args, catalogue, candidate)
+    else:
+        result = _from_ledger(args, catalogue, candidate)
+    print(RENDERERS[args.format](result), end="")
+    return EXIT_PASS
+
+
+def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedConfig) -> Backtest:
+    """Each merge of the first-parent history evaluated as `scopegate check` would (its branch against
+    the line it was merged into), under the rules file of its base then and under the candidate."""
+    from bot.core.verdict import evaluate, later_needs
+    from bot.gather.localgit import GitError, gather, gather_later
+    from bot.gather.merges import merges
+
+    repo = Path(args.repo)
+    since = args.since.isoformat() if args.since else None
+    cases, skipped = [], 0
+    for merge in merges(repo, args.head, since=since, limit=args.limit):
+        try:
+            snapshot = gather(repo, merge.first, merge.second, needs=catalogue.needs)
+            then = load_config(catalogue, snapshot.repository.rules)
+            wanted = later_needs(snapshot, catalogue, then) | later_needs(snapshot, catalogue, candidate)
+            snapshot = gather_later(repo, snapshot, wanted)
+        except GitError:
+            skipped += 1  # e.g. a merge of unrelated histories: no branch point to diff from
+            continue
+        before, after = evaluate(snapshot, catalogue, then), evaluate(snapshot, catalogue, candidate)
+        found = tuple((f.rule, f.severity) for f in after.findings if f.severity in _SHOWN)
+        name = f"{merge.sha[:12]} {merge.subject}"
+        cases.append(Case(name, found, before.conclusion.value))
+    notes = ["what happened = the verdict under the rules file of each merge's base then"]
+    notes.append("rounds of review are not in git history: only the ledger knows them")
+    if skipped:
+        notes.append(f"{skipped} merges skipped: git could not diff their branch")
+    return backtest(f"the merges of {args.head} in {repo}", cases, notes)
+
+
+def _from_ledger(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedConfig) -> Backtest:
+    """The ledger's pull requests (`SCOPEGATE_DATABASE_URL`), each replayed from its latest evaluation."""
+    from bot.core.replay import replay
+    from bot.ledger.backtest import recorded_pulls
+    from bot.ledger.engine import create_engine_for, session_factory
+    from bot.ledger.migrate import require_head
+    from bot.settings import load_settings
+
+    engine = create_engine_for(load_settings().database_url)
+    try:
+        require_head(engine)
+        with session_factory(engine)() as session:
+            pulls = recorded_pulls(session, as_of=datetime.now(UTC), repo=args.repo, since=args.since)
+    finally:
+        engine.dispose()
+    cases = [Case(p.name, replay(p.recorded, catalogue, candidate), p.conclusion, p.merged, p.rounds)
+             for p in pulls]  # fmt: skip
+    notes = [
+        "replayed from each pull request's latest evaluation: size from its recorded files, rework from its "
+        "review history, checks' recorded findings at the candidate's severity; other rules as recorded"
+    ]
+    return backtest("the ledger" + (f" ({args.repo})" if args.repo else ""), cases, notes)
