@@ -309,6 +309,28 @@ async def test_the_check_shows_the_rounds_and_acts_on_the_limit(review: Review) 
     assert "1 round of review (the limit is 1); ask another reviewer for a fresh look." in summary
 
 
+async def test_a_submitted_review_has_the_check_evaluated_again(review: Review) -> None:
+    """The re-review that ends a round is delivered after the author's push: with no other delivery, the
+    check's summary then counts the round; a redelivery of the same review evaluates nothing more."""
+    await review.send(review.opened())
+    await review.send(review.review(80, "changes_requested", 1))
+    before, _ = review.push({"src/app.py": lines(20) + lines(40, "new") + lines(7, "fix")})
+    await review.send(review.synchronize(before, 2))
+    await review.drained()
+    pushed = review.summary()
+    again = review.review(81, "approved", 3)
+    await review.send(again)
+    await review.drained()
+    runs = f"/repos/{review.repo.full_name}/check-runs/"
+    evaluated = review.installation.fake.count("PATCH", runs)
+    await review.send(Webhook("pull_request_review", again.payload))  # a new delivery of the same review
+    await review.drained()
+
+    assert "| rounds | 0 |" in pushed
+    assert "| rounds | 1 |" in review.summary()
+    assert review.installation.fake.count("PATCH", runs) == evaluated
+
+
 async def test_history_missed_by_webhooks_is_read_from_the_timeline(review: Review) -> None:
     """A pull request whose review events were never delivered (the installation had not accepted them):
     its closing reads the timeline — opened, changes requested with an inline comment, a push of 6 lines,

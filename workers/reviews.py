@@ -1,4 +1,5 @@
-"""The review history job: record one event, then measure the pushes that became rework."""
+"""The review history job: record one event, then measure the pushes that became rework; a review submitted
+or dismissed has the PR's check evaluated again, as its rounds, waiting time and approvals moved."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from bot.core.rounds import (
 )
 from bot.gather.timeline import read_timeline
 from bot.github.gateway import PullRequestGateway
-from bot.intake.jobs import RecordReviewEvent
+from bot.intake.jobs import EvaluatePullRequest, RecordReviewEvent, enqueue
 from bot.ledger.reviews import (
     ReviewEventRecord,
     UnmeasuredPush,
@@ -133,10 +134,31 @@ async def _record(worker: WorkerContext, job: RecordReviewEvent) -> str:
     finally:
         with suppress(LockError):
             await lock.release()
+    if added and _moves_the_check(job):
+        await _evaluate_again(worker, job)
     outcome = "recorded" if added else "already recorded"
     if read:
         outcome += f"; {read} event(s) from the timeline"
     return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+def _moves_the_check(job: RecordReviewEvent) -> bool:
+    """Whether the event changes what the check says: a review submitted or dismissed by a person (an
+    edit keeps its state; bots' reviews count for nothing)."""
+    return (
+        job.kind == "review"
+        and job.action in {"submitted", "dismissed"}
+        and not (job.actor or "").endswith("[bot]")
+    )
+
+
+async def _evaluate_again(worker: WorkerContext, job: RecordReviewEvent) -> None:
+    """Queue an evaluation of the head the review was given on (dropped as stale if the PR moved on: its
+    push has its own), after the review is in the ledger the evaluation reads."""
+    evaluation = EvaluatePullRequest(
+        job.installation_id, job.owner, job.repo, job.number, _given(job.head_sha), job.key, refresh=True
+    )
+    await enqueue(worker.redis, evaluation, debounce_seconds=worker.settings.debounce_seconds)
 
 
 async def _timeline_needed(worker: WorkerContext, job: RecordReviewEvent) -> bool:

@@ -76,6 +76,8 @@ def review_job(payload: Mapping[str, Any], delivery_id: str) -> tuple[RecordRevi
         github_id=review_id,
         actor=read_matching(payload, "review.user.login", ACTOR),
         state=state,
+        # the head the PR had: its check is evaluated again once the review is recorded
+        head_sha=read_matching(payload, "pull_request.head.sha", SHA),
         delivery_id=delivery_id,
     )
     return job, f"pull_request_review.{action}: record"
