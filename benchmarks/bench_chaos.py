@@ -319,12 +319,12 @@ def run(scenario: Scenario, size: Size, deployed: Deployment, first: int) -> Out
     outcome.settle_seconds = settle(deployed, final, size.settle_seconds)
     outcome.lost = _lost(deployed, final, numbers)
     asyncio.run(_sweep(deployed))
-    settle(deployed, final, size.settle_seconds)
+    drain(deployed, size.settle_seconds)
     if any(run.status != "completed" for run in _runs(deployed) if run.head_sha in _heads(deployed, numbers)):
         # A run the sweep judges stuck is one in progress for longer than a job may take.
         time.sleep(size.job_timeout_seconds + STUCK_MARGIN_SECONDS + 1)
         asyncio.run(_sweep(deployed))
-        settle(deployed, final, size.settle_seconds)
+        drain(deployed, size.settle_seconds)
     outcome.lost_after_sweep = _lost(deployed, final, numbers)
     runs = [run for run in _runs(deployed) if run.head_sha in _heads(deployed, numbers)]
     newest = {run.head_sha: run for run in sorted(runs, key=lambda run: run.id)}
@@ -413,6 +413,23 @@ def settle(deployed: Deployment, final: dict[int, tuple[str, bool]], deadline_se
     finally:
         client.close()
     return time.monotonic() - start
+
+
+def drain(deployed: Deployment, deadline_seconds: float) -> None:
+    """Wait until no job has been queued or running for a second (or the deadline): what a sweep queued,
+    an unjudged head's evaluation among it, has run, although every head already had a completed check."""
+    start = time.monotonic()
+    idle_since: float | None = None
+    client = redis.Redis.from_url(deployed.redis.url, socket_timeout=2)
+    try:
+        while time.monotonic() - start < deadline_seconds:
+            if not _idle(client):
+                idle_since = None
+            elif time.monotonic() - (idle_since := idle_since or time.monotonic()) > 1.0:
+                return
+            time.sleep(0.1)
+    finally:
+        client.close()
 
 
 def _idle(client: redis.Redis) -> bool:
