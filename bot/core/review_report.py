@@ -13,7 +13,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from statistics import mean, median
 from typing import Any
@@ -33,8 +33,7 @@ GROUPINGS = ("size", "ai", "team", "author-kind")
 @dataclass(frozen=True, slots=True)
 class PullRequestRecord:
     """One pull request as the ledger knows it: its latest evaluation's size and AI share (None where no
-    evaluation measured them), the team owning most of its changed lines, its review figures, and when it
-    was opened (first seen, where the opening was not recorded)."""
+    evaluation measured them), the team owning most of its changed lines, and its review figures."""
 
     repo: str
     number: int
@@ -43,7 +42,6 @@ class PullRequestRecord:
     ai_share: float | None
     team: str | None
     figures: ReviewFigures
-    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,13 +233,8 @@ def _cell_values(cell: Cell) -> tuple[Any, ...]:
 
 def render_json(report: Report) -> str:
     """The report as JSON: groups with their keys and figures, comparisons with their n."""
-    return json.dumps(report_json(report), indent=2) + "\n"
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    """The report as `render_json` writes it, before encoding (the dashboard shows these very values)."""
     names = _columns(report.group_by)
-    return {
+    body = {
         "prs": report.prs,
         "group_by": report.group_by or "size x ai",
         "groups": [
@@ -272,6 +265,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "ignoring_size": report.crude_difference,
         },
     }
+    return json.dumps(body, indent=2) + "\n"
 
 
 def render_csv(report: Report) -> str:

@@ -16,19 +16,13 @@ from bot.ledger.reviews import event_of
 
 
 def pull_request_records(
-    session: Session,
-    *,
-    repo: str | None = None,
-    since: datetime | None = None,
-    installation: int | None = None,
+    session: Session, *, repo: str | None = None, since: datetime | None = None
 ) -> list[PullRequestRecord]:
-    """Every pull request of `repo` (owner/name, any case; all when None) and of the repositories of
-    `installation` (all when None) opened since `since` (first seen, where the opening was not recorded),
-    with its figures."""
-    chosen = _pull_requests(repo, since, installation)
-    opened = func.coalesce(PullRequest.opened_at, PullRequest.created_at)
+    """Every pull request of `repo` (owner/name, any case; all when None) opened since `since` (first seen,
+    where the opening was not recorded), with its figures."""
+    chosen = _pull_requests(repo, since)
     pulls = session.execute(
-        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name, opened)
+        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name)
         .join(Repository, Repository.id == PullRequest.repository_id)
         .where(PullRequest.id.in_(chosen))
         .order_by(Repository.full_name, PullRequest.number)
@@ -56,7 +50,7 @@ def pull_request_records(
     for row in session.execute(select(table).where(table.c.pull_request_id.in_(chosen))):
         events[row.pull_request_id].append(event_of(row))
     records = []
-    for pull_id, number, author, full_name, opened_at in pulls:
+    for pull_id, number, author, full_name in pulls:
         evaluation = latest.get(pull_id)
         history = PullRequestHistory(author or "", tuple(order_events(events[pull_id])))
         records.append(
@@ -68,17 +62,14 @@ def pull_request_records(
                 ai_share=evaluation.ai_share if evaluation else None,
                 team=owning_team(evaluation.results or {}) if evaluation else None,
                 figures=measure_review(history),
-                opened_at=opened_at,
             )
         )
     return records
 
 
-def _pull_requests(repo: str | None, since: datetime | None, installation: int | None) -> Select[Any]:
+def _pull_requests(repo: str | None, since: datetime | None) -> Select[Any]:
     """The ids of the pull requests the report covers."""
     query = select(PullRequest.id).join(Repository, Repository.id == PullRequest.repository_id)
-    if installation is not None:
-        query = query.where(Repository.installation_id == installation)
     if repo is not None:
         query = query.where(func.lower(Repository.full_name) == repo.lower())
     if since is not None:

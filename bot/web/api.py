@@ -1,5 +1,4 @@
-"""`GET /api/report`: `scopegate report --format json` over HTTP, for dashboards and scripts; `GET
-/api/trends`: the dashboard's pull requests by size week by week and rounds per pull request.
+"""`GET /api/report`: `scopegate report --format json` over HTTP, for dashboards and scripts.
 
 The ledger speaks for every installation, so the API is off unless a bearer token is set
 (`SCOPEGATE_API_TOKEN`), and each request must carry it.
@@ -13,10 +12,9 @@ from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from bot.core.review_report import build_report, render_json
-from bot.core.trends import trends_json
 from bot.ledger.review_report import pull_request_records
 from bot.settings import Settings
 from bot.web.api_access import in_ledger, refused, utc
@@ -26,7 +24,7 @@ Grouping = Literal["size", "ai", "team", "author-kind"]
 
 
 def api_router(settings: Settings) -> APIRouter:
-    """The report routes, reading the ledger `settings` name."""
+    """The report route, reading the ledger `settings` name."""
     router = APIRouter()
 
     @router.get("/api/report")
@@ -34,30 +32,14 @@ def api_router(settings: Settings) -> APIRouter:
         repo: Annotated[str | None, Query(description="owner/name")] = None,
         since: Annotated[datetime | None, Query(description="opened on or after; naive is UTC")] = None,
         group_by: Annotated[Grouping | None, Query()] = None,
-        installation: Annotated[int | None, Query(description="an installation's repositories only")] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
         """The report as `scopegate report --format json` prints it."""
         denied = refused(settings, authorization, OFF)
         if denied is not None:
             return denied
-        read = partial(pull_request_records, repo=repo, since=utc(since), installation=installation)
+        read = partial(pull_request_records, repo=repo, since=utc(since))
         records = await asyncio.to_thread(in_ledger, settings.database_url, read)
         return Response(render_json(build_report(records, group_by)), media_type="application/json")
-
-    @router.get("/api/trends")
-    async def trends(
-        repo: Annotated[str | None, Query(description="owner/name")] = None,
-        since: Annotated[datetime | None, Query(description="opened on or after; naive is UTC")] = None,
-        installation: Annotated[int | None, Query(description="an installation's repositories only")] = None,
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> Response:
-        """The same pull requests by size, week by week, and by their rounds of review."""
-        denied = refused(settings, authorization, OFF)
-        if denied is not None:
-            return denied
-        read = partial(pull_request_records, repo=repo, since=utc(since), installation=installation)
-        records = await asyncio.to_thread(in_ledger, settings.database_url, read)
-        return JSONResponse(trends_json(records))
 
     return router

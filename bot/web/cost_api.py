@@ -67,14 +67,13 @@ def cost_router(settings: Settings) -> APIRouter:
         since: Annotated[datetime | None, Query(description="on or after; naive is UTC")] = None,
         until: Annotated[datetime | None, Query(description="before; naive is UTC")] = None,
         format: Literal["json", "focus"] = "json",
-        installation: Annotated[int | None, Query(description="an installation's calls only")] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
         """The calls summed per `by`, or as FOCUS rows."""
         denied = refused(settings, authorization, OFF)
         if denied is not None:
             return denied
-        read = partial(cost_rows, repo=repo, since=utc(since), until=utc(until), installation=installation)
+        read = partial(cost_rows, repo=repo, since=utc(since), until=utc(until))
         rows = await asyncio.to_thread(in_ledger, settings.database_url, read)
         if format == "focus":
             return Response(focus_csv(rows), media_type="text/csv")
