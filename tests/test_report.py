@@ -96,8 +96,10 @@ def test_contract_fields() -> None:
         {"id": "redundant-type-guard", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
         {"id": "commented-out-code", "headline": "", "labels": []},
+        {"id": "function-metrics", "headline": "", "labels": []},
         {"id": "suppression-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
+        {"id": "custom", "headline": "", "labels": []},
         {"id": "routing", "headline": "", "labels": []},
         {"id": "rework", "headline": "", "labels": []},  # no review history in the CLI
     ]
