@@ -6,14 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.findings import Severity
 from bot.core.replay import Recorded, recorded_files
-from bot.core.rounds import Event, PullRequestHistory, ReviewHistory, measure_review, order_events
-from bot.ledger.models import Evaluation, Finding, PullRequest, Repository, ReviewEvent
-from bot.ledger.reviews import event_of
+from bot.core.rounds import PullRequestHistory, ReviewHistory, measure_review, order_events
+from bot.ledger.models import Evaluation, Finding, PullRequest, Repository
+from bot.ledger.review_report import covered_pull_requests, latest_evaluations, review_events
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,35 +33,15 @@ def recorded_pulls(
 ) -> list[RecordedPull]:
     """Every evaluated pull request of `repo` (owner/name, any case; all when None) opened since `since`,
     by repository and number; a wait still running ends at `as_of`."""
-    query = (
+    pulls = session.execute(
         select(PullRequest.id, PullRequest.number, PullRequest.author, PullRequest.merged)
         .add_columns(Repository.full_name)
         .join(Repository, Repository.id == PullRequest.repository_id)
+        .where(PullRequest.id.in_(covered_pull_requests(repo, since)))
         .order_by(Repository.full_name, PullRequest.number)
-    )
-    if repo is not None:
-        query = query.where(func.lower(Repository.full_name) == repo.lower())
-    if since is not None:
-        query = query.where(func.coalesce(PullRequest.opened_at, PullRequest.created_at) >= since)
-    pulls = session.execute(query).all()
+    ).all()
     chosen = [row.id for row in pulls]
-    ranked = (
-        select(
-            Evaluation.id,
-            Evaluation.pull_request_id,
-            Evaluation.conclusion,
-            Evaluation.results,
-            func.row_number()
-            .over(
-                partition_by=Evaluation.pull_request_id,
-                order_by=(Evaluation.updated_at.desc(), Evaluation.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Evaluation.pull_request_id.in_(chosen))
-        .subquery()
-    )
-    latest = {row.pull_request_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
+    latest = latest_evaluations(session, chosen, Evaluation.conclusion, Evaluation.results)
     found: dict[int, list[tuple[str, Severity]]] = defaultdict(list)
     evaluation_ids = [row.id for row in latest.values()]
     for evaluation_id, rule, severity in session.execute(
@@ -70,10 +50,7 @@ def recorded_pulls(
         )
     ):
         found[evaluation_id].append((rule, Severity(severity)))
-    events: dict[int, list[Event]] = defaultdict(list)
-    table = ReviewEvent.__table__
-    for row in session.execute(select(table).where(table.c.pull_request_id.in_(chosen))):
-        events[row.pull_request_id].append(event_of(row))
+    events = review_events(session, chosen)
     records = []
     for pull in pulls:
         evaluation = latest.get(pull.id)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.review_report import PullRequestRecord, owning_team
@@ -20,35 +20,17 @@ def pull_request_records(
 ) -> list[PullRequestRecord]:
     """Every pull request of `repo` (owner/name, any case; all when None) opened since `since` (first seen,
     where the opening was not recorded), with its figures."""
-    chosen = _pull_requests(repo, since)
+    chosen = covered_pull_requests(repo, since)
     pulls = session.execute(
         select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name)
         .join(Repository, Repository.id == PullRequest.repository_id)
         .where(PullRequest.id.in_(chosen))
         .order_by(Repository.full_name, PullRequest.number)
     ).all()
-    ranked = (
-        select(
-            Evaluation.pull_request_id,
-            Evaluation.effective_lines,
-            Evaluation.ai_share,
-            Evaluation.results,
-            func.row_number()
-            .over(
-                partition_by=Evaluation.pull_request_id,
-                order_by=(Evaluation.updated_at.desc(), Evaluation.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Evaluation.pull_request_id.in_(chosen))
-        .subquery()
+    latest = latest_evaluations(
+        session, chosen, Evaluation.effective_lines, Evaluation.ai_share, Evaluation.results
     )
-    latest = {row.pull_request_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
-    events: dict[int, list[Event]] = defaultdict(list)
-    # Plain rows, not models: a report reads every event of every pull request.
-    table = ReviewEvent.__table__
-    for row in session.execute(select(table).where(table.c.pull_request_id.in_(chosen))):
-        events[row.pull_request_id].append(event_of(row))
+    events = review_events(session, chosen)
     records = []
     for pull_id, number, author, full_name in pulls:
         evaluation = latest.get(pull_id)
@@ -67,11 +49,43 @@ def pull_request_records(
     return records
 
 
-def _pull_requests(repo: str | None, since: datetime | None) -> Select[Any]:
-    """The ids of the pull requests the report covers."""
+def covered_pull_requests(repo: str | None, since: datetime | None) -> Select[Any]:
+    """The ids of the pull requests of `repo` (owner/name, any case; all when None) opened since `since`
+    (first seen, where the opening was not recorded)."""
     query = select(PullRequest.id).join(Repository, Repository.id == PullRequest.repository_id)
     if repo is not None:
         query = query.where(func.lower(Repository.full_name) == repo.lower())
     if since is not None:
         query = query.where(func.coalesce(PullRequest.opened_at, PullRequest.created_at) >= since)
     return query
+
+
+def latest_evaluations(session: Session, chosen: Any, *columns: Any) -> dict[int, Row[Any]]:
+    """Each chosen pull request's latest evaluation (last updated, then last inserted): its id, pull
+    request id and `columns`, by pull request id."""
+    ranked = (
+        select(
+            Evaluation.id,
+            Evaluation.pull_request_id,
+            *columns,
+            func.row_number()
+            .over(
+                partition_by=Evaluation.pull_request_id,
+                order_by=(Evaluation.updated_at.desc(), Evaluation.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Evaluation.pull_request_id.in_(chosen))
+        .subquery()
+    )
+    return {row.pull_request_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))}
+
+
+def review_events(session: Session, chosen: Any) -> dict[int, list[Event]]:
+    """The recorded review events of each chosen pull request, in the ledger's order."""
+    events: dict[int, list[Event]] = defaultdict(list)
+    # Plain rows, not models: a report reads every event of every pull request.
+    table = ReviewEvent.__table__
+    for row in session.execute(select(table).where(table.c.pull_request_id.in_(chosen))):
+        events[row.pull_request_id].append(event_of(row))
+    return events
