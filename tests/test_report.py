@@ -99,6 +99,7 @@ def test_contract_fields() -> None:
         {"id": "function-metrics", "headline": "", "labels": []},
         {"id": "suppression-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
+        {"id": "lockfile-without-manifest", "headline": "", "labels": []},
         {"id": "custom", "headline": "", "labels": []},
         {"id": "routing", "headline": "", "labels": []},
         {"id": "rework", "headline": "", "labels": []},  # no review history in the CLI
