@@ -17,6 +17,7 @@ from rules.checks.swallowed_exception import RULE as SWALLOWED_EXCEPTION
 from rules.checks.syntax_error import RULE as SYNTAX_ERROR
 from rules.checks.test_without_assertion import RULE as TEST_WITHOUT_ASSERTION
 from rules.checks.todo_added import RULE as TODO_ADDED
+from rules.checks.undeclared_import import RULE as UNDECLARED_IMPORT
 from rules.rework import RULE as REWORK
 from rules.routing import RULE as ROUTING
 from rules.size import RULE as SIZE
@@ -31,6 +32,7 @@ RULES = Catalogue(
         TEST_WITHOUT_ASSERTION,
         SWALLOWED_EXCEPTION,
         OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY,
+        UNDECLARED_IMPORT,
         REDUNDANT_TYPE_GUARD,
         TODO_ADDED,
         COMMENTED_OUT_CODE,

@@ -12,7 +12,8 @@ from bot.core.findings import Finding, Scope, Severity
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 from bot.core.verdict import Conclusion, evaluate
 from rules.base import Context
-from rules.checks import lockfile_without_manifest
+from rules.checks import lockfile_without_manifest, undeclared_import
+from rules.checks.common import added_file
 from rules.checks.lockfile_without_manifest import changed
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -113,3 +114,159 @@ def test_the_refresh_level_is_configured_apart() -> None:
     beside = changed("a.js", "package-lock.json")
     assert rule.run(Context(only, classify(only)), config).findings == ()
     assert len(rule.run(Context(beside, classify(beside)), config).findings) == 1
+
+
+PYPROJECT = """\
+[project]
+name = "shop-app"
+dependencies = [
+    "PyYAML>=6", "psycopg2-binary", "python-dateutil", "google-cloud-storage",
+    "tomli; python_version < '3.11'"
+]
+[project.optional-dependencies]
+fast = ["orjson"]
+[dependency-groups]
+dev = ["pytest"]
+[build-system]
+requires = ["setuptools>=61"]
+"""
+POETRY = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\nhttpx = "*"\n'
+PACKAGE_JSON = (
+    '{"name": "@shop/web", "dependencies": {"lodash": "^4", "@tanstack/react-query": "^5"},'
+    ' "devDependencies": {"vitest": "^1", "@types/node": "^20"}, "peerDependencies": {"react": "^18"}}'
+)
+PY = {"pyproject.toml": PYPROJECT}
+JS = {"package.json": PACKAGE_JSON}
+# (name, path, text, manifests, the modules reported)
+IMPORTS = [
+    ("py undeclared import", "app/a.py", "import requests\n", PY, ["requests"]),
+    ("py undeclared from-import", "app/a.py", "from attrs import define\n", PY, ["attrs"]),
+    ("py undeclared in a function", "app/a.py", "def f():\n    import numpy as np\n", PY, ["numpy"]),
+    ("py undeclared among declared", "app/a.py", "import yaml, requests\n", PY, ["requests"]),
+    ("py undeclared submodule", "app/a.py", "import matplotlib.pyplot as plt\n", PY, ["matplotlib.pyplot"]),
+    ("py requirements.txt", "a.py", "import flask\n", {"requirements.txt": "django==5\n"}, ["flask"]),
+    ("py poetry", "svc/a.py", "import requests\n", {"svc/pyproject.toml": POETRY}, ["requests"]),
+    ("py required", "app/a.py", "import yaml\n", PY, []),
+    ("py distribution with a suffix", "app/a.py", "import psycopg2\n", PY, []),
+    ("py distribution with a prefix", "app/a.py", "from dateutil import parser\n", PY, []),
+    ("py namespace distribution", "app/a.py", "from google.cloud import storage\n", PY, []),
+    ("py extra", "app/a.py", "import orjson\n", PY, []),
+    ("py marker-conditioned", "app/a.py", "import tomli\n", PY, []),
+    ("py build requirement", "app/a.py", "import setuptools\nimport pkg_resources\n", PY, []),
+    ("py the project's own name", "app/a.py", "import shop_app\n", PY, []),
+    ("py stdlib", "app/a.py", "import os, json\nfrom collections import abc\nimport tomllib\n", PY, []),
+    ("py future", "app/a.py", "from __future__ import annotations\n", PY, []),
+    ("py relative", "app/a.py", "from . import b\nfrom .c import d\n", PY, []),
+    ("py own package by path", "app/a.py", "from app.models import User\n", PY, []),
+    (
+        "py optional import in try",
+        "app/a.py",
+        "try:\n    import ujson\nexcept ImportError:\n    ujson = None\n",
+        PY,
+        [],
+    ),
+    (
+        "py TYPE_CHECKING import",
+        "app/a.py",
+        "if TYPE_CHECKING:\n    from mypy_boto3_s3 import Client\n",
+        PY,
+        [],
+    ),
+    ("py in a test", "tests/test_a.py", "import hypothesis\n", PY, []),
+    ("py no manifest", "app/a.py", "import requests\n", {}, []),
+    (
+        "py tools-only pyproject",
+        "a.py",
+        "import requests\n",
+        {"pyproject.toml": "[tool.ruff]\nline-length = 100\n"},
+        [],
+    ),
+    (
+        "py dynamic dependencies",
+        "a.py",
+        "import requests\n",
+        {"pyproject.toml": '[project]\nname = "a"\ndynamic = ["dependencies"]\n'},
+        [],
+    ),
+    ("py import in a comment", "app/a.py", "# import requests\nx = 1\n", PY, []),
+    ("js undeclared require", "src/a.js", "const dayjs = require('dayjs');\n", JS, ["dayjs"]),
+    ("js undeclared import", "src/a.js", "import axios from 'axios';\n", JS, ["axios"]),
+    ("ts undeclared scoped", "src/a.ts", "import { z } from '@acme/schema';\n", JS, ["@acme/schema"]),
+    ("ts undeclared re-export", "src/a.ts", "export { x } from 'zod';\n", JS, ["zod"]),
+    ("tsx undeclared dynamic import", "src/a.tsx", "const m = await import('chart.js');\n", JS, ["chart.js"]),
+    ("js dependency", "src/a.js", "import _ from 'lodash';\nimport fp from 'lodash/fp';\n", JS, []),
+    ("ts scoped dependency", "src/a.ts", "import { useQuery } from '@tanstack/react-query';\n", JS, []),
+    ("js dev dependency", "src/a.js", "import { defineConfig } from 'vitest/config';\n", JS, []),
+    ("tsx peer dependency", "src/a.tsx", "import React from 'react';\nconst A = () => <div />;\n", JS, []),
+    ("js node built-ins", "src/a.js", "const fs = require('fs');\nimport path from 'node:path';\n", JS, []),
+    ("js fs/promises", "src/a.js", "import { readFile } from 'fs/promises';\n", JS, []),
+    ("js relative", "src/a.js", "import a from './a';\nimport b from '../b.js';\n", JS, []),
+    (
+        "ts aliases",
+        "src/a.ts",
+        "import a from '@/lib/a';\nimport b from '~/b';\nimport c from '#c';\n",
+        JS,
+        [],
+    ),
+    ("ts type-only import", "src/a.ts", "import type { Foo } from 'some-types';\n", JS, []),
+    ("ts the package's own name", "src/a.ts", "import { x } from '@shop/web/utils';\n", JS, []),
+    ("js require of a variable", "src/a.js", "const m = require(name);\n", JS, []),
+    (
+        "js workspace root declares it",
+        "packages/ui/a.js",
+        "import axios from 'axios';\n",
+        {
+            "package.json": '{"devDependencies": {"axios": "1"}}',
+            "packages/ui/package.json": '{"name": "ui"}',
+        },
+        [],
+    ),
+    ("js in a test", "src/a.test.js", "import nock from 'nock';\n", JS, []),
+    ("js no package.json", "src/a.js", "import axios from 'axios';\n", {}, []),
+    ("ts declaration file", "types/a.d.ts", "import { X } from 'undeclared';\n", JS, []),
+]
+
+
+def _imports(path: str, text: str, manifests: dict[str, str]) -> tuple[Finding, ...]:
+    snapshot = added_file(path, text)
+    snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=manifests))
+    return _run(undeclared_import, snapshot)
+
+
+@pytest.mark.parametrize(("name", "path", "text", "manifests", "found"), IMPORTS, ids=[c[0] for c in IMPORTS])
+def test_undeclared_imports(
+    name: str, path: str, text: str, manifests: dict[str, str], found: list[str]
+) -> None:
+    """An added import of a third-party module is reported when no manifest at or above the file
+    declares what provides it, and the standard library, relative, local and guarded imports pass."""
+    findings = _imports(path, text, manifests)
+    assert [f.message.split("`")[1] for f in findings] == found
+    assert all(f.severity is W for f in findings)
+
+
+def test_an_undeclared_import_on_a_line_the_pull_request_did_not_add_does_not_count() -> None:
+    """Only imports on added lines are the pull request's."""
+    snapshot = added_file("app/a.py", "import requests\nimport numpy\n")
+    file = snapshot.files[0]
+    hunk = replace(file.hunks[0], added=(2,))
+    snapshot = replace(snapshot, files=(replace(file, status=FileStatus.MODIFIED, hunks=(hunk,)),))
+    snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=PY))
+    assert [f.line for f in _run(undeclared_import, snapshot)] == [2]
+
+
+def test_an_undeclared_import_names_the_module_on_its_line() -> None:
+    """The finding sits on the import's line and says no manifest declares the module."""
+    (finding,) = _imports("app/a.py", "import os\n\nimport requests\n", PY)
+    assert (finding.line, finding.message) == (
+        3,
+        "`requests` is imported but no manifest above this file declares it",
+    )
+
+
+def test_a_sibling_folder_s_modules_are_the_project_s_own() -> None:
+    """A module named like a folder of another changed file is the project's, not a package."""
+    snapshot = added_file("app/a.py", "import helpers\n")
+    other = ChangedFile("helpers/__init__.py", FileStatus.MODIFIED, 1, 0)
+    snapshot = replace(snapshot, files=(*snapshot.files, other))
+    snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=PY))
+    assert _run(undeclared_import, snapshot) == ()

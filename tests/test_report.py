@@ -93,6 +93,7 @@ def test_contract_fields() -> None:
         {"id": "test-without-assertion", "headline": "", "labels": []},
         {"id": "swallowed-exception", "headline": "", "labels": []},
         {"id": "optional-import-of-required-dependency", "headline": "", "labels": []},
+        {"id": "undeclared-import", "headline": "", "labels": []},
         {"id": "redundant-type-guard", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
         {"id": "commented-out-code", "headline": "", "labels": []},

@@ -5,6 +5,8 @@ npm dependencies) and ones under an environment marker (`tomli; python_version <
 required, so guarding their import is right.
 
 A manifest that does not parse names nothing: the rule then reports nothing rather than guess.
+`declared_python` / `declared_javascript` read every dependency a manifest declares, optional or not
+(`undeclared-import`).
 """
 
 from __future__ import annotations
@@ -161,3 +163,128 @@ def _unconditional(requirements: Iterable[str]) -> Iterator[str]:
         match = _NAME.match(requirement)
         if match and not match[4]:
             yield normalised(match[1])
+
+
+def declared_python(manifests: Mapping[str, str], path: str) -> frozenset[str] | None:
+    """Every distribution the Python manifests in the folders at and above `path` declare — required,
+    optional, extras, dependency groups, dev and build ones, and the project's own name — or None when
+    none of them declares its dependencies (no manifest, or a pyproject.toml that only configures tools
+    or lists them as `dynamic`): then nothing can be said to be undeclared."""
+    found = [
+        _declared_python(where.rpartition("/")[2], text)
+        for where, text in _above(manifests, path, PYTHON_MANIFESTS)
+    ]
+    known = [names for names in found if names is not None]
+    return frozenset().union(*known) if known else None
+
+
+def declared_javascript(manifests: Mapping[str, str], path: str) -> frozenset[str] | None:
+    """Every npm package the package.json files at and above `path` declare (`dependencies`, dev, peer
+    and optional ones, and their own names; a workspace's root declares its members' tools), or None
+    without a package.json."""
+    found = [_declared_package_json(text) for _, text in _above(manifests, path, JS_MANIFESTS)]
+    known = [names for names in found if names is not None]
+    return frozenset().union(*known) if known else None
+
+
+def _above(manifests: Mapping[str, str], path: str, names: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """The manifests of `names` in every folder from `path`'s up to the root, as (path, text)."""
+    folder = path.rpartition("/")[0]
+    while True:
+        for name in names:
+            key = f"{folder}/{name}" if folder else name
+            if key in manifests:
+                yield key, manifests[key]
+        if not folder:
+            return
+        folder = folder.rpartition("/")[0]
+
+
+@lru_cache(maxsize=_CACHED)
+def _declared_python(name: str, text: str) -> frozenset[str] | None:
+    if len(text) > MAX_MANIFEST_CHARS:
+        return None
+    try:
+        if name == "pyproject.toml":
+            names = _pyproject_declared(tomllib.loads(text))
+        elif name == "setup.cfg":
+            names = _setup_cfg_declared(text)
+        else:
+            names = list(_requirement_lines(text))
+    except (ValueError, RecursionError, configparser.Error):
+        return None
+    if names is None:
+        return None
+    return frozenset(normalised(m[1]) for n in names if (m := _NAME.match(n)))
+
+
+def _strings(value: object) -> list[str]:
+    """The strings of a list, or of every list of a table (extras, groups)."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def _pyproject_declared(data: dict[str, Any]) -> list[str] | None:
+    project, tool = data.get("project"), data.get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    poetry = tool.get("poetry")
+    names: list[str] = []
+    declares = False
+    if isinstance(project, dict):
+        dynamic = project.get("dynamic")
+        if isinstance(dynamic, list) and "dependencies" in dynamic:
+            return None
+        declares = True
+        names += _strings(project.get("dependencies")) + _strings(project.get("optional-dependencies"))
+        names += _strings([project.get("name")])
+    if isinstance(poetry, dict):
+        declares = declares or "dependencies" in poetry
+        groups = poetry.get("group")
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        tables += (
+            [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
+            if isinstance(groups, dict)
+            else []
+        )
+        names += [k for t in tables if isinstance(t, dict) for k in t if isinstance(k, str)]
+        names += _strings([poetry.get("name")])
+    if not declares:
+        return None
+    build = data.get("build-system")
+    names += _strings(data.get("dependency-groups")) + _strings(
+        build.get("requires") if isinstance(build, dict) else None
+    )
+    uv, pdm = tool.get("uv"), tool.get("pdm")
+    names += _strings(uv.get("dev-dependencies")) if isinstance(uv, dict) else []
+    names += _strings(pdm.get("dev-dependencies")) if isinstance(pdm, dict) else []
+    return names
+
+
+def _setup_cfg_declared(text: str) -> list[str] | None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read_string(text)
+    if not parser.has_option("options", "install_requires"):
+        return None
+    names = parser.get("options", "install_requires").splitlines()
+    if parser.has_section("options.extras_require"):
+        names += [line for _, value in parser.items("options.extras_require") for line in value.splitlines()]
+    return [*names, parser.get("metadata", "name", fallback="")]
+
+
+@lru_cache(maxsize=_CACHED)
+def _declared_package_json(text: str) -> frozenset[str] | None:
+    if len(text) > MAX_MANIFEST_CHARS:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    fields = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+    names = {k for f in fields if isinstance(data.get(f), dict) for k in data[f] if isinstance(k, str)}
+    own = data.get("name")
+    return frozenset(names | ({own} if isinstance(own, str) else set()))
