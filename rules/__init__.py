@@ -6,6 +6,7 @@ from rules.base import Catalogue
 from rules.checks.commented_out_code import RULE as COMMENTED_OUT_CODE
 from rules.checks.custom import RULE as CUSTOM
 from rules.checks.debug_output import RULE as DEBUG_OUTPUT
+from rules.checks.duplicate_block import RULE as DUPLICATE_BLOCK
 from rules.checks.function_metrics import RULE as FUNCTION_METRICS
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.lockfile_without_manifest import RULE as LOCKFILE_WITHOUT_MANIFEST
@@ -36,6 +37,7 @@ RULES = Catalogue(
         REDUNDANT_TYPE_GUARD,
         TODO_ADDED,
         COMMENTED_OUT_CODE,
+        DUPLICATE_BLOCK,
         FUNCTION_METRICS,
         SUPPRESSION_ADDED,
         HARDCODED_SECRET,

@@ -12,8 +12,9 @@ from bot.core.findings import Finding, Scope, Severity
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 from bot.core.verdict import Conclusion, evaluate
 from rules.base import Context
-from rules.checks import lockfile_without_manifest, undeclared_import
+from rules.checks import duplicate_block, lockfile_without_manifest, undeclared_import
 from rules.checks.common import added_file
+from rules.checks.duplicate_block import pull_request
 from rules.checks.lockfile_without_manifest import changed
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -270,3 +271,131 @@ def test_a_sibling_folder_s_modules_are_the_project_s_own() -> None:
     snapshot = replace(snapshot, files=(*snapshot.files, other))
     snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=PY))
     assert _run(undeclared_import, snapshot) == ()
+
+
+PY_BLOCK = """\
+def total(order):
+    amount = 0
+    for item in order.items:
+        if item.taxable:
+            amount += item.price * (1 + order.tax_rate)
+        else:
+            amount += item.price
+    return round(amount, 2)
+"""
+JS_BLOCK = """\
+function total(order) {
+  let amount = 0;
+  for (const item of order.items) {
+    if (item.taxable) {
+      amount += item.price * (1 + order.taxRate);
+    } else {
+      amount += item.price;
+    }
+  }
+  return Math.round(amount * 100) / 100;
+}
+"""
+GO_BLOCK = """\
+func total(o Order) float64 {
+\tamount := 0.0
+\tfor _, item := range o.Items {
+\t\tif item.Taxable {
+\t\t\tamount += item.Price * (1 + o.TaxRate)
+\t\t} else {
+\t\t\tamount += item.Price
+\t\t}
+\t}
+\treturn amount
+}
+"""
+PY_IMPORTS = (
+    "from __future__ import annotations\n\nimport json\nimport os\nimport re\nimport sys\n"
+    "from a import (\n    b,\n    c,\n)\n"
+)
+GO_IMPORTS = 'package a\n\nimport (\n\t"fmt"\n\t"os"\n\t"strings"\n\t"sync"\n\t"time"\n\t"io"\n)\n'
+# (name, files, the (path, line, end line) of each finding)
+DUPLICATES = [
+    ("py across files", {"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK}, [("a/y.py", 1, 8)]),
+    ("py in one file", {"a/x.py": PY_BLOCK + "\n\n" + PY_BLOCK}, [("a/x.py", 11, 18)]),
+    (
+        "py three copies",
+        {"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK, "a/z.py": PY_BLOCK},
+        [("a/y.py", 1, 8), ("a/z.py", 1, 8)],
+    ),
+    (
+        "py re-indented, with a comment and blank lines inside",
+        {
+            "a/x.py": PY_BLOCK,
+            "a/y.py": "class K:\n"
+            + "".join(
+                f"    {line}\n" + ("    # why\n\n" if n == 2 else "")
+                for n, line in enumerate(PY_BLOCK.splitlines())
+            ),
+        },
+        [("a/y.py", 2, 11)],
+    ),
+    ("js across files", {"src/a.js": JS_BLOCK, "src/b.js": JS_BLOCK}, [("src/b.js", 1, 10)]),
+    ("ts and tsx", {"src/a.ts": JS_BLOCK, "src/b.tsx": JS_BLOCK}, [("src/b.tsx", 1, 10)]),
+    ("go across files", {"a/x.go": GO_BLOCK, "a/y.go": GO_BLOCK}, [("a/y.go", 1, 10)]),
+    ("py one copy", {"a/x.py": PY_BLOCK}, []),
+    ("py a variant", {"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK.replace("amount", "subtotal")}, []),
+    (
+        "py five shared lines are below the default",
+        {"a/x.py": PY_BLOCK, "a/y.py": "\n".join(PY_BLOCK.splitlines()[:5])},
+        [],
+    ),
+    (
+        "py the same imports atop files",
+        {"a/x.py": PY_IMPORTS + "X = 1\n", "a/y.py": PY_IMPORTS + "Y = 2\n"},
+        [],
+    ),
+    ("go the same import block", {"a/x.go": GO_IMPORTS, "a/y.go": GO_IMPORTS}, []),
+    ("closing braces only", {"a/x.js": "}\n" * 3 + "});\n" * 6, "a/y.js": "}\n" * 3 + "});\n" * 6}, []),
+    ("the same comments", {"a/x.py": "# one\n# two\n# three\n# four\n# five\n# six\n" * 2}, []),
+    ("one line repeated is no pair of blocks", {"a/x.py": "x.append(1)\n" * 11}, []),
+    ("tests repeat on purpose", {"tests/test_a.py": PY_BLOCK, "tests/test_b.py": PY_BLOCK}, []),
+    (
+        "docs and data",
+        {"docs/a.md": PY_BLOCK, "docs/b.md": PY_BLOCK, "a.yml": PY_BLOCK, "b.yml": PY_BLOCK},
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "found"), DUPLICATES, ids=[c[0] for c in DUPLICATES])
+def test_duplicate_blocks(name: str, files: dict[str, str], found: list[tuple[str, int, int]]) -> None:
+    """A block of six counted added lines found again is reported on each later copy, as one block."""
+    findings = _run(duplicate_block, pull_request(files))
+    assert [(f.path, f.line, f.end_line) for f in findings] == found
+    assert all(f.severity is W for f in findings)
+
+
+def test_a_duplicate_names_the_first_copy() -> None:
+    """The message says how long the block is and where its first copy is."""
+    (finding,) = _run(duplicate_block, pull_request({"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK}))
+    assert finding.message.startswith("these 8 lines repeat lines 1-8 in `a/x.py`")
+
+
+def test_a_block_copied_from_the_base_is_not_the_pull_request_s_duplicate() -> None:
+    """Only added lines are compared: a copy of lines the pull request did not add is not found."""
+    snapshot = pull_request({"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK})
+    old = snapshot.files[0]
+    untouched = replace(old, status=FileStatus.MODIFIED, hunks=(replace(old.hunks[0], added=()),))
+    assert _run(duplicate_block, replace(snapshot, files=(untouched, snapshot.files[1]))) == ()
+
+
+def test_the_block_length_is_configured() -> None:
+    """`min_lines: 4` finds a four-line block the default leaves alone."""
+    files = {"a/x.py": "\n".join(PY_BLOCK.splitlines()[:4]), "a/y.py": "\n".join(PY_BLOCK.splitlines()[:4])}
+    snapshot = pull_request(files)
+    rule = duplicate_block.RULE
+    assert rule.run(Context(snapshot, classify(snapshot)), rule.config()).findings == ()
+    found = rule.run(Context(snapshot, classify(snapshot)), duplicate_block.Config(min_lines=4)).findings
+    assert [f.path for f in found] == ["a/y.py"]
+
+
+def test_a_duplicate_is_suppressed_with_a_reason() -> None:
+    """`scopegate: ignore[duplicate-block] reason` above the copy silences it."""
+    copy = "# scopegate: ignore[duplicate-block] generated twin kept in sync by hand\n" + PY_BLOCK
+    assert _run(duplicate_block, pull_request({"a/x.py": PY_BLOCK, "a/y.py": copy})) == ()

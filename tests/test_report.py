@@ -97,6 +97,7 @@ def test_contract_fields() -> None:
         {"id": "redundant-type-guard", "headline": "", "labels": []},
         {"id": "todo-added", "headline": "", "labels": []},
         {"id": "commented-out-code", "headline": "", "labels": []},
+        {"id": "duplicate-block", "headline": "", "labels": []},
         {"id": "function-metrics", "headline": "", "labels": []},
         {"id": "suppression-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},

@@ -1,0 +1,221 @@
+"""`duplicate-block`: the same block of added lines twice or more in one pull request, in one file or
+across files: code pasted instead of shared, which every later fix must find in each copy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from bot.core.checks.engine import Hit, findings_in
+from bot.core.checks.source import Source
+from bot.core.files import Kind
+from bot.core.findings import Scope, Severity
+from bot.core.locations import RULES_PATH
+from bot.core.snapshot import (
+    ChangedFile,
+    ConfigSource,
+    FileStatus,
+    Hunk,
+    PullRequestInfo,
+    PullRequestSnapshot,
+    RepositoryFiles,
+)
+from rules.base import Context, Example, Need, Rule, RuleResult
+from rules.checks.common import CheckConfig, Level, severity_of
+
+ID = "duplicate-block"
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[A-Za-z0-9]")
+_COMMENTS = {
+    "python": ("#",),
+    "javascript": ("//", "/*", "*", "*/"),
+    "typescript": ("//", "/*", "*", "*/"),
+    "tsx": ("//", "/*", "*", "*/"),
+    "go": ("//", "/*", "*", "*/"),
+}
+# A line that starts an import: the same imports atop several new files are no pasted code.
+_IMPORT = re.compile(r"(?:import\b|from\s+\S+\s+import\b|(?:const|let|var)\s+.*=\s*require\()")
+
+
+class Config(CheckConfig):
+    """Blocks of added lines repeated within the pull request."""
+
+    severity: Level = Field("warning", description="error, warning, info or off.")
+    min_lines: int = Field(
+        6,
+        ge=2,
+        le=200,
+        description="Lines a block must have to count (blank, comment-only, import and punctuation-only "
+        "lines not counted).",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    text: str
+
+
+def _runs(source: Source) -> Iterator[list[_Line]]:
+    """The file's runs of consecutive added lines, each as its lines that count: whitespace folded,
+    without blank, comment-only, punctuation-only and import lines (a multi-line import to its close)."""
+    comments = _COMMENTS.get(source.language or "", ())
+    lines, run, previous, depth = source.lines, list[_Line](), -1, 0
+    for number in sorted(source.added):
+        if number > len(lines):
+            break
+        if number != previous + 1 and run:
+            yield run
+            run, depth = [], 0
+        previous = number
+        text = _SPACE.sub(" ", lines[number - 1]).strip()
+        if depth > 0:  # inside a multi-line import
+            depth += text.count("(") + text.count("{") - text.count(")") - text.count("}")
+            continue
+        if _IMPORT.match(text):
+            depth = max(0, text.count("(") + text.count("{") - text.count(")") - text.count("}"))
+            continue
+        if not _WORD.search(text) or text.startswith(comments):
+            continue
+        run.append(_Line(number, text))
+    if run:
+        yield run
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    path: str
+    run: int
+    index: int  # the window's first line in its run
+
+
+def duplicates(sources: Iterable[Source], size: int) -> dict[str, list[Hit]]:
+    """The repeated blocks of at least `size` counted lines, by path: one hit on each copy after the
+    first (in path and line order), naming the first."""
+    runs: dict[tuple[str, int], list[_Line]] = {}
+    first: dict[tuple[str, ...], _Place] = {}
+    repeats: dict[tuple[str, int], dict[int, _Place]] = {}
+    for source in sorted(sources, key=lambda s: s.path):
+        for r, run in enumerate(_runs(source)):
+            runs[source.path, r] = run
+            for i in range(len(run) - size + 1):
+                window = tuple(line.text for line in run[i : i + size])
+                seen = first.setdefault(window, _Place(source.path, r, i))
+                overlaps = (seen.path, seen.run) == (source.path, r) and i - seen.index < size
+                if not overlaps:
+                    repeats.setdefault((source.path, r), {})[i] = seen
+    found: dict[str, list[Hit]] = {}
+    for (path, r), marked in repeats.items():
+        run = runs[path, r]
+        for start, end in _spans(sorted(marked)):
+            original = marked[start]
+            copied = runs[original.path, original.run]
+            where = "above" if original.path == path else f"in `{original.path}`"
+            lines = end - start + size
+            message = (
+                f"these {lines} lines repeat lines {copied[original.index].number}-"
+                f"{copied[min(original.index + lines, len(copied)) - 1].number} {where}, added in this pull "
+                "request too: share one copy"
+            )
+            text = "\n".join(line.text for line in run[start : start + size])
+            found.setdefault(path, []).append(
+                Hit(run[start].number, run[end + size - 1].number, 0, message, text, Severity.WARNING)
+            )
+    return found
+
+
+def _spans(indexes: list[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive window indexes as (first, last) spans."""
+    start = previous = indexes[0]
+    for index in indexes[1:]:
+        if index != previous + 1:
+            yield start, previous
+            start = index
+        previous = index
+    yield start, previous
+
+
+def _counted(sources: Iterable[Source]) -> list[Source]:
+    """The changed files whose added lines count: source files a grammar reads (tests repeat their
+    arrangements on purpose; data, docs and configuration repeat by nature)."""
+    return [s for s in sources if s.kind is Kind.SOURCE and s.language is not None and s.added]
+
+
+def evaluate(context: Context, config: Config) -> RuleResult:
+    """The repeated blocks of the pull request's added lines."""
+    severity = severity_of(config)
+    if severity is None:
+        return RuleResult()
+    counted = _counted(context.sources)
+    found = duplicates(counted, config.min_lines)
+    if not found:
+        return RuleResult()
+
+    def find(source: Source) -> Iterator[Hit]:
+        for h in found.get(source.path, ()):
+            yield Hit(h.line, h.end_line, h.column, h.message, h.text, severity)
+
+    return RuleResult(findings_in(ID, Scope.ADDED, find, (s for s in counted if s.path in found)))
+
+
+def pull_request(files: Mapping[str, str], rules: str | None = None) -> PullRequestSnapshot:
+    """A pull request adding each file of `files` (path → text), under the rules file `rules`."""
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    changed = []
+    for path, text in files.items():
+        data, count = text.encode(), len(text.splitlines())
+        hunk = Hunk(0, 0, 1, count, range(1, count + 1), ())
+        changed.append(
+            ChangedFile(path, FileStatus.ADDED, count, 0, hunks=(hunk,), head=data, head_size=len(data))
+        )
+    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
+    return PullRequestSnapshot(info, tuple(changed), repository=RepositoryFiles(rules=layers))
+
+
+_BLOCK = """\
+def total(order):
+    amount = 0
+    for item in order.items:
+        if item.taxable:
+            amount += item.price * (1 + order.tax_rate)
+        else:
+            amount += item.price
+    return round(amount, 2)
+"""
+_STRICT = f"checks:\n  {ID}:\n    severity: error\n"
+RULE: Rule[Config] = Rule(
+    id=ID,
+    summary="The same block of added lines twice or more in the pull request, in one file or across files.",
+    help="""\
+A block pasted instead of shared: every later fix must find each copy. The pull request's added lines
+are compared as added, file by file in runs of consecutive added lines, each line with its whitespace
+folded; blank lines, comment-only lines, lines of punctuation alone (`});`) and imports (the same
+imports atop several new files are no pasted code) are not counted and do not break a block. A block of
+`min_lines` (6) counted lines or more that appears twice or more — in one file without overlapping
+itself, or in several — is reported on each copy after the first (files in path order), once per
+maximal block, naming the first copy's lines. Only lines this pull request adds are compared: a block
+that copies code already on the base branch is not found (the rule reads no file beyond the diff).
+Identifiers are compared as written, so a copy with a variable renamed is a different block. Source
+files a grammar reads (Python, JavaScript, TypeScript, Go) count; tests (which repeat their
+arrangements on purpose), docs, data and configuration do not. Severity `warning`.""",
+    config=Config,
+    evaluate=evaluate,
+    examples=(
+        Example("one copy passes", pull_request({"shop/cart.py": _BLOCK}), True),
+        Example(
+            "a block and its variant pass",
+            pull_request({"shop/cart.py": _BLOCK, "shop/quote.py": _BLOCK.replace("price", "list_price")}),
+            True,
+        ),
+        Example(
+            "the same block in two files fails",
+            pull_request({"shop/cart.py": _BLOCK, "shop/quote.py": _BLOCK}, _STRICT),
+            False,
+        ),
+    ),
+    section=f"checks.{ID}",
+    needs=frozenset({Need.HEAD_TEXT, Need.HUNKS}),
+)
