@@ -10,6 +10,7 @@ from rules.checks.duplicate_block import RULE as DUPLICATE_BLOCK
 from rules.checks.function_metrics import RULE as FUNCTION_METRICS
 from rules.checks.hardcoded_secret import RULE as HARDCODED_SECRET
 from rules.checks.lockfile_without_manifest import RULE as LOCKFILE_WITHOUT_MANIFEST
+from rules.checks.mixed_concerns import RULE as MIXED_CONCERNS
 from rules.checks.optional_import_of_required_dependency import RULE as OPTIONAL_IMPORT_OF_REQUIRED_DEPENDENCY
 from rules.checks.redundant_type_guard import RULE as REDUNDANT_TYPE_GUARD
 from rules.checks.skipped_or_focused_test import RULE as SKIPPED_OR_FOCUSED_TEST
@@ -42,6 +43,7 @@ RULES = Catalogue(
         SUPPRESSION_ADDED,
         HARDCODED_SECRET,
         LOCKFILE_WITHOUT_MANIFEST,
+        MIXED_CONCERNS,
         CUSTOM,
         ROUTING,
         REWORK,

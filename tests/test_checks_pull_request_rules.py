@@ -12,7 +12,7 @@ from bot.core.findings import Finding, Scope, Severity
 from bot.core.snapshot import ChangedFile, FileStatus, PullRequestSnapshot
 from bot.core.verdict import Conclusion, evaluate
 from rules.base import Context
-from rules.checks import duplicate_block, lockfile_without_manifest, undeclared_import
+from rules.checks import duplicate_block, lockfile_without_manifest, mixed_concerns, undeclared_import
 from rules.checks.common import added_file
 from rules.checks.duplicate_block import pull_request
 from rules.checks.lockfile_without_manifest import changed
@@ -399,3 +399,115 @@ def test_a_duplicate_is_suppressed_with_a_reason() -> None:
     """`scopegate: ignore[duplicate-block] reason` above the copy silences it."""
     copy = "# scopegate: ignore[duplicate-block] generated twin kept in sync by hand\n" + PY_BLOCK
     assert _run(duplicate_block, pull_request({"a/x.py": PY_BLOCK, "a/y.py": copy})) == ()
+
+
+# (name, changed paths with their added lines, manifests, the areas reported)
+AREAS = [
+    (
+        "two components, docs and CI",
+        {"bot/a.py": 80, "web/b.ts": 40, "docs/x.md": 10, ".github/workflows/ci.yml": 5},
+        {},
+        ["bot/", "web/", "docs", "CI"],
+    ),
+    (
+        "three components under src and a lint config",
+        {"src/api/a.py": 50, "src/cli/b.py": 30, "src/jobs/c.py": 30, ".pre-commit-config.yaml": 2},
+        {},
+        ["src/api/", "src/cli/", "src/jobs/", "lint"],
+    ),
+    (
+        "workspace packages that do not depend on each other",
+        {"packages/ui/a.ts": 60, "packages/api/b.ts": 50, "README.md": 5, "package.json": 2},
+        {
+            "packages/ui/package.json": '{"name": "ui"}',
+            "packages/api/package.json": '{"name": "api"}',
+            "package.json": '{"name": "root"}',
+        },
+        ["packages/ui/", "packages/api/", "docs", "build"],
+    ),
+    (
+        "one component with its tests, docs and CI",
+        {"bot/a.py": 80, "tests/test_a.py": 60, "docs/a.md": 10, ".github/workflows/ci.yml": 5},
+        {},
+        [],
+    ),
+    ("two components and docs", {"bot/a.py": 80, "rules/b.py": 40, "README.md": 10}, {}, []),
+    (
+        "a small pull request",
+        {"bot/a.py": 20, "web/b.ts": 20, "docs/x.md": 5, ".github/workflows/ci.yml": 5},
+        {},
+        [],
+    ),
+    (
+        "packages one of which requires the other are one area",
+        {"packages/ui/a.ts": 60, "packages/core/b.ts": 50, "docs/a.md": 5, ".github/workflows/ci.yml": 5},
+        {
+            "packages/ui/package.json": '{"name": "ui", "dependencies": {"core": "workspace:*"}}',
+            "packages/core/package.json": '{"name": "core"}',
+        },
+        [],
+    ),
+    (
+        "generated and vendored files are no area",
+        {"bot/a.py": 80, "vendor/x/y.go": 900, "docs/a.md": 5, ".github/workflows/ci.yml": 5},
+        {},
+        [],
+    ),
+    (
+        "code at the root is no component",
+        {"setup.py": 50, "noxfile.py": 50, "docs/a.md": 5, "Makefile": 5},
+        {},
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "lines", "manifests", "found"), AREAS, ids=[c[0] for c in AREAS])
+def test_mixed_concerns(
+    name: str, lines: dict[str, int], manifests: dict[str, str], found: list[str]
+) -> None:
+    """A pull request spanning more than three areas, two of them code components, is one info finding
+    naming its areas, largest code first."""
+    snapshot = mixed_concerns.pull_request(lines)
+    snapshot = replace(snapshot, repository=replace(snapshot.repository, manifests=manifests))
+    findings = _run(mixed_concerns, snapshot)
+    if not found:
+        assert findings == ()
+        return
+    (finding,) = findings
+    assert (finding.severity, finding.scope, finding.path) == (INFO, Scope.PULL_REQUEST, None)
+    listed = finding.message.split(": ", 1)[1].split("; ")[0]
+    assert [part.split(" (")[0].strip("`") for part in listed.split("), ")] == found
+
+
+def test_the_areas_are_listed_with_their_files_and_lines() -> None:
+    """Each area says how many files and lines it holds."""
+    snapshot = mixed_concerns.pull_request(
+        {"bot/a.py": 80, "bot/b.py": 20, "web/b.ts": 40, "docs/x.md": 10, ".github/workflows/ci.yml": 5}
+    )
+    (finding,) = _run(mixed_concerns, snapshot)
+    assert finding.message == (
+        "the changes fall into 4 areas, 2 of them separate code components: `bot/` (2 files, 100 lines), "
+        "`web/` (1 file, 40 lines), docs (1 file, 10 lines), CI (1 file, 5 lines); a pull request per area "
+        "is reviewed more closely"
+    )
+
+
+def test_mixed_concerns_never_fail_the_gate_by_default() -> None:
+    """Info goes to the summary: the check passes."""
+    verdict = evaluate(
+        mixed_concerns.pull_request(
+            {"bot/a.py": 80, "web/b.ts": 40, "docs/x.md": 10, ".github/workflows/ci.yml": 5}
+        )
+    )
+    assert verdict.conclusion is Conclusion.SUCCESS
+    assert [f.severity for f in verdict.findings if f.rule == mixed_concerns.ID] == [INFO]
+
+
+def test_the_area_limits_are_configured() -> None:
+    """`max_groups: 2` reports two components and docs; `min_components: 3` spares two components."""
+    snapshot = mixed_concerns.pull_request({"bot/a.py": 80, "rules/b.py": 40, "README.md": 10})
+    rule = mixed_concerns.RULE
+    context = Context(snapshot, classify(snapshot))
+    assert len(rule.run(context, mixed_concerns.Config(max_groups=2)).findings) == 1
+    assert rule.run(context, mixed_concerns.Config(max_groups=2, min_components=3)).findings == ()

@@ -102,6 +102,7 @@ def test_contract_fields() -> None:
         {"id": "suppression-added", "headline": "", "labels": []},
         {"id": "hardcoded-secret", "headline": "", "labels": []},
         {"id": "lockfile-without-manifest", "headline": "", "labels": []},
+        {"id": "mixed-concerns", "headline": "", "labels": []},
         {"id": "custom", "headline": "", "labels": []},
         {"id": "routing", "headline": "", "labels": []},
         {"id": "rework", "headline": "", "labels": []},  # no review history in the CLI
