@@ -4,8 +4,10 @@
 The attribution is what `scopegate check` runs for the `attribution` rule: the blame of the added ranges
 (parsed), the first-parent patches of the commits replayed for rewrites, and the classification and
 bucketing in the core. The baseline runs the same blame processes, as many at a time, and only reads
-their output. On the App path the same pull request is served by the fake GitHub (tests/fakegithub), and
-the figure is the GitHub requests the gatherer makes with and without line attribution.
+their output. On the App path the same pull request is served by the fake GitHub (tests/fakegithub): the
+figures are the GitHub requests the gatherer makes with and without line attribution, and whether the
+App's buckets equal the CLI's — for the 200 commits (past the App's bound on commits read patch by patch:
+GraphQL blame) and for a pull request of 100 commits (one REST request per commit).
 
 python benchmarks/bench_attribution.py [--quick]
 python benchmarks/bench_attribution.py --corpus REPO [--window N]   # a real history: classes, look-alikes
@@ -19,6 +21,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,11 +33,13 @@ from bot.core.attribution import (
     CommitClass,
     NoteLines,
     attribute_lines,
+    blamed_ranges,
     classify_commit,
     is_look_alike,
     parse_note,
 )
 from bot.gather import localgit
+from bot.gather.app_attribution import MAX_PATCHED_COMMITS
 from rules.attribution.signals import SIGNALS
 from rules.base import Need
 from tests.gitrepo import GitRepo
@@ -124,12 +129,15 @@ def corpus(root: Path, name: str, window: int) -> None:
     figure(f"{span}: ai share inclusive", found.share(Bucket.AI, Bucket.MIXED, Bucket.ASSIST), "share")
 
 
-def app_requests(root: Path) -> tuple[int, int]:
-    """GitHub requests of the App's gatherer for the branch at `root`: with the rules' needs (line
-    attribution included) and without `Need.BLAME`."""
+def app_requests(root: Path) -> tuple[int, int, dict[str, Any]]:
+    """GitHub requests of the App's gatherer for the branch at `root`, with line attribution (the rules'
+    second phase asks for it: commits carry agent trailers) and without; and the App's attribution."""
     import asyncio
 
-    from bot.gather.github import fetch_pull, gather
+    from bot.core.config import load_config
+    from bot.core.report.contract import to_contract
+    from bot.core.verdict import evaluate, later_needs
+    from bot.gather.github import fetch_pull, gather, gather_later
     from bot.github.gateway import PullRequestGateway
     from rules import RULES
     from tests.fakegithub.blame import seed_from_git
@@ -142,16 +150,56 @@ def app_requests(root: Path) -> tuple[int, int]:
         seat = FakeInstallation(fake, app, installation, "octo-org", "hello-world")
         seed_from_git(fake, "octo-org", "hello-world", 1, root)
 
-        async def count(needs: frozenset[Need]) -> int:
+        async def count(attribution: bool) -> tuple[int, dict[str, Any]]:
             fake.reset_counts()
             async with seat.client() as gh:
                 gateway = PullRequestGateway(gh, "octo-org", "hello-world", 1)
                 facts = await fetch_pull(gateway)
                 assert facts is not None  # seeded above
-                await gather(gateway, facts, needs)
-            return len(fake.requests)
+                snapshot = await gather(gateway, facts, RULES.needs)
+                if attribution:
+                    needs = later_needs(snapshot, RULES, load_config(RULES, snapshot.repository.rules))
+                    assert Need.BLAME in needs  # a third of the commits carry a trailer
+                    snapshot = await gather_later(gateway, snapshot, needs)
+            found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
+            return len(fake.requests), found
 
-        return asyncio.run(count(RULES.needs)), asyncio.run(count(RULES.needs - {Need.BLAME}))
+        with_blame, found = asyncio.run(count(True))
+        without, _ = asyncio.run(count(False))
+        return with_blame, without, found
+
+
+def cli_attribution(root: Path) -> dict[str, Any]:
+    """The attribution `scopegate check` reports for the branch at `root`."""
+    from bot.core.config import load_config
+    from bot.core.report.contract import to_contract
+    from bot.core.verdict import evaluate, later_needs
+    from rules import RULES
+
+    snapshot = localgit.gather(root, "main", "HEAD", needs=RULES.needs)
+    loaded = load_config(RULES, snapshot.repository.rules)
+    snapshot = localgit.gather_later(root, snapshot, later_needs(snapshot, RULES, loaded))
+    found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
+    return found
+
+
+BUCKETS = ("ai_lines", "mixed_lines", "assist_lines", "unknown_lines", "attributed_lines", "outside_lines")
+
+
+def app_figures(root: Path, label: str) -> None:
+    """The App's requests for the branch at `root`, and whether its buckets equal the CLI's."""
+    with_blame, without, app = app_requests(root)
+    cli = cli_attribution(root)
+    figure(
+        f"App path: GitHub requests per evaluation ({label})",
+        with_blame,
+        "requests",
+        "without line attribution",
+        without,
+    )
+    figure(f"App path: buckets equal the CLI's ({label})", all(app[k] == cli[k] for k in BUCKETS), "1 = yes")
+    for reason in app["partial_reasons"]:
+        print(f"  App partial ({label}): {reason}", file=sys.stderr)
 
 
 def main() -> None:
@@ -172,14 +220,19 @@ def main() -> None:
         root = Path(folder) / "repo"
         build(root, commits, added, files)
         snapshot = localgit.gather(root, "main", "HEAD", needs=frozenset({Need.HUNKS}))
-        ranges = localgit.blamed_ranges(snapshot.files)
+        ranges = blamed_ranges(snapshot.files)
         start = snapshot.pull_request.base_sha
         buckets = attribute(root)
         lines = sum(buckets.values())
         blame = median_seconds(lambda: blame_alone(root, ranges, start), repeat)
         total = median_seconds(lambda: attribute(root), repeat)
         base = median_seconds(lambda: gather_only(root), repeat)
-        with_blame, without = app_requests(root)
+        past = f": past {MAX_PATCHED_COMMITS} commits, GraphQL blame" if commits > MAX_PATCHED_COMMITS else ""
+        app_figures(root, f"{commits} commits, {lines:,} added lines{past}")
+        within = Path(folder) / "within"
+        few = min(commits // 2, MAX_PATCHED_COMMITS)
+        build(within, few, added // 2, files)
+        app_figures(within, f"{few} commits, {added // 2:,} added lines")
     label = f"{commits} commits, {lines:,} added lines"
     figure(f"attribution time ({label})", total - base, "s", "git blame --porcelain -w alone", blame)
     figure(
@@ -187,13 +240,6 @@ def main() -> None:
     )
     figure(f"ai lines ({label})", buckets.get(Bucket.AI, 0), "lines")
     figure(f"mixed lines ({label})", buckets.get(Bucket.MIXED, 0), "lines")
-    figure(
-        f"App path: GitHub requests per evaluation ({label})",
-        with_blame,
-        "requests",
-        "without line attribution",
-        without,
-    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ import pytest
 from bot.core.attribution import (
     CommitClass,
     FilePatch,
+    PatchHunk,
     SignalKind,
     classify_commit,
+    replay,
     replay_rewrites,
     trailers,
 )
@@ -273,14 +275,32 @@ def test_trailers_only_from_the_last_paragraph() -> None:
 def test_replay_finds_rewrites_transitively() -> None:
     """A line an AI commit wrote and two later commits rewrote in turn still carries the AI commit."""
     patches: list[tuple[str, list[FilePatch]]] = [
-        ("ai", [(None, "f.py", [(0, 0, 1, 3)])]),
-        ("h1", [("f.py", "f.py", [(2, 1, 2, 1)])]),
-        ("h2", [("f.py", "g.py", [(2, 1, 2, 2)])]),
+        ("ai", [(None, "f.py", [PatchHunk(0, 0, 1, 3)])]),
+        ("h1", [("f.py", "f.py", [PatchHunk(2, 1, 2, 1)])]),
+        ("h2", [("f.py", "g.py", [PatchHunk(2, 1, 2, 2)])]),
     ]
     rewrites = replay_rewrites(patches)
     assert [(r.sha, r.path, r.start, r.length, r.replaced) for r in rewrites] == [
         ("h1", "f.py", 2, 1, frozenset({"ai"})),
         ("h2", "g.py", 2, 2, frozenset({"ai", "h1"})),
+    ]
+
+
+def test_replay_keeps_a_line_changed_only_in_whitespace() -> None:
+    """A hunk with its lines' text (GitHub's patches do not ignore whitespace): a re-indented line keeps
+    the commit that wrote it and its number there; a line rewritten in the same hunk is the new commit's,
+    a rewrite of the AI line; a merge's lines are the base's."""
+    added = ("def f():", "  return 1", "x = 2")
+    patches: list[tuple[str, list[FilePatch]]] = [
+        ("ai", [(None, "f.py", [PatchHunk(0, 0, 1, 3, (), added)])]),
+        ("fmt", [("f.py", "f.py", [PatchHunk(1, 3, 1, 3, added, ("def f():", "    return 1", "x = 3"))])]),
+        ("merge", [("f.py", "f.py", [PatchHunk(3, 0, 4, 1, (), ("y = 1",))])]),
+    ]
+    replayed = replay(patches, merges=frozenset({"merge"}))
+    blamed = [(b.start, b.length, b.sha, b.original_start) for b in replayed.blame({"f.py": [(1, 4)]})]
+    assert blamed == [(1, 2, "ai", 1), (3, 1, "fmt", 3), (4, 1, "", 0)]
+    assert [(r.sha, r.start, r.length, r.replaced) for r in replayed.rewrites] == [
+        ("fmt", 3, 1, frozenset({"ai"}))
     ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.core.attribution import Bucket, CommitClass, attribute_lines, classify_commit, replay
+from bot.core.attribution import Bucket, CommitClass, attribute_lines, blamed_ranges, classify_commit, replay
 from bot.gather import localgit
 from rules.attribution.signals import SIGNALS
 from rules.base import Need
@@ -54,7 +54,7 @@ def _buckets(repo: GitRepo, base: str = "main") -> dict[Bucket, int]:
     pull = snapshot.pull_request
     patches = localgit.Git.open(repo.root).output(*localgit.PATCH_ARGS, f"{pull.base_sha}..{pull.head_sha}")
     replayed = replay(localgit.parse_patches(patches))
-    blame = replayed.blame(localgit.blamed_ranges(snapshot.files))
+    blame = replayed.blame(blamed_ranges(snapshot.files))
     assert attribute_lines(blame, replayed.rewrites, classes, added=0).buckets == found.buckets
     return {b: n for b, n in found.buckets.items() if n}
 

@@ -12,10 +12,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import NamedTuple
 
-from bot.core.snapshot import BlameRange, Commit, Hunk, Rewrite
+from bot.core.snapshot import BlameRange, ChangedFile, Commit, FileStatus, Hunk, Rewrite
 
 
 class SignalKind(StrEnum):
@@ -311,9 +312,22 @@ def _rewritten_agent(rewrites: Iterable[Rewrite], line: int, classes: Mapping[st
     return None
 
 
+class PatchHunk(NamedTuple):
+    """A zero-context hunk: `old_length` lines from `old_start` became `new_length` lines from `new_start`
+    (a side of length 0 names the line before). `removed` and `added` hold the lines' text when the patch
+    did not already ignore whitespace (GitHub's); empty for `git log -w`'s."""
+
+    old_start: int
+    old_length: int
+    new_start: int
+    new_length: int
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+
+
 # One file section of a commit's zero-context patch: its path before and after (None: added or deleted)
-# and its hunks as `(old_start, old_length, new_start, new_length)`.
-FilePatch = tuple[str | None, str | None, Sequence[tuple[int, int, int, int]]]
+# and its hunks.
+FilePatch = tuple[str | None, str | None, Sequence[PatchHunk]]
 
 
 class _Line(NamedTuple):
@@ -361,12 +375,17 @@ class Replay:
         return found
 
 
-def replay(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> Replay:
+def replay(
+    patches: Iterable[tuple[str, Sequence[FilePatch]]], *, merges: frozenset[str] = frozenset()
+) -> Replay:
     """Replay the commits' zero-context patches, oldest first, over labelled lines.
 
     Each line carries the commit that wrote it and its lineage, so an AI line rewritten twice is still
-    known as rewritten AI. Lines of the base carry none; the files' lines below the last hunk are never
-    needed, so no file is read.
+    known as rewritten AI. A removed line and an added line of one hunk equal but for whitespace (a
+    formatter) are the same line: it keeps its label, as `git blame -w` keeps its author. Lines a merge
+    commit of `merges` brings in (its first-parent patch) are the merged branch's, labelled as the base's.
+    Lines of the base carry none; the files' lines below the last hunk are never needed, so no file is
+    read.
     """
     files: dict[str, list[_Line]] = {}
     found: list[Rewrite] = []
@@ -374,15 +393,13 @@ def replay(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> Replay:
         moved: dict[str, list[_Line]] = {}
         for old, new, hunks in sections:
             labels = list(files.get(old, ())) if old is not None else []
-            for old_start, old_length, new_start, new_length in reversed(hunks):
-                at = old_start if old_length == 0 else old_start - 1
-                if len(labels) < at + old_length:
-                    labels.extend([_BASE] * (at + old_length - len(labels)))
-                replaced = frozenset().union(*(x.lineage for x in labels[at : at + old_length]))
-                if replaced and new_length:
-                    found.append(Rewrite(sha, new or "", new_start, new_length, replaced))
-                lineage = replaced | {sha}
-                labels[at : at + old_length] = [_Line(sha, new_start + i, lineage) for i in range(new_length)]
+            for hunk in reversed(hunks):
+                at = hunk.old_start if hunk.old_length == 0 else hunk.old_start - 1
+                if len(labels) < at + hunk.old_length:
+                    labels.extend([_BASE] * (at + hunk.old_length - len(labels)))
+                before = labels[at : at + hunk.old_length]
+                merge = sha in merges
+                labels[at : at + hunk.old_length] = _relabel(sha, new or "", hunk, before, found, merge=merge)
             if new is not None:
                 moved[new] = labels
         for old, new, _ in sections:
@@ -390,6 +407,41 @@ def replay(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> Replay:
                 files.pop(old, None)
         files.update(moved)
     return Replay(tuple(found), files)
+
+
+def _relabel(
+    sha: str, path: str, hunk: PatchHunk, before: Sequence[_Line], found: list[Rewrite], *, merge: bool
+) -> list[_Line]:
+    """The labels of the hunk's new lines: a line equal to a removed one but for whitespace keeps that
+    one's label; each run between such lines is written by `sha` (a replacing run adds a `Rewrite`), or
+    is the base's when `sha` is a merge."""
+    kept = _same_but_whitespace(hunk.removed, hunk.added) if hunk.removed and hunk.added else []
+    labels: list[_Line] = []
+    old_at = new_at = 0
+    for old_end, new_end in [*kept, (hunk.old_length, hunk.new_length)]:
+        replaced = frozenset().union(*(x.lineage for x in before[old_at:old_end]))
+        start, length = hunk.new_start + new_at, new_end - new_at
+        if merge:
+            labels += [_BASE] * length
+        else:
+            if replaced and length:
+                found.append(Rewrite(sha, path, start, length, replaced))
+            labels += [_Line(sha, start + i, replaced | {sha}) for i in range(length)]
+        if old_end < hunk.old_length:
+            labels.append(before[old_end])
+        old_at, new_at = old_end + 1, new_end + 1
+    return labels
+
+
+_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")  # what `git diff -w` ignores
+
+
+def _same_but_whitespace(removed: Sequence[str], added: Sequence[str]) -> list[tuple[int, int]]:
+    """`(removed index, added index)` of the lines equal but for whitespace, in order (the longest
+    matching, as a whitespace-blind diff would keep them)."""
+    old, new = ([_WHITESPACE.sub("", x) for x in lines] for lines in (removed, added))
+    bare = SequenceMatcher(None, old, new, autojunk=False)
+    return [(a + i, b + i) for a, b, size in bare.get_matching_blocks() for i in range(size)]
 
 
 def replay_rewrites(patches: Iterable[tuple[str, Sequence[FilePatch]]]) -> tuple[Rewrite, ...]:
@@ -484,3 +536,16 @@ def added_spans(hunks: Iterable[Hunk]) -> list[tuple[int, int]]:
                     runs.append((line, line))
         spans.extend(runs)
     return spans
+
+
+def blamed_ranges(files: Sequence[ChangedFile]) -> dict[str, list[tuple[int, int]]]:
+    """`{path: [(first, last)]}` of the added lines at the head of the text files that add any: what is
+    blamed."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for file in files:
+        if file.binary or file.status is FileStatus.REMOVED:
+            continue
+        spans = added_spans(file.hunks)
+        if spans:
+            ranges[file.path] = spans
+    return ranges

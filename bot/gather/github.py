@@ -16,7 +16,6 @@ from typing import Any
 from githubkit.exception import GraphQLFailed
 from githubkit_schemas.latest.models import DiffEntry
 
-from bot.core.attribution import added_spans
 from bot.core.diff import parse_file_patch
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import (
@@ -32,7 +31,6 @@ from bot.core.locations import (
 )
 from bot.core.markers import is_source_path
 from bot.core.snapshot import (
-    BlameRange,
     ChangedFile,
     Commit,
     ConfigSource,
@@ -46,7 +44,8 @@ from bot.core.snapshot import (
     ReviewFacts,
 )
 from bot.gather import answers
-from bot.gather.queries import MORE_COMMITS, PULL_REQUEST, blame_query, blob_variables, blobs_query
+from bot.gather.app_attribution import read_attribution
+from bot.gather.queries import MORE_COMMITS, PULL_REQUEST, blob_variables, blobs_query
 from bot.github.gateway import PullRequestGateway
 from rules.base import Need
 
@@ -205,7 +204,7 @@ async def gather(
     manifests = await read_manifests(gateway, info.head_sha, folders, trees)
     history = History(commits, notes={sha: _text(blobs[e]) for e, sha in notes if e in blobs})
     if Need.BLAME in needs:
-        history = await read_blame(gateway, info.head_sha, files, history)
+        history = await read_attribution(gateway, info.head_sha, files, history)
     return PullRequestSnapshot(
         pull_request=info,
         files=tuple(files),
@@ -395,12 +394,6 @@ def _next_cursor(connection: answers.Commits) -> str | None:
     return connection.page_info.end_cursor if connection.page_info.has_next_page else None
 
 
-# Files whose blame one query reads: GitHub computes each blame server-side, and a query that takes too
-# long fails as a whole. Past MAX_BLAMED_FILES files (15 queries) the rest are not blamed.
-BLAME_FILES_PER_QUERY = 20
-MAX_BLAMED_FILES = 300
-
-
 async def gather_later(
     gateway: PullRequestGateway, snapshot: PullRequestSnapshot, needs: frozenset[Need]
 ) -> PullRequestSnapshot:
@@ -408,7 +401,8 @@ async def gather_later(
     if Need.BLAME not in needs:
         return snapshot
     head = snapshot.pull_request.head_sha
-    return replace(snapshot, history=await read_blame(gateway, head, snapshot.files, snapshot.history))
+    history = await read_attribution(gateway, head, snapshot.files, snapshot.history)
+    return replace(snapshot, history=history)
 
 
 def note_expressions(notes_oid: str | None, commits: Sequence[Commit]) -> list[tuple[str, str]]:
@@ -417,45 +411,3 @@ def note_expressions(notes_oid: str | None, commits: Sequence[Commit]) -> list[t
     if notes_oid is None:
         return []
     return [(f"{notes_oid}:{path}", c.sha) for c in commits for path in (c.sha, f"{c.sha[:2]}/{c.sha[2:]}")]
-
-
-async def read_blame(
-    gateway: PullRequestGateway, head_sha: str, files: Sequence[ChangedFile], history: History
-) -> History:
-    """`history` with the blame of the added lines at the head, by GraphQL `blame`
-    (https://docs.github.com/en/graphql/reference/objects#blame), one query per 20 files. A pull request
-    of one commit needs none: that commit introduced every added line. GitHub's blame does not ignore
-    whitespace and names no line's number in the commit that wrote it, so no rewrites (mixed lines) are
-    found here; a file GitHub sent no patch for is not blamed."""
-    ranges = {
-        f.path: spans
-        for f in files
-        if not f.binary and f.status is not FileStatus.REMOVED and (spans := added_spans(f.hunks))
-    }
-    commits, partial = history.commits, []
-    if unpatched := [f.path for f in files if not f.patch_available and f.additions and not f.binary]:
-        partial.append(f"{len(unpatched):,} files' added lines not blamed (GitHub sent no patch)")
-    if len(commits) == 1:
-        blame = [
-            BlameRange(p, a, b - a + 1, commits[0].sha, p, a) for p, spans in ranges.items() for a, b in spans
-        ]
-        return replace(history, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)
-    paths = list(ranges)
-    if len(paths) > MAX_BLAMED_FILES:
-        partial.append(
-            f"{len(paths) - MAX_BLAMED_FILES:,} files' added lines not blamed (past {MAX_BLAMED_FILES})"
-        )
-        paths = paths[:MAX_BLAMED_FILES]
-    blame = []
-    for at in range(0, len(paths), BLAME_FILES_PER_QUERY):
-        batch = paths[at : at + BLAME_FILES_PER_QUERY]
-        variables = {"oid": head_sha} | {f"p{i}": path for i, path in enumerate(batch)}
-        data = await gateway.graphql(blame_query(len(batch)), variables)
-        found = ((data.get("repository") or {}).get("object")) or {}
-        for i, path in enumerate(batch):
-            for part in answers.Blame.model_validate(found[f"f{i}"]).ranges:
-                for first, last in ranges[path]:
-                    low, high = max(first, part.starting_line), min(last, part.ending_line)
-                    if low <= high:
-                        blame.append(BlameRange(path, low, high - low + 1, part.commit.oid, path, low))
-    return replace(history, blame=tuple(blame), blame_partial=tuple(partial), rewrites_known=False)

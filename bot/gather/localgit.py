@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from bot.core.attribution import FilePatch, added_spans, replay
+from bot.core.attribution import FilePatch, PatchHunk, blamed_ranges, replay
 from bot.core.files import HEAD_START_BYTES, kept_bytes
 from bot.core.locations import (
     CODEOWNERS_PATHS,
@@ -36,7 +36,6 @@ from bot.core.snapshot import (
     ChangedFile,
     Commit,
     ConfigSource,
-    FileStatus,
     GitAttributesFile,
     History,
     Hunk,
@@ -392,18 +391,6 @@ BLAME_MAX_FILES = 100
 _PATCH_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
-def blamed_ranges(files: Sequence[ChangedFile]) -> dict[str, list[tuple[int, int]]]:
-    """`{path: [(first, last)]}` of the added lines at the head of the text files that add any."""
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    for file in files:
-        if file.binary or file.status is FileStatus.REMOVED:
-            continue
-        spans = added_spans(file.hunks)
-        if spans:
-            ranges[file.path] = spans
-    return ranges
-
-
 def blame_added(
     git: Git, start: str, head: str, ranges: Mapping[str, Sequence[tuple[int, int]]]
 ) -> list[BlameRange]:
@@ -447,7 +434,7 @@ def parse_patches(output: bytes) -> Iterator[tuple[str, list[FilePatch]]]:
     sections: list[FilePatch] = []
     old: str | None = None
     new: str | None = None
-    hunks: list[tuple[int, int, int, int]] = []
+    hunks: list[PatchHunk] = []
     skip = 0
     in_file = False
 
@@ -483,7 +470,7 @@ def parse_patches(output: bytes) -> Iterator[tuple[str, list[FilePatch]]]:
         elif (match := _PATCH_HUNK.match(line)) and in_file:
             old_length = int(match[2]) if match[2] is not None else 1
             new_length = int(match[4]) if match[4] is not None else 1
-            hunks.append((int(match[1]), old_length, int(match[3]), new_length))
+            hunks.append(PatchHunk(int(match[1]), old_length, int(match[3]), new_length))
             skip = old_length + new_length
     close()
     if sha is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from githubkit.exception import RequestFailed
-from githubkit_schemas.latest.models import DiffEntry, TeamMember
+from githubkit_schemas.latest.models import Commit, DiffEntry, TeamMember
 
 from bot.github.client import Client, collect
 
@@ -66,6 +66,12 @@ class PullRequestGateway:
         https://docs.github.com/en/rest/commits/commits#compare-two-commits"""
         response = await self.gh.rest.repos.async_compare_commits(self.owner, self.repo, f"{base}...{head}")
         return list(response.parsed_data.files or [])
+
+    async def commit_page(self, sha: str, page: int) -> tuple[Commit, bool]:
+        """Page `page` of a commit with its files against its first parent (300 a page, 3000 at most), and
+        whether another page follows. https://docs.github.com/en/rest/commits/commits#get-a-commit"""
+        response = await self.gh.rest.repos.async_get_commit(self.owner, self.repo, sha, page=page)
+        return response.parsed_data, 'rel="next"' in response.headers.get("link", "")
 
     async def raw_file(self, path: str, ref: str) -> bytes:
         """A file's bytes at `ref`, for content GraphQL gives no text for (the raw media type serves files

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .seeding import PullRequestSeeding
 
 _ENV = {"GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "PATH": "/usr/bin:/bin:/usr/local/bin"}
+GIT_ENV = _ENV
 _built: dict[tuple[str, ...], tuple[tempfile.TemporaryDirectory[str], dict[str, str]]] = {}
 _lock = threading.Lock()
 
@@ -45,6 +46,17 @@ def blame_ranges(repo: Repo, sha: str, path: str) -> list[tuple[int, int, str]]:
             first = int(fields[2])
             ranges.append((first, first + int(fields[3]) - 1, fake[fields[0]]))
     return ranges
+
+
+def materialised_parent(repo: Repo, sha: str) -> tuple[Path, str, str | None]:
+    """A real repository holding `sha` and its first parents, the commit's real sha there and its first
+    parent's (None for a root commit)."""
+    # the first parents of a pull request's head that holds the commit: one repository for all its commits
+    heads = (_first_parents(repo, p.head_sha) for p in repo.pulls.values() if p.head_sha in repo.commits)
+    chain = next((c for c in heads if sha in c), None) or _first_parents(repo, sha)
+    folder, real = _materialised(repo, chain)
+    at = chain.index(sha)
+    return folder, real[sha], real[chain[at - 1]] if at else None
 
 
 def _first_parents(repo: Repo, sha: str) -> tuple[str, ...]:
@@ -110,7 +122,8 @@ def seed_from_git(
     fake: PullRequestSeeding, owner: str, name: str, number: int, root: Path, *, base: str = "main"
 ) -> None:
     """Open pull request `number` from the checked-out branch of the repository at `root` against `base`:
-    its first-parent commits with their real shas, authors, messages and trees, and its git-ai notes ref
+    its first-parent commits with their real shas, parents, authors, messages and trees (and the tree of
+    the commit the branch left the base at), and its git-ai notes ref
     (`refs/notes/ai`, pushed as git-ai does) when it has one."""
 
     def git(*args: str) -> bytes:
@@ -118,12 +131,15 @@ def seed_from_git(
 
     start = git("merge-base", base, "HEAD").decode().strip()
     shas = git("rev-list", "--reverse", "--first-parent", f"{start}..HEAD").decode().split()
-    trees = {sha: _tree(git, sha) for sha in (start, *shas)}
+    parents = {sha: git("log", "-1", "--format=%P", sha).decode().split() for sha in shas}
+    # where the branch left the base: after a merge from the base it is older than the merge base
+    fork = (parents[shas[0]] or [start])[0]
+    trees = {sha: _tree(git, sha) for sha in (start, fork, *shas)}
     commits = []
     for sha in shas:
         fields = git("log", "-1", "--format=%an%x00%ae%x00%cn%x00%ce%x00%B", sha).decode().split("\0")
         author, committer = Signature(fields[0], fields[1], None), Signature(fields[2], fields[3], None)
-        commits.append(Commit(sha, fields[4].strip(), author, committer))
+        commits.append(Commit(sha, fields[4].strip(), author, committer, parents[sha]))
     head = trees[shas[-1]]
     changed: dict[str, bytes | None] = {p: c for p, c in head.items() if trees[start].get(p) != c}
     changed |= {p: None for p in trees[start] if p not in head}
@@ -140,6 +156,7 @@ def seed_from_git(
     repo = fake.repo(owner, name)
     assert repo is not None  # add_pull made it
     repo.trees.update(trees)
+    repo.commits.setdefault(fork, Commit(fork, "The fork point"))
     if notes := git("for-each-ref", "--format=%(objectname)", "refs/notes/ai").decode().strip():
         repo.trees[notes], repo.refs["refs/notes/ai"] = _tree(git, notes), notes
 

@@ -15,6 +15,7 @@ from .apps import router as apps_router
 from .auth import credential, verify_app_jwt
 from .calls import Call, Reply, error, not_found
 from .checks import router as checks_router
+from .commits import router as commits_router
 from .compare import router as compare_router
 from .graphql_api import router as graphql_router
 from .issues import router as issues_router
@@ -33,6 +34,7 @@ ROUTER = Router().extend(
     apps_router, repos_router, pulls_router, checks_router, issues_router, teams_router, graphql_router
 )
 ROUTER.extend(compare_router)
+ROUTER.extend(commits_router)
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 JSON = "application/json; charset=utf-8"
 UNPARSABLE = "Problems parsing JSON"
