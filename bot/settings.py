@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="Bearer token of GET /api/report; unset, the report API is off (404)."
     )
+    client_id: str | None = Field(
+        None, description="The App's OAuth client id (dashboard sign-in); unset, the setup page's."
+    )
+    client_secret: SecretStr | None = Field(
+        None, description="The App's OAuth client secret (dashboard sign-in); unset, the setup page's."
+    )
 
     @field_validator("redis_url")
     @classmethod

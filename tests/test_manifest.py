@@ -73,15 +73,18 @@ def test_each_permission_says_why(permission: str) -> None:
 
 
 def test_manifest_points_at_the_deployment() -> None:
-    """The page, webhook and redirect URLs are the deployment's; the rest is the shipped manifest's."""
+    """The page, webhook, redirect and dashboard callback URLs are the deployment's; the rest is the
+    shipped manifest's."""
     template = load_manifest()
     built = build_manifest(template, "https://gate.example.org")
     assert built["url"] == "https://gate.example.org/"
     assert built["hook_attributes"] == {"url": "https://gate.example.org/webhooks", "active": True}
     assert built["redirect_url"] == "https://gate.example.org/setup/callback"
+    assert built["callback_urls"] == ["https://gate.example.org/dashboard/callback"]
     assert built["public"] is False
-    assert {k: v for k, v in built.items() if k not in ("url", "hook_attributes", "redirect_url")} == {
-        k: v for k, v in template.items() if k not in ("url", "hook_attributes", "redirect_url")
+    placed = ("url", "hook_attributes", "redirect_url", "callback_urls")
+    assert {k: v for k, v in built.items() if k not in placed} == {
+        k: v for k, v in template.items() if k not in placed
     }
 
 

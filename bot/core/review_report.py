@@ -13,7 +13,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 from statistics import mean, median
 from typing import Any
@@ -33,7 +33,8 @@ GROUPINGS = ("size", "ai", "team", "author-kind")
 @dataclass(frozen=True, slots=True)
 class PullRequestRecord:
     """One pull request as the ledger knows it: its latest evaluation's size and AI share (None where no
-    evaluation measured them), the team owning most of its changed lines, and its review figures."""
+    evaluation measured them), the team owning most of its changed lines, its review figures, and when it
+    was opened (first seen, where the opening was not recorded)."""
 
     repo: str
     number: int
@@ -42,6 +43,7 @@ class PullRequestRecord:
     ai_share: float | None
     team: str | None
     figures: ReviewFigures
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +235,13 @@ def _cell_values(cell: Cell) -> tuple[Any, ...]:
 
 def render_json(report: Report) -> str:
     """The report as JSON: groups with their keys and figures, comparisons with their n."""
+    return json.dumps(report_json(report), indent=2) + "\n"
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report as `render_json` writes it, before encoding (the dashboard shows these very values)."""
     names = _columns(report.group_by)
-    body = {
+    return {
         "prs": report.prs,
         "group_by": report.group_by or "size x ai",
         "groups": [
@@ -265,7 +272,6 @@ def render_json(report: Report) -> str:
             "ignoring_size": report.crude_difference,
         },
     }
-    return json.dumps(body, indent=2) + "\n"
 
 
 def render_csv(report: Report) -> str:

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.ledger.models import LlmCall
+from bot.ledger.models import LlmCall, Repository
 from bot.ledger.upsert import dialect_insert
 from bot.llm.budgets import BudgetScope, ScopeKind
 from bot.llm.costs import CostRow
@@ -94,9 +94,16 @@ def cost_rows(
     repo: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    installation: int | None = None,
 ) -> list[CostRow]:
-    """The ledger's calls in time order, of one repository or all, recorded in [since, until)."""
+    """The ledger's calls in time order, of one repository or all, recorded in [since, until); of one
+    installation when given: its own calls, and those recorded without an installation (from outside the
+    App) for a repository the ledger knows as that installation's."""
     query = select(LlmCall).order_by(LlmCall.recorded_at, LlmCall.id)
+    if installation is not None:
+        names = select(func.lower(Repository.full_name)).where(Repository.installation_id == installation)
+        unattributed = and_(LlmCall.installation_id.is_(None), func.lower(LlmCall.repo_full_name).in_(names))
+        query = query.where(or_(LlmCall.installation_id == installation, unattributed))
     if repo is not None:
         query = query.where(LlmCall.repo_full_name == repo)
     if since is not None:

@@ -16,13 +16,19 @@ from bot.ledger.reviews import event_of
 
 
 def pull_request_records(
-    session: Session, *, repo: str | None = None, since: datetime | None = None
+    session: Session,
+    *,
+    repo: str | None = None,
+    since: datetime | None = None,
+    installation: int | None = None,
 ) -> list[PullRequestRecord]:
-    """Every pull request of `repo` (owner/name, any case; all when None) opened since `since` (first seen,
-    where the opening was not recorded), with its figures."""
-    chosen = covered_pull_requests(repo, since)
+    """Every pull request of `repo` (owner/name, any case; all when None) and of the repositories of
+    `installation` (all when None) opened since `since` (first seen, where the opening was not recorded),
+    with its figures."""
+    chosen = covered_pull_requests(repo, since, installation=installation)
+    opened = func.coalesce(PullRequest.opened_at, PullRequest.created_at)
     pulls = session.execute(
-        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name)
+        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name, opened)
         .join(Repository, Repository.id == PullRequest.repository_id)
         .where(PullRequest.id.in_(chosen))
         .order_by(Repository.full_name, PullRequest.number)
@@ -32,7 +38,7 @@ def pull_request_records(
     )
     events = review_events(session, chosen)
     records = []
-    for pull_id, number, author, full_name in pulls:
+    for pull_id, number, author, full_name, opened_at in pulls:
         evaluation = latest.get(pull_id)
         history = PullRequestHistory(author or "", tuple(order_events(events[pull_id])))
         records.append(
@@ -44,15 +50,21 @@ def pull_request_records(
                 ai_share=evaluation.ai_share if evaluation else None,
                 team=owning_team(evaluation.results or {}) if evaluation else None,
                 figures=measure_review(history),
+                opened_at=opened_at,
             )
         )
     return records
 
 
-def covered_pull_requests(repo: str | None, since: datetime | None) -> Select[Any]:
-    """The ids of the pull requests of `repo` (owner/name, any case; all when None) opened since `since`
-    (first seen, where the opening was not recorded)."""
+def covered_pull_requests(
+    repo: str | None, since: datetime | None, *, installation: int | None = None
+) -> Select[Any]:
+    """The ids of the pull requests of `repo` (owner/name, any case; all when None) and of the repositories
+    of `installation` (all when None) opened since `since` (first seen, where the opening was not
+    recorded)."""
     query = select(PullRequest.id).join(Repository, Repository.id == PullRequest.repository_id)
+    if installation is not None:
+        query = query.where(Repository.installation_id == installation)
     if repo is not None:
         query = query.where(func.lower(Repository.full_name) == repo.lower())
     if since is not None:

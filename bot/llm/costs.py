@@ -107,7 +107,12 @@ def render_text(groups: Sequence[CostGroup], by: str) -> str:
 
 def render_json(groups: Sequence[CostGroup], by: str) -> str:
     """The groups as a JSON list, amounts in nano-USD and in dollars."""
-    payload = [
+    return json.dumps(costs_json(groups, by), indent=2) + "\n"
+
+
+def costs_json(groups: Sequence[CostGroup], by: str) -> list[dict[str, object]]:
+    """The groups as `render_json` writes them, before encoding (the dashboard shows these very values)."""
+    return [
         {
             by: g.key,
             "calls": g.calls,
@@ -121,7 +126,6 @@ def render_json(groups: Sequence[CostGroup], by: str) -> str:
         }
         for g in groups
     ]
-    return json.dumps(payload, indent=2) + "\n"
 
 
 def render_csv(groups: Sequence[CostGroup], by: str) -> str:

@@ -1,5 +1,5 @@
 """The web app: webhook intake, App setup page, health and readiness probes, Prometheus metrics, the
-report and cost APIs."""
+report and cost APIs, the dashboard."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.intake.webhooks import webhook_router
 from bot.settings import Settings
 from bot.web.api import api_router
 from bot.web.cost_api import cost_router
+from bot.web.dashboard import dashboard_router
 from bot.web.metrics import CONTENT_TYPE, Metrics, create_metrics, render
 from bot.web.setup import SetupToken, announce_setup, setup_router
 from bot.worker_metrics import HEARTBEAT_STALE_SECONDS, live_workers
@@ -70,8 +71,9 @@ def create_app(
 
     app.include_router(webhook_router(settings, identity, queue, metrics))
     app.include_router(setup_router(settings, identity, queue, readiness, setup_token))
-    app.include_router(api_router(settings))
-    app.include_router(cost_router(settings))
+    app.include_router(api_router(settings, identity))
+    app.include_router(cost_router(settings, identity))
+    app.include_router(dashboard_router(settings, identity))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -6,7 +6,8 @@
   App's own, once per `call_id`: what `scopegate cost record` does, for a pipeline without the ledger's
   database at hand.
 
-Off unless `SCOPEGATE_API_TOKEN` is set, like the report API, and every request carries it.
+Off unless `SCOPEGATE_API_TOKEN` is set, like the report API, and every request carries it; a dashboard
+session's cookie reads one installation its user may see instead (GET only).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Cookie, Header, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
+from bot.identity import IdentitySource
 from bot.inference.ledger import ExternalCall, charge_outside, external_row
 from bot.inference.providers import Wire
 from bot.inference.settings import load_llm_settings
@@ -31,6 +33,8 @@ from bot.llm.costs import focus_csv, group_costs, render_json, usd
 from bot.llm.prices import RateOverride
 from bot.settings import Settings
 from bot.web.api_access import in_ledger, refused, utc
+from bot.web.session import SESSION_COOKIE
+from bot.web.viewer import api_refusal
 
 OFF = "the cost API is off: set SCOPEGATE_API_TOKEN"
 Grouping = Literal["pr", "repo", "team", "stage", "model"]
@@ -53,10 +57,12 @@ class OutsideCall(BaseModel):
     output_rate: Decimal | None = Field(None, gt=0, description="USD per million output tokens, if unpriced")
 
 
-def cost_router(settings: Settings) -> APIRouter:
+def cost_router(settings: Settings, identity: IdentitySource) -> APIRouter:
     """The cost routes, on the ledger `settings` name; outside calls count against the operator's LLM
-    budgets (SCOPEGATE_LLM_*, read once here)."""
+    budgets (SCOPEGATE_LLM_*, read once here). A dashboard session (checked with the App's OAuth client
+    `identity` knows) reads its own installations' costs without the token; recording needs the token."""
     router = APIRouter()
+    may_read = partial(api_refusal, settings, identity, off=OFF)
     limits = load_llm_settings().limits()
 
     @router.get("/api/cost")
@@ -67,13 +73,15 @@ def cost_router(settings: Settings) -> APIRouter:
         since: Annotated[datetime | None, Query(description="on or after; naive is UTC")] = None,
         until: Annotated[datetime | None, Query(description="before; naive is UTC")] = None,
         format: Literal["json", "focus"] = "json",
+        installation: Annotated[int | None, Query(description="an installation's calls only")] = None,
         authorization: Annotated[str | None, Header()] = None,
+        session: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     ) -> Response:
         """The calls summed per `by`, or as FOCUS rows."""
-        denied = refused(settings, authorization, OFF)
+        denied = await may_read(authorization=authorization, cookie=session, installation=installation)
         if denied is not None:
             return denied
-        read = partial(cost_rows, repo=repo, since=utc(since), until=utc(until))
+        read = partial(cost_rows, repo=repo, since=utc(since), until=utc(until), installation=installation)
         rows = await asyncio.to_thread(in_ledger, settings.database_url, read)
         if format == "focus":
             return Response(focus_csv(rows), media_type="text/csv")

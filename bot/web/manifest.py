@@ -17,6 +17,8 @@ from ruamel.yaml import YAML
 MANIFEST_FILE = "app-manifest.yml"
 WEBHOOK_PATH = "/webhooks"
 CALLBACK_PATH = "/setup/callback"
+# Where GitHub sends a user back after signing in to the dashboard: the App's first callback URL.
+DASHBOARD_CALLBACK_PATH = "/dashboard/callback"
 # GitHub logins: alphanumerics and single hyphens, at most 39 characters, not starting with a hyphen.
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 
@@ -29,11 +31,13 @@ def load_manifest() -> dict[str, Any]:
 
 
 def build_manifest(template: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """`template` pointed at the deployment at `base_url`: its page, its webhook URL, its setup callback."""
+    """`template` pointed at the deployment at `base_url`: its page, its webhook URL, its setup callback,
+    the dashboard's sign-in callback."""
     manifest = copy.deepcopy(template)
     manifest["url"] = f"{base_url}/"
     manifest["hook_attributes"] = {**manifest.get("hook_attributes", {}), "url": base_url + WEBHOOK_PATH}
     manifest["redirect_url"] = base_url + CALLBACK_PATH
+    manifest["callback_urls"] = [base_url + DASHBOARD_CALLBACK_PATH]
     return manifest
 
 

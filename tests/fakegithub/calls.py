@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
-    from .models import App, Installation, Repo, Token
+    from .models import App, Installation, Repo, Token, UserToken
 
 DOCS = "https://docs.github.com/rest"
 T = TypeVar("T")
@@ -29,6 +29,7 @@ class Call:
     installation: Installation | None = None
     app: App | None = None
     found_repo: Repo | None = None
+    user_token: UserToken | None = None
 
     @property
     def repo(self) -> Repo:

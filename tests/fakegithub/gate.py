@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from .apps import router as apps_router
 from .auth import credential, verify_app_jwt
@@ -25,15 +25,16 @@ from .recording import InvalidRequest, RequestRecord
 from .repos import router as repos_router
 from .routing import Route, Router
 from .teams import router as teams_router
+from .webflow import router as webflow_router
 
 if TYPE_CHECKING:
-    from .models import App, Token
+    from .models import App, Token, UserToken
     from .server import FakeGitHub
 
 ROUTER = Router().extend(
     apps_router, repos_router, pulls_router, checks_router, issues_router, teams_router, graphql_router
 )
-ROUTER.extend(compare_router)
+ROUTER.extend(compare_router, webflow_router)
 ROUTER.extend(commits_router)
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 JSON = "application/json; charset=utf-8"
@@ -88,6 +89,9 @@ def answer(fake: FakeGitHub, incoming: Incoming) -> Outgoing:
 def _check_request(fake: FakeGitHub, incoming: Incoming, route: Route | None) -> tuple[Any, list[str]]:
     """The parsed JSON body and what GitHub would refuse about the request (its OpenAPI description)."""
     body: Any = None
+    form = incoming.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    if route is not None and not route.openapi and form:
+        return dict(parse_qsl(incoming.body.decode(errors="replace"))), []
     if incoming.body:
         try:
             body = json.loads(incoming.body)
@@ -105,20 +109,29 @@ def _authenticate(
     fake: FakeGitHub, route: Route, authorization: str | None
 ) -> tuple[Token | None, App | None] | Reply:
     """The installation token or App behind the `Authorization` header, or GitHub's 401."""
-    value = credential(authorization)
+    value = credential(authorization) if route.auth != "none" else None
     if value is None:
-        return (None, None) if route.auth == "any" else error(401, "Requires authentication")
+        return (None, None) if route.auth in ("any", "none") else error(401, "Requires authentication")
     token = fake.tokens.get(value)
     if token is not None:
         if token.expires_at <= fake.now():
             return error(401, "Bad credentials")
         if route.auth == "app":
             return error(401, "A JSON web token could not be decoded")
+        if route.auth == "user":
+            return error(403, "Resource not accessible by integration")
         return token, fake.apps[fake.installations[token.installation_id].app_id]
-    if route.auth == "installation":
+    if route.auth in ("installation", "user"):
         return error(401, "Bad credentials")
     app = verify_app_jwt(value, fake.apps, fake.now())
     return error(401, app) if isinstance(app, str) else (None, app)
+
+
+def _user_token(fake: FakeGitHub, route: Route, authorization: str | None) -> UserToken | None:
+    """The unexpired user access token of a `user` route's request (`_authenticate` refused the rest)."""
+    value = credential(authorization) if route.auth == "user" else None
+    token = fake.user_tokens.get(value) if value is not None else None
+    return token if token is not None and token.expires_at > fake.now() else None
 
 
 def _reply(
@@ -135,7 +148,9 @@ def _reply(
     if found is None:
         return not_found(), None, False
     route, params = found
-    who = _authenticate(fake, route, incoming.headers.get("authorization"))
+    authorization = incoming.headers.get("authorization")
+    user_token = _user_token(fake, route, authorization)
+    who = (None, fake.apps[user_token.app_id]) if user_token else _authenticate(fake, route, authorization)
     if isinstance(who, Reply):
         return who, None, False
     token, app = who
@@ -173,6 +188,7 @@ def _reply(
         installation,
         app,
         repo,
+        user_token=user_token,
     )
     return route.handler(fake, call), window, True
 

@@ -32,6 +32,8 @@ class App:
     private_key_pem: str
     public_key_pem: str
     webhook_secret: str = "It's a Secret to Everybody"
+    client_secret: str = ""  # its OAuth client's secret (the web application flow)
+    callback_urls: list[str] = field(default_factory=list)  # where the web flow may send a user back
 
 
 @dataclass
@@ -55,6 +57,27 @@ class Token:
     installation_id: int
     expires_at: datetime
     repositories: set[str] | None = None
+
+
+@dataclass
+class UserToken:
+    """A user access token (`ghu_…`) an App's OAuth client got for a user through the web flow."""
+
+    value: str
+    app_id: int
+    login: str
+    expires_at: datetime
+
+
+@dataclass
+class OAuthCode:
+    """A web-flow authorization code: one exchange, within ten minutes, with the same redirect_uri."""
+
+    value: str
+    app_id: int
+    login: str
+    redirect_uri: str | None
+    expires_at: datetime
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from .state import GitHubState
 
 Handler = Callable[["GitHubState", "Call"], "Reply"]
-AuthKind = Literal["installation", "app", "any"]
+# "user": a user access token of the web flow only; "none": no credential read (github.com's OAuth pages).
+AuthKind = Literal["installation", "app", "any", "user", "none"]
 
 
 @dataclass(frozen=True)

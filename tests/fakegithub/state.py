@@ -18,10 +18,12 @@ from .models import (
     Delivery,
     Installation,
     Label,
+    OAuthCode,
     Repo,
     Team,
     Token,
     User,
+    UserToken,
 )
 from .ratelimit import RateLimits
 
@@ -56,6 +58,12 @@ class GitHubState:
         self.teams: dict[str, Team] = {}  # by `org/slug`, lower-cased
         self.deliveries: list[Delivery] = []
         self.on_redeliver: Redeliver | None = None
+        # The web application flow: who is signed in to github.com in the test's browser, the codes
+        # and user tokens handed out, and organisation members (who may see an organisation's installation).
+        self.web_login: str | None = None
+        self.oauth_codes: dict[str, OAuthCode] = {}
+        self.user_tokens: dict[str, UserToken] = {}
+        self.org_members: dict[str, set[str]] = {}
 
     def now(self) -> datetime:
         """The current time, to the second as GitHub reports it."""
@@ -110,6 +118,7 @@ class GitHubState:
         with self.lock:
             app_id = app_id or self.next_id()
             app = App(app_id, slug, slug.title(), "octo-org", f"Iv23li{app_id:010d}", private_pem, public_pem)
+            app.client_secret = secrets.token_hex(20)
             self.apps[app_id] = app
             self.user(f"{slug}[bot]")
             return app
@@ -155,6 +164,32 @@ class GitHubState:
             )
             self.tokens[token.value] = token
             return token
+
+    def sign_in_on_web(self, login: str | None) -> None:
+        """Who the web flow's authorize page finds signed in to github.com (None: nobody)."""
+        with self.lock:
+            if login is not None:
+                self.user(login)
+            self.web_login = login
+
+    def add_org_member(self, org: str, login: str) -> None:
+        """Make `login` a member of the organisation `org`: they may see its installations."""
+        with self.lock:
+            self.user(login)
+            self.org_members.setdefault(org.lower(), set()).add(login.lower())
+
+    def user_installations(self, app_id: int, login: str) -> list[Installation]:
+        """The App's installations `login` may see: on their own account or an organisation they are a
+        member of, oldest first (what `GET /user/installations` lists)."""
+        return [
+            i
+            for i in sorted(self.installations.values(), key=lambda i: i.id)
+            if i.app_id == app_id
+            and (
+                i.account.lower() == login.lower()
+                or login.lower() in self.org_members.get(i.account.lower(), ())
+            )
+        ]
 
     def expire_tokens(self) -> None:
         """Make every token issued so far expired, as if an hour had passed."""
