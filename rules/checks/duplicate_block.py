@@ -4,6 +4,7 @@ across files: code pasted instead of shared, which every later fix must find in 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -27,7 +28,6 @@ from rules.base import Context, Example, Need, Rule, RuleResult
 from rules.checks.common import CheckConfig, Level, severity_of
 
 ID = "duplicate-block"
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z0-9]")
 _COMMENTS = {
     "python": ("#",),
@@ -37,6 +37,7 @@ _COMMENTS = {
     "go": ("//", "/*", "*", "*/"),
 }
 # A line that starts an import: the same imports atop several new files are no pasted code.
+_IMPORT_WORDS = ("import", "from", "const", "let", "var")
 _IMPORT = re.compile(r"(?:import\b|from\s+\S+\s+import\b|(?:const|let|var)\s+.*=\s*require\()")
 
 
@@ -59,65 +60,87 @@ class _Line:
     text: str
 
 
-def _runs(source: Source) -> Iterator[list[_Line]]:
-    """The file's runs of consecutive added lines, each as its lines that count: whitespace folded,
-    without blank, comment-only, punctuation-only and import lines (a multi-line import to its close)."""
+def _folded(source: Source) -> tuple[list[int], list[str]]:
+    """The file's added line numbers and their text with whitespace folded."""
+    lines = source.lines
+    numbers = sorted(n for n in source.added if n <= len(lines))
+    return numbers, [" ".join(lines[n - 1].split()) for n in numbers]
+
+
+_SKIP, _IMPORT_LINE, _CODE = 0, 1, 2
+
+
+def _classify(text: str, comments: tuple[str, ...]) -> int:
+    """Whether a folded line is skipped (blank, comment-only, punctuation-only), an import, or code."""
+    if not text or text.startswith(comments):
+        return _SKIP
+    if text.startswith(_IMPORT_WORDS) and _IMPORT.match(text):
+        return _IMPORT_LINE
+    return _CODE if _WORD.search(text) else _SKIP
+
+
+def _runs(
+    source: Source, numbers: list[int], texts: list[str], counts: Mapping[str, int]
+) -> Iterator[list[_Line]]:
+    """The file's runs of added lines that count and may repeat: consecutive, whitespace folded, without
+    blank, comment-only, punctuation-only and import lines (a multi-line import to its close). A line
+    of code that occurs once in the pull request ends a run (no window holding it can repeat); each
+    distinct line is classified once."""
     comments = _COMMENTS.get(source.language or "", ())
-    lines, run, previous, depth = source.lines, list[_Line](), -1, 0
-    for number in sorted(source.added):
-        if number > len(lines):
-            break
-        if number != previous + 1 and run:
+    kinds: dict[str, int] = {}
+    run, previous, depth = list[_Line](), -1, 0
+    for number, text in zip(numbers, texts, strict=True):
+        if number != previous + 1:
             yield run
             run, depth = [], 0
         previous = number
-        text = _SPACE.sub(" ", lines[number - 1]).strip()
         if depth > 0:  # inside a multi-line import
             depth += text.count("(") + text.count("{") - text.count(")") - text.count("}")
             continue
-        if _IMPORT.match(text):
+        kind = kinds.get(text)
+        if kind is None:
+            kind = kinds[text] = _classify(text, comments)
+        if kind == _IMPORT_LINE:
             depth = max(0, text.count("(") + text.count("{") - text.count(")") - text.count("}"))
-            continue
-        if not _WORD.search(text) or text.startswith(comments):
-            continue
-        run.append(_Line(number, text))
-    if run:
-        yield run
-
-
-@dataclass(frozen=True, slots=True)
-class _Place:
-    path: str
-    run: int
-    index: int  # the window's first line in its run
+        elif kind == _CODE and counts[text] < 2:
+            yield run
+            run = []
+        elif kind == _CODE:
+            run.append(_Line(number, text))
+    yield run
 
 
 def duplicates(sources: Iterable[Source], size: int) -> dict[str, list[Hit]]:
     """The repeated blocks of at least `size` counted lines, by path: one hit on each copy after the
     first (in path and line order), naming the first."""
-    runs: dict[tuple[str, int], list[_Line]] = {}
-    first: dict[tuple[str, ...], _Place] = {}
-    repeats: dict[tuple[str, int], dict[int, _Place]] = {}
-    for source in sorted(sources, key=lambda s: s.path):
-        for r, run in enumerate(_runs(source)):
-            runs[source.path, r] = run
-            for i in range(len(run) - size + 1):
-                window = tuple(line.text for line in run[i : i + size])
-                seen = first.setdefault(window, _Place(source.path, r, i))
-                overlaps = (seen.path, seen.run) == (source.path, r) and i - seen.index < size
-                if not overlaps:
-                    repeats.setdefault((source.path, r), {})[i] = seen
+    ordered = sorted(sources, key=lambda s: s.path)
+    folded = [_folded(s) for s in ordered]
+    counts = Counter(text for _, texts in folded for text in texts)
+    runs = [
+        (s.path, run)
+        for s, (numbers, texts) in zip(ordered, folded, strict=True)
+        for run in _runs(s, numbers, texts, counts)
+        if len(run) >= size
+    ]
+    ids: dict[str, int] = {}
+    coded = [[ids.setdefault(line.text, len(ids)) for line in run] for _, run in runs]
+    first: dict[tuple[int, ...], tuple[int, int]] = {}  # a window's first place: (run, start)
+    repeats: dict[int, dict[int, tuple[int, int]]] = {}
+    for r, code in enumerate(coded):
+        for i in range(len(code) - size + 1):
+            seen = first.setdefault(tuple(code[i : i + size]), (r, i))
+            if seen[0] != r or i - seen[1] >= size:  # not the first, nor overlapping it
+                repeats.setdefault(r, {})[i] = seen
     found: dict[str, list[Hit]] = {}
-    for (path, r), marked in repeats.items():
-        run = runs[path, r]
+    for r, marked in repeats.items():
+        path, run = runs[r]
         for start, end in _spans(sorted(marked)):
-            original = marked[start]
-            copied = runs[original.path, original.run]
-            where = "above" if original.path == path else f"in `{original.path}`"
+            (original_path, copied), at = runs[marked[start][0]], marked[start][1]
+            where = "above" if original_path == path else f"in `{original_path}`"
             lines = end - start + size
             message = (
-                f"these {lines} lines repeat lines {copied[original.index].number}-"
-                f"{copied[min(original.index + lines, len(copied)) - 1].number} {where}, added in this pull "
+                f"these {lines} lines repeat lines {copied[at].number}-"
+                f"{copied[min(at + lines, len(copied)) - 1].number} {where}, added in this pull "
                 "request too: share one copy"
             )
             text = "\n".join(line.text for line in run[start : start + size])
