@@ -174,6 +174,20 @@ IMPORTS = [
         [],
     ),
     ("py in a test", "tests/test_a.py", "import hypothesis\n", PY, []),
+    (
+        "py newer stdlib behind a version check",
+        "app/a.py",
+        "if sys.version_info >= (3, 14):\n    import annotationlib\n",
+        PY,
+        [],
+    ),
+    (
+        "py platform module",
+        "app/a.py",
+        'if sys.platform == "win32":\n    import winreg, msvcrt_ext\n',
+        PY,
+        [],
+    ),
     ("py no manifest", "app/a.py", "import requests\n", {}, []),
     (
         "py tools-only pyproject",

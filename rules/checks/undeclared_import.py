@@ -40,6 +40,7 @@ _DISTRIBUTIONS = {
     "google.protobuf": "protobuf",
 }
 _STDLIB = frozenset(sys.stdlib_module_names)
+_GATES = (b"TYPE_CHECKING", b"version_info", b"platform")
 NODE_BUILTINS = frozenset(
     {
         *("assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto"),
@@ -84,14 +85,15 @@ def _provides(declared: frozenset[str], candidates: Collection[str]) -> bool:
 
 
 def _guarded(statement: Node) -> bool:
-    """Whether an import sits in a `try:` with an `except` (an optional module, handled when missing) or
-    under `if TYPE_CHECKING:` (never run)."""
+    """Whether an import sits in a `try:` with an `except` (an optional module, handled when missing),
+    under `if TYPE_CHECKING:` (never run), or under a test of the Python version or the platform (a
+    newer standard library's module, a platform's own)."""
     node = statement.parent
     while node is not None and node.type not in {"function_definition", "class_definition"}:
         if node.type == "try_statement" and any(c.type == "except_clause" for c in node.children):
             return True
         condition = node.child_by_field_name("condition") if node.type == "if_statement" else None
-        if condition is not None and b"TYPE_CHECKING" in (condition.text or b""):
+        if condition is not None and any(m in (condition.text or b"") for m in _GATES):
             return True
         node = node.parent
     return False
@@ -254,8 +256,9 @@ google-cloud-storage) or that name with a prefix or a suffix (`psycopg2-binary`,
 JavaScript and TypeScript: `import … from "x"`, `export … from "x"`, `require("x")` and `import("x")`
 of an npm package no package.json at or above the file names (dependencies, dev, peer, optional, or its
 own name); Node built-ins, `node:` and other `scheme:` specifiers, relative paths, aliases (`@/x`, `~/x`,
-`#x`) and `import type` pass. Left alone: imports in a `try:` with an `except` (an optional module) or
-under `if TYPE_CHECKING:`, tests (dev requirements files are not read), `.d.ts` files, and any file with
+`#x`) and `import type` pass. Left alone: imports in a `try:` with an `except` (an optional module),
+under `if TYPE_CHECKING:` or a test of `sys.version_info` or the platform (a newer standard library's
+module, a platform's own), tests (dev requirements files are not read), `.d.ts` files, and any file with
 no manifest above it or whose manifests do not list their dependencies (`dynamic`, a pyproject.toml that
 only configures tools). The manifests are read at the head. Severity `warning`. Languages:
 {", ".join(LANGUAGES)}.""",
