@@ -168,6 +168,37 @@ async def test_a_squash_of_ai_and_human_commits_in_the_app(
     assert (squash["confidence"], app["ai_lines"]) == (0.475, 7)
 
 
+async def test_a_renamed_file_keeps_its_lines_in_the_app(
+    fake_installation: FakeInstallation, repo: AgentRepo
+) -> None:
+    """A commit without a marker that moves an agent's file and adds a line to it: the moved lines stay
+    the agent's (GitHub names the file's old path), the new line is unknown, as in the CLI."""
+    repo.write("a.py", lines(8, "ai"))
+    repo.commit_as(f"add a\n\n{CLAUDE}")
+    (repo.root / "a.py").unlink()
+    repo.write("pkg/b.py", lines(8, "ai") + "own = 1\n")
+    repo.commit_as("move a")
+    app = await _app(fake_installation, repo, 14)
+    _same(app, _cli(repo))
+    assert (app["ai_lines"], app["unknown_lines"]) == (8, 1)
+
+
+async def test_a_commit_of_more_than_300_files_is_read_page_by_page(
+    fake_installation: FakeInstallation, repo: AgentRepo
+) -> None:
+    """GitHub sends a commit's files 300 a page: the App reads the second page too, and agrees with the
+    CLI on all 301 files."""
+    for n in range(301):
+        repo.write(f"gen/m{n}.py", lines(1, f"m{n}"))
+    repo.commit_as(f"generate\n\n{CLAUDE}")
+    repo.write("gen/m0.py", lines(1, "m0") + "own = 1\n")
+    repo.commit_as("edit one")
+    app = await _app(fake_installation, repo, 15)
+    _same(app, _cli(repo))
+    assert (app["ai_lines"], app["unknown_lines"]) == (301, 1)
+    assert _patch_requests(fake_installation) == 2 + 1
+
+
 async def test_no_marker_asks_github_for_no_patch(
     fake_installation: FakeInstallation, repo: AgentRepo
 ) -> None:
