@@ -139,7 +139,7 @@ class History:
     rewrites: tuple[Rewrite, ...] = ()
     blame_partial: tuple[str, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)
-    rewrites_known: bool = True  # False where the gatherer cannot see the commits' patches (the App)
+    rewrites_known: bool = True  # False where the gatherer saw no commit's patch (the App past 100 commits)
 
 
 @dataclass(frozen=True, slots=True)
