@@ -299,3 +299,23 @@ def test_without_an_oauth_client_there_is_no_dashboard(tmp_path: Path, clean_red
                 page = client.get("/dashboard")
                 assert page.status_code == 200
                 assert page_data(page.text)["report"]["prs"] == len(ACME.pulls)
+
+
+def test_signing_out_forgets_the_session_and_the_page_loads_scripts_from_the_app_only(world: World) -> None:
+    """The session cookie is HttpOnly; the page allows scripts from the App only and serves the vendored
+    Chart.js itself; /dashboard/logout drops the cookie, and /dashboard then sends the browser to sign in."""
+    with sign_in(world, "alice") as client:
+        page = client.get("/dashboard")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert '<script src="/dashboard/static/chart.umd.min.js"></script>' in page.text
+        script = client.get("/dashboard/static/chart.umd.min.js")
+        assert script.status_code == 200
+        assert script.text.startswith("/*!\n * Chart.js v4.6.1")
+        assert client.get("/dashboard/static/VENDORED.md").status_code == 404
+        held = next(c for c in client.cookies.jar if c.name == SESSION_COOKIE)
+        assert held.has_nonstandard_attr("HttpOnly")
+        out = client.get("/dashboard/logout")
+        assert out.status_code == 200
+        assert SESSION_COOKIE not in client.cookies
+        again = client.get("/dashboard", follow_redirects=False)
+        assert (again.status_code, again.headers["location"]) == (303, "/dashboard/login")
