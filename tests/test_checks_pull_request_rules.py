@@ -310,6 +310,7 @@ function total(order) {
   return Math.round(amount * 100) / 100;
 }
 """
+OTHER_BLOCK = PY_BLOCK.replace("amount", "subtotal").replace("total(", "net(")
 GO_BLOCK = """\
 func total(o Order) float64 {
 \tamount := 0.0
@@ -352,6 +353,19 @@ DUPLICATES = [
     ("js across files", {"src/a.js": JS_BLOCK, "src/b.js": JS_BLOCK}, [("src/b.js", 1, 10)]),
     ("ts and tsx", {"src/a.ts": JS_BLOCK, "src/b.tsx": JS_BLOCK}, [("src/b.tsx", 1, 10)]),
     ("go across files", {"a/x.go": GO_BLOCK, "a/y.go": GO_BLOCK}, [("a/y.go", 1, 10)]),
+    (
+        "py a copy that diverges is reported up to where it does",
+        {
+            "a/x.py": PY_BLOCK + "\n\ndef tail():\n    return 1\n",
+            "a/y.py": PY_BLOCK + "\n\ndef other():\n    return 2\n",
+        },
+        [("a/y.py", 1, 8)],
+    ),
+    (
+        "py two blocks copied in another order",
+        {"a/x.py": PY_BLOCK + "\n" + OTHER_BLOCK, "a/y.py": OTHER_BLOCK + "z = 0\n" + PY_BLOCK},
+        [("a/y.py", 1, 8), ("a/y.py", 10, 17)],
+    ),
     ("py one copy", {"a/x.py": PY_BLOCK}, []),
     ("py a variant", {"a/x.py": PY_BLOCK, "a/y.py": PY_BLOCK.replace("amount", "subtotal")}, []),
     (

@@ -55,97 +55,132 @@ class Config(CheckConfig):
 
 
 @dataclass(frozen=True, slots=True)
-class _Line:
-    number: int
-    text: str
+class _Run:
+    """Consecutive added lines of one file that count: their numbers, and an id per distinct text."""
+
+    path: str
+    numbers: list[int]
+    code: list[int]
 
 
-def _folded(source: Source) -> tuple[list[int], list[str]]:
-    """The file's added line numbers and their text with whitespace folded."""
+def _stripped(source: Source) -> tuple[list[int], list[str]]:
+    """The file's added line numbers and their text without indentation or trailing space."""
     lines = source.lines
-    numbers = sorted(n for n in source.added if n <= len(lines))
-    return numbers, [" ".join(lines[n - 1].split()) for n in numbers]
+    numbers = sorted(source.added)
+    while numbers and numbers[-1] > len(lines):
+        numbers.pop()
+    return numbers, [lines[n - 1].strip() for n in numbers]
 
 
-_SKIP, _IMPORT_LINE, _CODE = 0, 1, 2
+_SKIP, _IMPORT_LINE, _UNIQUE = -1, -2, -3
 
 
-def _classify(text: str, comments: tuple[str, ...]) -> int:
-    """Whether a folded line is skipped (blank, comment-only, punctuation-only), an import, or code."""
+def _kind(text: str, comments: tuple[str, ...], counts: Mapping[str, int], ids: dict[str, int]) -> int:
+    """A stripped line's id when it is code that occurs twice or more in the pull request; else whether
+    it is skipped (blank, comment-only, punctuation-only), an import, or code that occurs once."""
     if not text or text.startswith(comments):
         return _SKIP
     if text.startswith(_IMPORT_WORDS) and _IMPORT.match(text):
         return _IMPORT_LINE
-    return _CODE if _WORD.search(text) else _SKIP
+    if counts[text] < 2:  # most lines: not read further (one of punctuation alone ends a run too)
+        return _UNIQUE
+    return ids.setdefault(text, len(ids)) if _WORD.search(text) else _SKIP
+
+
+def _depth(text: str) -> int:
+    return text.count("(") + text.count("{") - text.count(")") - text.count("}")
 
 
 def _runs(
-    source: Source, numbers: list[int], texts: list[str], counts: Mapping[str, int]
-) -> Iterator[list[_Line]]:
-    """The file's runs of added lines that count and may repeat: consecutive, whitespace folded, without
-    blank, comment-only, punctuation-only and import lines (a multi-line import to its close). A line
-    of code that occurs once in the pull request ends a run (no window holding it can repeat); each
-    distinct line is classified once."""
+    source: Source,
+    numbers: list[int],
+    texts: list[str],
+    counts: Mapping[str, int],
+    ids: dict[str, int],
+    *,
+    size: int,
+) -> Iterator[_Run]:
+    """The file's runs of `size` added lines or more that count and may repeat: consecutive, without blank,
+    comment-only, punctuation-only and import lines (a multi-line import to its close). A line of code
+    that occurs once in the pull request ends a run (no window holding it can repeat); each distinct
+    line is classified once."""
     comments = _COMMENTS.get(source.language or "", ())
     kinds: dict[str, int] = {}
-    run, previous, depth = list[_Line](), -1, 0
+    run, previous, depth = _Run(source.path, [], []), -1, 0
     for number, text in zip(numbers, texts, strict=True):
-        if number != previous + 1:
-            yield run
-            run, depth = [], 0
+        if number != previous + 1 or depth < 0:
+            depth = 0
+            if len(run.code) >= size:
+                yield run
+                run = _Run(source.path, [], [])
+            elif run.code:
+                run.numbers.clear()
+                run.code.clear()
         previous = number
         if depth > 0:  # inside a multi-line import
-            depth += text.count("(") + text.count("{") - text.count(")") - text.count("}")
+            depth = max(0, depth + _depth(text))
             continue
         kind = kinds.get(text)
         if kind is None:
-            kind = kinds[text] = _classify(text, comments)
-        if kind == _IMPORT_LINE:
-            depth = max(0, text.count("(") + text.count("{") - text.count(")") - text.count("}"))
-        elif kind == _CODE and counts[text] < 2:
-            yield run
-            run = []
-        elif kind == _CODE:
-            run.append(_Line(number, text))
-    yield run
+            kind = kinds[text] = _kind(text, comments, counts, ids)
+        if kind >= 0:
+            run.numbers.append(number)
+            run.code.append(kind)
+        elif kind == _UNIQUE:
+            depth = -1  # ends the run
+        elif kind == _IMPORT_LINE:
+            depth = max(0, _depth(text))
+    if len(run.code) >= size:
+        yield run
 
 
 def duplicates(sources: Iterable[Source], size: int) -> dict[str, list[Hit]]:
     """The repeated blocks of at least `size` counted lines, by path: one hit on each copy after the
     first (in path and line order), naming the first."""
     ordered = sorted(sources, key=lambda s: s.path)
-    folded = [_folded(s) for s in ordered]
-    counts = Counter(text for _, texts in folded for text in texts)
-    runs = [
-        (s.path, run)
-        for s, (numbers, texts) in zip(ordered, folded, strict=True)
-        for run in _runs(s, numbers, texts, counts)
-        if len(run) >= size
-    ]
+    stripped = [_stripped(s) for s in ordered]
+    counts = Counter(text for _, texts in stripped for text in texts)
     ids: dict[str, int] = {}
-    coded = [[ids.setdefault(line.text, len(ids)) for line in run] for _, run in runs]
+    runs = [
+        run
+        for s, (numbers, texts) in zip(ordered, stripped, strict=True)
+        for run in _runs(s, numbers, texts, counts, ids, size=size)
+    ]
     first: dict[tuple[int, ...], tuple[int, int]] = {}  # a window's first place: (run, start)
     repeats: dict[int, dict[int, tuple[int, int]]] = {}
-    for r, code in enumerate(coded):
-        for i in range(len(code) - size + 1):
+    for r, run in enumerate(runs):
+        code = run.code
+        i, last = 0, len(code) - size
+        while i <= last:
             seen = first.setdefault(tuple(code[i : i + size]), (r, i))
-            if seen[0] != r or i - seen[1] >= size:  # not the first, nor overlapping it
-                repeats.setdefault(r, {})[i] = seen
+            if seen[0] == r and i - seen[1] < size:  # the first, or overlapping it
+                i += 1
+                continue
+            # A copy: the windows after it that continue the same earlier copy line by line are
+            # compared by their last line alone (their earliest place is in `first` already).
+            marked, other, shift = repeats.setdefault(r, {}), runs[seen[0]].code, seen[1] - i
+            marked[i] = seen
+            stop = min(last, len(other) - shift - size)
+            while i < stop and code[i + size] == other[i + shift + size]:
+                i += 1
+                marked[i] = (seen[0], i + shift)
+            i += 1
+    texts = list(ids)
     found: dict[str, list[Hit]] = {}
     for r, marked in repeats.items():
-        path, run = runs[r]
+        run = runs[r]
         for start, end in _spans(sorted(marked)):
-            (original_path, copied), at = runs[marked[start][0]], marked[start][1]
-            where = "above" if original_path == path else f"in `{original_path}`"
+            copied, at = runs[marked[start][0]], marked[start][1]
+            where = "above" if copied.path == run.path else f"in `{copied.path}`"
             lines = end - start + size
             message = (
-                f"these {lines} lines repeat lines {copied[at].number}-"
-                f"{copied[min(at + lines, len(copied)) - 1].number} {where}, added in this pull "
+                f"these {lines} lines repeat lines {copied.numbers[at]}-"
+                f"{copied.numbers[min(at + lines, len(copied.numbers)) - 1]} {where}, added in this pull "
                 "request too: share one copy"
             )
-            text = "\n".join(line.text for line in run[start : start + size])
-            found.setdefault(path, []).append(
-                Hit(run[start].number, run[end + size - 1].number, 0, message, text, Severity.WARNING)
+            text = "\n".join(texts[c] for c in run.code[start : start + size])
+            found.setdefault(run.path, []).append(
+                Hit(run.numbers[start], run.numbers[end + size - 1], 0, message, text, Severity.WARNING)
             )
     return found
 
@@ -214,16 +249,17 @@ RULE: Rule[Config] = Rule(
     summary="The same block of added lines twice or more in the pull request, in one file or across files.",
     help="""\
 A block pasted instead of shared: every later fix must find each copy. The pull request's added lines
-are compared as added, file by file in runs of consecutive added lines, each line with its whitespace
-folded; blank lines, comment-only lines, lines of punctuation alone (`});`) and imports (the same
-imports atop several new files are no pasted code) are not counted and do not break a block. A block of
-`min_lines` (6) counted lines or more that appears twice or more — in one file without overlapping
-itself, or in several — is reported on each copy after the first (files in path order), once per
-maximal block, naming the first copy's lines. Only lines this pull request adds are compared: a block
-that copies code already on the base branch is not found (the rule reads no file beyond the diff).
-Identifiers are compared as written, so a copy with a variable renamed is a different block. Source
-files a grammar reads (Python, JavaScript, TypeScript, Go) count; tests (which repeat their
-arrangements on purpose), docs, data and configuration do not. Severity `warning`.""",
+are compared as added, file by file in runs of consecutive added lines, each line without its
+indentation and trailing space (a re-indented copy is the same block); blank lines, comment-only
+lines, lines of punctuation alone (`});`) and imports (the same imports atop several new files are no
+pasted code) are not counted and do not break a block. A block of `min_lines` (6) counted lines or
+more that appears twice or more — in one file without overlapping itself, or in several — is reported
+on each copy after the first (files in path order), once per maximal block, naming the first copy's
+lines. Only lines this pull request adds are compared: a block that copies code already on the base
+branch is not found (the rule reads no file beyond the diff). Identifiers are compared as written, so
+a copy with a variable renamed is a different block. Source files a grammar reads (Python,
+JavaScript, TypeScript, Go) count; tests (which repeat their arrangements on purpose), docs, data and
+configuration do not. Severity `warning`.""",
     config=Config,
     evaluate=evaluate,
     examples=(
