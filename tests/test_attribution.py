@@ -9,14 +9,11 @@ import pytest
 
 from bot.core.attribution import (
     CommitClass,
-    FilePatch,
-    PatchHunk,
     SignalKind,
     classify_commit,
-    replay,
-    replay_rewrites,
     trailers,
 )
+from bot.core.line_replay import FilePatch, PatchHunk, replay, replay_rewrites
 from bot.core.snapshot import Commit, Person
 from rules.attribution import Config, SignalEntry, signal_table
 from rules.attribution.signals import SIGNALS

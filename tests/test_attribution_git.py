@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.core.attribution import Bucket, CommitClass, attribute_lines, blamed_ranges, classify_commit, replay
+from bot.core.attribution import Bucket, CommitClass, attribute_lines, blamed_ranges, classify_commit
+from bot.core.line_replay import replay
 from bot.gather import localgit
 from rules.attribution.signals import SIGNALS
 from rules.base import Need

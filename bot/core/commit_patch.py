@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.attribution import PatchHunk
+from bot.core.line_replay import PatchHunk
 
 _HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 

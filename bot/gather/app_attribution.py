@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 
 from githubkit_schemas.latest.models import DiffEntry
 
-from bot.core.attribution import FilePatch, blamed_ranges, replay
+from bot.core.attribution import blamed_ranges
 from bot.core.commit_patch import zero_context_hunks
+from bot.core.line_replay import FilePatch, replay
 from bot.core.snapshot import BlameRange, ChangedFile, History
 from bot.gather import answers
 from bot.gather.queries import blame_query

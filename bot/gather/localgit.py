@@ -19,8 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from bot.core.attribution import FilePatch, PatchHunk, blamed_ranges, replay
+from bot.core.attribution import blamed_ranges
 from bot.core.files import HEAD_START_BYTES, kept_bytes
+from bot.core.line_replay import FilePatch, PatchHunk, replay
 from bot.core.locations import (
     CODEOWNERS_PATHS,
     DEPENDENCY_LISTS,
