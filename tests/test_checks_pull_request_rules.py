@@ -539,3 +539,20 @@ def test_the_area_limits_are_configured() -> None:
     context = Context(snapshot, classify(snapshot))
     assert len(rule.run(context, mixed_concerns.Config(max_groups=2)).findings) == 1
     assert rule.run(context, mixed_concerns.Config(max_groups=2, min_components=3)).findings == ()
+
+
+@pytest.mark.parametrize("rule_id", ["duplicate-block", "lockfile-without-manifest", "mixed-concerns"])
+def test_a_backtest_replays_the_pull_request_rules_at_the_candidate_s_severity(rule_id: str) -> None:
+    """Like every check, the rules that read the whole pull request are replayed from their recorded
+    findings at the candidate rules file's severity: `off` drops them, `error` raises them."""
+    from bot.core.config import load_config
+    from bot.core.locations import RULES_PATH
+    from bot.core.replay import Recorded, replay
+    from bot.core.snapshot import ConfigSource
+    from rules import RULES
+
+    recorded = Recorded(files=None, findings=((rule_id, W),))
+    off = load_config(RULES, (ConfigSource(RULES_PATH, f"checks:\n  {rule_id}: {{severity: off}}\n"),))
+    strict = load_config(RULES, (ConfigSource(RULES_PATH, f"checks:\n  {rule_id}: {{severity: error}}\n"),))
+    assert replay(recorded, RULES, off) == ()
+    assert replay(recorded, RULES, strict) == ((rule_id, E),)

@@ -59,7 +59,7 @@ def replay(
         rule = rules.get(rule_id)
         if rule_id in RERUN or rule_id in DROPPED:
             continue
-        if rule is not None and rule.check is not None:
+        if rule is not None and (rule.check is not None or rule.section.startswith("checks.")):
             configured = getattr(section_config(loaded.config, rule), "severity", None)
             if configured == "off":
                 continue
