@@ -1,5 +1,6 @@
-"""GitHub requests per evaluation of a typical PR (20 files, 300 changed lines), and its wall time against
-the pure `bot.core.verdict.evaluate` on the same snapshot.
+"""GitHub requests per evaluation of a typical PR (20 files, 300 changed lines) — a new PR, a push, a re-run,
+a push that changes its size label — and of a 3,000-file PR; and the typical PR's wall time against the pure
+`bot.core.verdict.evaluate` on the same snapshot.
 
 The real job, `evaluate_pull_request`, runs in a worker context as arq builds it (real Redis for the lock
 and the token cache, a SQLite ledger) against the fake GitHub served in this process over loopback, so no
@@ -212,6 +213,16 @@ CHANGES_HEAD = [
 LEGACY = [f"LEGACY_RATE_{n} = {n}.0  # kept for the old importer" for n in range(12)]
 
 
+def big_pull(fake: FakeGitHub, number: int, count: int = 3_000) -> PullRequest:
+    """Open a PR that changes `count` one-line config files (2 lines each), as a mass rename or a
+    formatter run does."""
+    base = {".github/scopegate.yml": RULES} | {f"conf/c{i:04}.cfg": b"level = 1\n" for i in range(count)}
+    head: dict[str, bytes | None] = {f"conf/c{i:04}.cfg": b"level = 2\n" for i in range(count)}
+    return fake.add_pull(
+        OWNER, REPO, number, title="Raise every level", base_files=base, head_files=head, head_ref="levels"
+    )
+
+
 def typical_pull(fake: FakeGitHub, number: int) -> PullRequest:
     """Open a PR of 20 files and 300 changed lines (12 reworked modules, 4 new tests, README, pyproject, a
     deleted module, a changelog entry) on a base that holds the rules file and CODEOWNERS."""
@@ -262,6 +273,37 @@ async def evaluate_job(
         delivery_id=str(uuid.uuid4()),
     )
     return Run(result, time.perf_counter() - started, fake.answering - answering)
+
+
+async def counted(
+    ctx: dict[str, Any], fake: TimedFakeGitHub, installation: int, pull: PullRequest, name: str
+) -> list[RequestRecord]:
+    """The requests one evaluation of `pull` at its head sends, listed on stderr."""
+    fake.reset_counts()
+    outcome = await evaluate_job(ctx, fake, installation, pull)
+    print(f"{name} ({outcome.result}):", file=sys.stderr)
+    return sent(fake)
+
+
+async def count_pushes(
+    ctx: dict[str, Any], fake: TimedFakeGitHub, installation: int, pull: PullRequest
+) -> None:
+    """Evaluate `pull`, then push to it twice: once within its size label, once past it."""
+    await evaluate_job(ctx, fake, installation, pull)
+    tweak = {"README.md": text([*README_HEAD, "", "Questions go to the orders channel."])}
+    pushed = fake.push(OWNER, REPO, pull.number, "1" * 40, head_files=tweak)
+    figure(
+        "GitHub requests, a push (same size label)",
+        len(await counted(ctx, fake, installation, pushed, "push")),
+        "requests",
+    )
+    grown = {f"src/orders/extra{k}.py": module(100 + k) for k in range(4)}
+    pushed = fake.push(OWNER, REPO, pull.number, "2" * 40, head_files=grown)
+    figure(
+        "GitHub requests, a push that changes the size label",
+        len(await counted(ctx, fake, installation, pushed, "push past the size label")),
+        "requests",
+    )
 
 
 def sent(fake: FakeGitHub) -> list[RequestRecord]:
@@ -318,20 +360,26 @@ async def measure(
 ) -> None:
     """Print the request counts and the timings."""
     first_pull, *fresh = pulls
-    fake.reset_counts()
-    outcome = await evaluate_job(ctx, fake, installation, first_pull)
-    print(f"first evaluation ({outcome.result}):", file=sys.stderr)
-    first = sent(fake)
-    fake.reset_counts()
-    outcome = await evaluate_job(ctx, fake, installation, first_pull)
-    print(f"re-evaluation ({outcome.result}):", file=sys.stderr)
-    again = sent(fake)
+    first = await counted(ctx, fake, installation, first_pull, "first evaluation")
+    again = await counted(ctx, fake, installation, first_pull, "re-run of the same head")
     tokens = sum(1 for request in first if is_token_exchange(request))
     figure("GitHub requests, first evaluation of a PR (token exchange included)", len(first), "requests")
     figure(
         "GitHub requests, first evaluation of a PR (token exchange excluded)", len(first) - tokens, "requests"
     )
-    figure("GitHub requests, re-evaluation (comment edited, label already right)", len(again), "requests")
+    figure(
+        "GitHub requests, re-run of the same head (comment edited, label already right)",
+        len(again),
+        "requests",
+    )
+    await count_pushes(ctx, fake, installation, pulls[-1])
+    big = big_pull(fake, 10_000)
+    figure(
+        f"GitHub requests, first evaluation of a {len(big.files):,}-file PR",
+        len(await counted(ctx, fake, installation, big, f"{len(big.files):,}-file PR")),
+        "requests",
+    )
+    fresh = fresh[:-1]  # the last one was pushed to
 
     snapshot = await snapshot_of(ctx, installation, first_pull)
     verdict = evaluate(snapshot)

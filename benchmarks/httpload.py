@@ -1,4 +1,7 @@
-"""A closed-loop HTTP/1.1 load generator for loopback benchmarks: keep-alive connections, pre-built requests.
+"""HTTP/1.1 load generators for loopback benchmarks: keep-alive connections, pre-built requests; closed-loop
+(each connection sends its next request once answered) or open-loop (requests arrive as a Poisson process at
+a set rate, and each one's latency counts from when it was due, so a server that falls behind is not
+flattered by a generator that waits for it).
 
 httpx tops out near 430 requests/s on a 2-core machine against a server that answers instantly, under the
 rates being measured; this sends bytes built in advance and reads the replies with a bare asyncio protocol
@@ -12,6 +15,7 @@ import asyncio
 import itertools
 import multiprocessing
 import os
+import random
 import socket
 import statistics
 import time
@@ -42,6 +46,7 @@ class Load:
     latencies: list[float]
     began: float
     ended: float
+    cpu_seconds: float = 0.0  # the generator processes' own CPU while they drove the load
 
     @property
     def throughput(self) -> float:
@@ -113,9 +118,53 @@ async def _drive(port: int, requests: list[tuple[int, bytes]], concurrency: int,
         transport.close()
 
     await asyncio.to_thread(start.wait, START_TIMEOUT_SECONDS)
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     await asyncio.gather(*(run(transport, client) for transport, client in connections))
-    return Load(indices, statuses, latencies, began, time.monotonic())
+    return Load(indices, statuses, latencies, began, time.monotonic(), time.process_time() - cpu)
+
+
+async def _drive_open(
+    port: int, requests: list[tuple[int, bytes]], concurrency: int, start: Barrier, rate: float
+) -> Load:
+    """Send `requests` at Poisson arrival times of mean `rate` per second over `concurrency` connections:
+    each request goes out when due on an idle connection (or waits for one), and its latency counts from
+    when it was due."""
+    loop = asyncio.get_running_loop()
+    idle: asyncio.Queue[tuple[asyncio.WriteTransport, _Client]] = asyncio.Queue()
+    for _ in range(concurrency):
+        transport, client = await loop.create_connection(_Client, "127.0.0.1", port)
+        idle.put_nowait((cast(asyncio.WriteTransport, transport), client))
+    arrivals = random.Random(port)  # the schedule is the same for every phase of a run
+    indices: list[int] = []
+    statuses: list[int] = []
+    latencies: list[float] = []
+
+    async def send(index: int, request: bytes, due: float) -> None:
+        """Send one request on the next idle connection; record it once answered."""
+        writer, client = await idle.get()
+        client.reply = loop.create_future()
+        writer.write(request)
+        status = await asyncio.wait_for(client.reply, REPLY_TIMEOUT_SECONDS)
+        latencies.append(time.perf_counter() - due)
+        statuses.append(status)
+        indices.append(index)
+        idle.put_nowait((writer, client))
+
+    await asyncio.to_thread(start.wait, START_TIMEOUT_SECONDS)
+    began, cpu = time.monotonic(), time.process_time()
+    due = time.perf_counter()
+    sending = []
+    for index, request in requests:
+        due += arrivals.expovariate(rate)
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        sending.append(asyncio.ensure_future(send(index, request, due)))
+    await asyncio.gather(*sending)
+    for _ in range(concurrency):
+        writer, _client = idle.get_nowait()
+        writer.close()
+    return Load(indices, statuses, latencies, began, time.monotonic(), time.process_time() - cpu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,22 +175,35 @@ class _Share:
     first: int
     stop: int
     concurrency: int
+    rate: float | None  # per second, open-loop; None: closed-loop
 
 
 def _generator(make: RequestMaker, share: _Share, start: Barrier, out: Connection) -> None:
     """A generator process: build its requests, then drive them and send back what it measured."""
     requests = make(share.port, share.first, share.stop)
-    load = uvloop.run(_drive(share.port, requests, share.concurrency, start))
+    if share.rate is None:
+        load = uvloop.run(_drive(share.port, requests, share.concurrency, start))
+    else:
+        load = uvloop.run(_drive_open(share.port, requests, share.concurrency, start, share.rate))
     out.send(load)
     out.close()
 
 
-def run_load(make: RequestMaker, port: int, count: int, concurrency: int, processes: int) -> Load:
-    """Send `count` requests built by `make` over `concurrency` connections split across `processes`."""
+def run_load(
+    make: RequestMaker,
+    port: int,
+    count: int,
+    concurrency: int,
+    processes: int,
+    *,
+    rate: float | None = None,
+) -> Load:
+    """Send `count` requests built by `make` over `concurrency` connections split across `processes`:
+    closed-loop, or open-loop at `rate` requests per second in all."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(processes)
     shares = [
-        _Share(port, first, stop, high - low)
+        _Share(port, first, stop, high - low, None if rate is None else rate / processes)
         for (first, stop), (low, high) in zip(
             _split(count, processes), _split(concurrency, processes), strict=True
         )
@@ -171,6 +233,7 @@ def run_load(make: RequestMaker, port: int, count: int, concurrency: int, proces
         [latency for load in loads for latency in load.latencies],
         min(load.began for load in loads),
         max(load.ended for load in loads),
+        sum(load.cpu_seconds for load in loads),
     )
 
 

@@ -13,13 +13,13 @@ from contextlib import ExitStack
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.embedded import embedded_redis
 from bot.identity import IdentitySource, environment_credentials
+from bot.intake.webhooks import WebhookDoor
 from bot.ledger.engine import create_engine_for, ping, session_factory
 from bot.ledger.migrate import head_revision, require_head, upgrade
 from bot.settings import Settings
@@ -86,7 +86,7 @@ def require_migrated(settings: Settings) -> None:
         engine.dispose()
 
 
-def web_app(settings: Settings, engine: Engine) -> FastAPI:
+def web_app(settings: Settings, engine: Engine) -> WebhookDoor:
     """The web app on the ledger at `engine`: the App's credentials may be stored there; /readyz pings it."""
 
     async def database_ping() -> bool:
@@ -106,7 +106,7 @@ async def _run(settings: Settings, *, web: bool, work: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     # uvicorn also listens for these signals while it serves (and stops itself); arq must not, or the
     # two would fight over the handlers: this function stops the worker.
-    server = uvicorn.Server(_uvicorn_config(web_app(settings, engine), settings)) if web else None
+    server = uvicorn.Server(uvicorn_config(web_app(settings, engine), settings)) if web else None
     tasks: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
     tasks += [asyncio.create_task(server.serve())] if server else []
     # The worker rides out Redis and database outages (a new arq worker after each), so the web app keeps
@@ -125,7 +125,7 @@ async def _run(settings: Settings, *, web: bool, work: bool) -> None:
             raise result
 
 
-def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+def uvicorn_config(app: WebhookDoor, settings: Settings) -> uvicorn.Config:
     """uvicorn's settings for `app`."""
     return uvicorn.Config(
         app,
@@ -133,4 +133,7 @@ def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         port=settings.port,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        # Off: the webhook door logs each delivery itself, with its id, event and outcome; uvicorn's line
+        # per request said less, at a cost paid on every delivery.
+        access_log=False,
     )

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bot.identity import IdentitySource
 from bot.intake.events import merge_group_pull_request, override_label_key_for, plan
-from bot.intake.webhooks import MAX_PAYLOAD_BYTES, BodyBudget, webhook_router
+from bot.intake.webhooks import MAX_PAYLOAD_BYTES, BodyBudget, WebhookDoor
 from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.installations import record_installation
 from bot.ledger.migrate import upgrade
@@ -120,12 +120,10 @@ async def test_a_declared_length_over_the_cap_is_refused_before_any_byte_is_read
 def budgeted(redis_url: str, limit: int) -> Iterator[int]:
     """The webhook route alone with a bodies' budget of `limit` bytes, on uvicorn; yields its port."""
     settings = settings_for(redis_url)
-    app = FastAPI()
     redis = ArqRedis(ConnectionPool.from_url(redis_url))
-    router = webhook_router(
-        settings, IdentitySource(settings, None), redis, create_metrics(), BodyBudget(limit)
+    app = WebhookDoor(
+        FastAPI(), settings, IdentitySource(settings, None), redis, create_metrics(), BodyBudget(limit)
     )
-    app.include_router(router)
     with serve(app) as base_url:
         yield int(base_url.rsplit(":", 1)[1])
 
@@ -418,3 +416,19 @@ async def test_other_merge_group_deliveries_are_answered_without_a_job(
 def test_merge_group_branch_names_its_newest_pull_request(head_ref: str, number: int | None) -> None:
     """The newest pull request of a group is read from the queue branch's name, and only from that form."""
     assert merge_group_pull_request(head_ref) == number
+
+
+async def test_the_door_answers_webhooks_itself_and_leaves_every_other_path_to_the_app(
+    door: httpx.AsyncClient,
+) -> None:
+    """`/webhooks` takes POST only (405 naming it otherwise), a signed delivery is answered by the door in
+    front of the app, and the app behind it still serves its own routes."""
+    refused = await door.get("/webhooks")
+    body = fixture_body("pull_request/22-synchronize.json")
+    accepted = await door.post("/webhooks", content=body, headers=headers(body, "pull_request", "d-405"))
+    health = await door.get("/healthz")
+    missing = await door.get("/webhooks/extra")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "POST")
+    assert accepted.status_code == 202
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert missing.status_code == 404

@@ -34,7 +34,8 @@ def find(payload: Mapping[str, Any], path: str) -> Any:
     """The value at dotted `path`, or None where any step is missing."""
     value: Any = payload
     for key in path.split("."):
-        if not isinstance(value, Mapping):
+        # A JSON object is a dict: the Mapping ABC's isinstance, some 40 times a delivery, is much slower.
+        if not isinstance(value, dict):
             return None
         value = value.get(key)
     return value

@@ -15,7 +15,7 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from bot.identity import IdentitySource
-from bot.intake.webhooks import webhook_router
+from bot.intake.webhooks import WebhookDoor
 from bot.settings import Settings
 from bot.web.api import api_router
 from bot.web.cost_api import cost_router
@@ -40,10 +40,11 @@ def create_app(
     metrics: Metrics | None = None,
     identity: IdentitySource | None = None,
     setup_token: SetupToken | None = None,
-) -> FastAPI:
-    """The FastAPI app; `redis` (used on the serving loop), `database_ping`, `metrics`, `identity` and
-    `setup_token` may be injected. Without `identity`, the App's credentials come from the environment
-    only; without `setup_token`, a fresh one is printed to the log while the App is not set up."""
+) -> WebhookDoor:
+    """The web app: FastAPI behind the webhook door. `redis` (used on the serving loop), `database_ping`,
+    `metrics`, `identity` and `setup_token` may be injected. Without `identity`, the App's credentials
+    come from the environment only; without `setup_token`, a fresh one is printed to the log while the App
+    is not set up."""
     queue = redis if redis is not None else connect_queue(settings.redis_url)
     metrics = metrics if metrics is not None else create_metrics()
     identity = identity if identity is not None else IdentitySource(settings, None)
@@ -69,7 +70,6 @@ def create_app(
             "worker": await _check_workers(queue),
         }
 
-    app.include_router(webhook_router(settings, identity, queue, metrics))
     app.include_router(setup_router(settings, identity, queue, readiness, setup_token))
     app.include_router(api_router(settings, identity))
     app.include_router(cost_router(settings, identity))
@@ -98,7 +98,7 @@ def create_app(
             log.warning("queue depth unavailable: %s", error)
         return Response(render(metrics), media_type=CONTENT_TYPE)
 
-    return app
+    return WebhookDoor(app, settings, identity, queue, metrics)
 
 
 def connect_queue(redis_url: str) -> ArqRedis:
