@@ -54,7 +54,7 @@ def test_oversized_change_fails_with_split_plan_under_limit(
     tests travel with the code they test."""
     repo.topic()
     for area in ("api", "db", "ui"):
-        repo.write(f"src/{area}/{area}.py", lines(300))
+        repo.write(f"src/{area}/{area}.py", lines(300, area))  # three alike would be duplicate blocks
         repo.write(f"tests/test_{area}.py", lines(100))
     repo.commit("three features at once")
     code, out = check(repo, capsys)
