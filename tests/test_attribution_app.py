@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.core.config import load_config
 from bot.core.report.contract import to_contract
@@ -32,7 +33,9 @@ BUCKETS = (
 )
 
 
-async def _app(fake_installation: FakeInstallation, repo: AgentRepo, number: int) -> dict[str, Any]:
+async def _app(
+    fake_installation: FakeInstallation, repo: AgentRepo, number: int, redis: Redis | None = None
+) -> dict[str, Any]:
     fake, owner, name = fake_installation.fake, fake_installation.owner, fake_installation.repo
     seed_from_git(fake, owner, name, number, repo.root)
     fake.reset_counts()
@@ -42,7 +45,8 @@ async def _app(fake_installation: FakeInstallation, repo: AgentRepo, number: int
         assert facts is not None
         snapshot = await gather(gateway, facts, RULES.needs)
         loaded = load_config(RULES, snapshot.repository.rules)
-        snapshot = await gather_later(gateway, snapshot, later_needs(snapshot, RULES, loaded))
+        needs = later_needs(snapshot, RULES, loaded)
+        snapshot = await gather_later(gateway, snapshot, needs, redis=redis)
     assert not fake.invalid_requests
     found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
     return found
@@ -197,6 +201,25 @@ async def test_a_commit_of_more_than_300_files_is_read_page_by_page(
     _same(app, _cli(repo))
     assert (app["ai_lines"], app["unknown_lines"]) == (301, 1)
     assert _patch_requests(fake_installation) == 2 + 1
+
+
+async def test_a_re_evaluation_reads_only_the_new_commits_patch(
+    fake_installation: FakeInstallation, repo: AgentRepo, redis: Redis
+) -> None:
+    """A commit never changes: after a push, the App reads the patch of the pushed commit alone (the
+    others are remembered in Redis), and still gives the CLI's buckets."""
+    repo.write("a.py", lines(6, "ai"))
+    repo.commit_as(f"add a\n\n{CLAUDE}")
+    repo.write("a.py", lines(6, "ai").replace("ai_2 = 2\n", "edited_2 = 2\n"))
+    repo.commit_as("edit line 2")
+    await _app(fake_installation, repo, 16, redis)
+    assert _patch_requests(fake_installation) == 2
+    repo.write("b.py", lines(2, "plain"))
+    repo.commit_as("add b")
+    app = await _app(fake_installation, repo, 17, redis)
+    assert _patch_requests(fake_installation) == 1
+    _same(app, _cli(repo))
+    assert (app["ai_lines"], app["mixed_lines"], app["unknown_lines"]) == (5, 1, 2)
 
 
 async def test_no_marker_asks_github_for_no_patch(

@@ -2,7 +2,9 @@
 REST and replayed by the core as `scopegate check` replays `git log -p` — so both give the same buckets.
 GitHub's patches do not ignore whitespace; the core's replay does.
 
-A commit costs one request (another per 300 files past the first 300). Past MAX_PATCHED_COMMITS commits
+A commit costs one request (another per 300 files past the first 300), once: a commit never changes, so
+its patch is remembered in Redis for a day and a re-evaluation after a push reads only the new commits'.
+Past MAX_PATCHED_COMMITS commits
 the added lines are blamed through GraphQL `blame` instead (20 files a query), which neither ignores
 whitespace nor shows a commit's patch: the result says so.
 """
@@ -10,14 +12,17 @@ whitespace nor shows a commit's patch: the result says so.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from githubkit_schemas.latest.models import DiffEntry
+from redis.asyncio import Redis
 
 from bot.core.attribution import blamed_ranges
 from bot.core.commit_patch import zero_context_hunks
-from bot.core.line_replay import FilePatch, replay
+from bot.core.line_replay import FilePatch, PatchHunk, replay
 from bot.core.snapshot import BlameRange, ChangedFile, History
 from bot.gather import answers
 from bot.gather.queries import blame_query
@@ -26,6 +31,8 @@ from bot.github.gateway import PullRequestGateway
 MAX_PATCHED_COMMITS = 100
 COMMIT_PAGES = 10  # 300 files a page: GitHub lists 3000 files of a commit
 CONCURRENT_COMMITS = 8
+PATCH_SECONDS = 86_400  # how long a commit's patch is remembered
+MAX_REMEMBERED_BYTES = 1_000_000  # a larger patch is read again rather than kept
 # Files whose blame one query reads: GitHub computes each blame server-side, and a query that takes too
 # long fails as a whole. Past MAX_BLAMED_FILES files (15 queries) the rest are not blamed.
 BLAME_FILES_PER_QUERY = 20
@@ -45,9 +52,15 @@ class CommitPatch:
 
 
 async def read_attribution(
-    gateway: PullRequestGateway, head_sha: str, files: Sequence[ChangedFile], history: History
+    gateway: PullRequestGateway,
+    head_sha: str,
+    files: Sequence[ChangedFile],
+    history: History,
+    *,
+    redis: Redis | None = None,
 ) -> History:
-    """`history` with the blame of the added lines at the head and the commits' replacing hunks."""
+    """`history` with the blame of the added lines at the head and the commits' replacing hunks; with
+    `redis`, the commits' patches remembered there are not read again."""
     if len(history.commits) > MAX_PATCHED_COMMITS:
         blamed = await read_blame(gateway, head_sha, files, history)
         reason = (
@@ -61,7 +74,13 @@ async def read_attribution(
         async with gate:
             return await read_commit_patch(gateway, sha)
 
-    patches = await asyncio.gather(*(one(c.sha) for c in history.commits))
+    shas = [c.sha for c in history.commits]
+    remembered = await _recall(redis, gateway, shas) if redis is not None else {}
+    read = await asyncio.gather(*(one(sha) for sha in shas if sha not in remembered))
+    if redis is not None:
+        await _keep(redis, gateway, read)
+    known = remembered | {p.sha: p for p in read}
+    patches = [known[sha] for sha in shas]
     ranges = blamed_ranges(files)
     partial = list(_unlisted_patches(files))
     unpatched: set[str] = set()
@@ -100,6 +119,40 @@ async def read_commit_patch(gateway: PullRequestGateway, sha: str) -> CommitPatc
     sections = tuple(_section(e) for e in entries)
     unpatched = frozenset(e.filename for e in entries if _content_unseen(e))
     return CommitPatch(sha, sections, merge, unpatched, truncated=more)
+
+
+def _key(gateway: PullRequestGateway, sha: str) -> str:
+    return f"scopegate:patch:{gateway.owner}/{gateway.repo}@{sha}"
+
+
+async def _recall(redis: Redis, gateway: PullRequestGateway, shas: Sequence[str]) -> dict[str, CommitPatch]:
+    """The commits' patches remembered in Redis, by sha."""
+    found = await redis.mget([_key(gateway, sha) for sha in shas]) if shas else []
+    return {sha: _decoded(sha, data) for sha, data in zip(shas, found, strict=True) if data}
+
+
+async def _keep(redis: Redis, gateway: PullRequestGateway, patches: Sequence[CommitPatch]) -> None:
+    """Remember the commits' patches for PATCH_SECONDS, each that encodes within MAX_REMEMBERED_BYTES."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for patch in patches:
+            if len(data := _encoded(patch)) <= MAX_REMEMBERED_BYTES:
+                pipe.set(_key(gateway, patch.sha), data, ex=PATCH_SECONDS)
+        await pipe.execute()
+
+
+def _encoded(patch: CommitPatch) -> bytes:
+    sections = [[old, new, [list(h) for h in hunks]] for old, new, hunks in patch.sections]
+    record = {"sections": sections, "merge": patch.merge, "unpatched": sorted(patch.unpatched)}
+    return json.dumps(record | {"truncated": patch.truncated}).encode()
+
+
+def _decoded(sha: str, data: bytes) -> CommitPatch:
+    record: dict[str, Any] = json.loads(data)
+    sections = tuple(
+        (old, new, tuple(PatchHunk(a, b, c, d, tuple(r), tuple(n)) for a, b, c, d, r, n in hunks))
+        for old, new, hunks in record["sections"]
+    )
+    return CommitPatch(sha, sections, record["merge"], frozenset(record["unpatched"]), record["truncated"])
 
 
 def _section(entry: DiffEntry) -> FilePatch:

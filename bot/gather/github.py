@@ -15,6 +15,7 @@ from typing import Any
 
 from githubkit.exception import GraphQLFailed
 from githubkit_schemas.latest.models import DiffEntry
+from redis.asyncio import Redis
 
 from bot.core.diff import parse_file_patch
 from bot.core.files import HEAD_START_BYTES, kept_bytes
@@ -93,11 +94,13 @@ class PullFacts:
     comments: tuple[Comment, ...]
     label_events: tuple[LabelEvent, ...]
     reviews: ReviewFacts = field(default_factory=ReviewFacts)
+    # The App's check runs on the head, by name: the newest of each (its id), as the PR's query read them.
+    check_runs: Mapping[str, int] = field(default_factory=dict)
 
 
 async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
     """The PR's facts, or None when it does not exist (deleted repository or PR)."""
-    data = await gateway.graphql(PULL_REQUEST, {"number": gateway.number})
+    data = await gateway.graphql(PULL_REQUEST, {"number": gateway.number, "appId": gateway.app_id})
     repository = answers.PullRequestAnswer.model_validate(data).repository
     pull = repository.pull_request if repository else None
     if repository is None or pull is None:
@@ -134,7 +137,18 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
             for e in pull.timeline_items.nodes
         ),
         reviews=_reviews(pull),
+        check_runs=_check_runs(pull.head),
     )
+
+
+def _check_runs(head: answers.HeadCommits) -> dict[str, int]:
+    """The newest run of each name among the App's check runs on the head commit."""
+    runs: dict[str, int] = {}
+    for node in head.nodes:
+        for suite in node.commit.check_suites.nodes if node.commit.check_suites else ():
+            for run in suite.check_runs.nodes if suite.check_runs else ():
+                runs[run.name] = max(run.database_id, runs.get(run.name, 0))
+    return runs
 
 
 def _reviews(pull: answers.PullRequest) -> ReviewFacts:
@@ -395,13 +409,18 @@ def _next_cursor(connection: answers.Commits) -> str | None:
 
 
 async def gather_later(
-    gateway: PullRequestGateway, snapshot: PullRequestSnapshot, needs: frozenset[Need]
+    gateway: PullRequestGateway,
+    snapshot: PullRequestSnapshot,
+    needs: frozenset[Need],
+    *,
+    redis: Redis | None = None,
 ) -> PullRequestSnapshot:
-    """The second phase: `snapshot` with what the rules asked for once they saw the first."""
+    """The second phase: `snapshot` with what the rules asked for once they saw the first (with `redis`,
+    commits' patches remembered there are not read again)."""
     if Need.BLAME not in needs:
         return snapshot
     head = snapshot.pull_request.head_sha
-    history = await read_attribution(gateway, head, snapshot.files, snapshot.history)
+    history = await read_attribution(gateway, head, snapshot.files, snapshot.history, redis=redis)
     return replace(snapshot, history=history)
 
 
