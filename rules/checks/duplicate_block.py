@@ -243,6 +243,19 @@ def total(order):
             amount += item.price
     return round(amount, 2)
 """
+_JS_BLOCK = """\
+export function total(order) {
+  let amount = 0;
+  for (const item of order.items) {
+    if (item.taxable) {
+      amount += item.price * (1 + order.taxRate);
+    } else {
+      amount += item.price;
+    }
+  }
+  return Math.round(amount * 100) / 100;
+}
+"""
 _STRICT = f"checks:\n  {ID}:\n    severity: error\n"
 RULE: Rule[Config] = Rule(
     id=ID,
@@ -268,6 +281,18 @@ configuration do not. Severity `warning`.""",
             "a block and its variant pass",
             pull_request({"shop/cart.py": _BLOCK, "shop/quote.py": _BLOCK.replace("price", "list_price")}),
             True,
+        ),
+        Example(
+            "the same imports atop two files pass",
+            pull_request(
+                {"web/a.ts": "import { a } from './a';\n" * 7, "web/b.ts": "import { a } from './a';\n" * 7}
+            ),
+            True,
+        ),
+        Example(
+            "the same function twice in one file fails",
+            pull_request({"web/cart.js": _JS_BLOCK + "\n" + _JS_BLOCK.replace("total", "quote", 1)}, _STRICT),
+            False,
         ),
         Example(
             "the same block in two files fails",
