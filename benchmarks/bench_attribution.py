@@ -5,9 +5,11 @@ The attribution is what `scopegate check` runs for the `attribution` rule: the b
 (parsed), the first-parent patches of the commits replayed for rewrites, and the classification and
 bucketing in the core. The baseline runs the same blame processes, as many at a time, and only reads
 their output. On the App path the same pull request is served by the fake GitHub (tests/fakegithub): the
-figures are the GitHub requests the gatherer makes with and without line attribution, and whether the
-App's buckets equal the CLI's — for the 200 commits (past the App's bound on commits read patch by patch:
-GraphQL blame) and for a pull request of 100 commits (one REST request per commit).
+figures are the GitHub requests the gatherer makes with and without line attribution (the installation
+token's exchange included), those of a re-evaluation after one more commit (Redis remembers the other
+commits' patches), and whether the App's buckets equal the CLI's — for the 200 commits (past the App's
+bound on commits read patch by patch: GraphQL blame) and for a pull request of 100 commits (one REST
+request per commit).
 
 python benchmarks/bench_attribution.py [--quick]
 python benchmarks/bench_attribution.py --corpus REPO [--window N]   # a real history: classes, look-alikes
@@ -129,14 +131,18 @@ def corpus(root: Path, name: str, window: int) -> None:
     figure(f"{span}: ai share inclusive", found.share(Bucket.AI, Bucket.MIXED, Bucket.ASSIST), "share")
 
 
-def app_requests(root: Path) -> tuple[int, int, dict[str, Any]]:
+def app_requests(root: Path) -> tuple[int, int, int, dict[str, Any]]:
     """GitHub requests of the App's gatherer for the branch at `root`, with line attribution (the rules'
-    second phase asks for it: commits carry agent trailers) and without; and the App's attribution."""
+    second phase asks for it: commits carry agent trailers) and without; with Redis, the re-evaluation
+    after one more commit is pushed (the others' patches remembered); and the App's attribution."""
     import asyncio
+
+    from redis.asyncio import Redis
 
     from bot.core.config import load_config
     from bot.core.report.contract import to_contract
     from bot.core.verdict import evaluate, later_needs
+    from bot.embedded import embedded_redis
     from bot.gather.github import fetch_pull, gather, gather_later
     from bot.github.gateway import PullRequestGateway
     from rules import RULES
@@ -144,29 +150,50 @@ def app_requests(root: Path) -> tuple[int, int, dict[str, Any]]:
     from tests.fakegithub.fixtures import FakeInstallation
     from tests.fakegithub.server import FakeGitHub
 
-    with FakeGitHub.serve() as fake:
+    with (
+        FakeGitHub.serve() as fake,
+        tempfile.TemporaryDirectory(prefix="scopegate-bench-redis-") as folder,
+        embedded_redis(Path(folder)) as redis_url,
+    ):
         app = fake.add_app(slug="scopegate")
         installation = fake.add_installation(app, "octo-org", ["hello-world"])
         seat = FakeInstallation(fake, app, installation, "octo-org", "hello-world")
         seed_from_git(fake, "octo-org", "hello-world", 1, root)
 
-        async def count(attribution: bool) -> tuple[int, dict[str, Any]]:
+        async def count(number: int, attribution: bool, remember: bool) -> tuple[int, dict[str, Any]]:
             fake.reset_counts()
+            redis = Redis.from_url(redis_url) if remember else None
             async with seat.client() as gh:
-                gateway = PullRequestGateway(gh, "octo-org", "hello-world", 1)
+                gateway = PullRequestGateway(gh, "octo-org", "hello-world", number)
                 facts = await fetch_pull(gateway)
                 assert facts is not None  # seeded above
                 snapshot = await gather(gateway, facts, RULES.needs)
                 if attribution:
                     needs = later_needs(snapshot, RULES, load_config(RULES, snapshot.repository.rules))
                     assert Need.BLAME in needs  # a third of the commits carry a trailer
-                    snapshot = await gather_later(gateway, snapshot, needs)
+                    snapshot = await gather_later(gateway, snapshot, needs, redis=redis)
+            if redis is not None:
+                await redis.aclose()
             found: dict[str, Any] = to_contract(evaluate(snapshot))["attribution"]
             return len(fake.requests), found
 
-        with_blame, found = asyncio.run(count(True))
-        without, _ = asyncio.run(count(False))
-        return with_blame, without, found
+        with_blame, found = asyncio.run(count(1, attribution=True, remember=False))
+        without, _ = asyncio.run(count(1, attribution=False, remember=False))
+        asyncio.run(count(1, attribution=True, remember=True))
+        push_one_commit(root)
+        seed_from_git(fake, "octo-org", "hello-world", 2, root)
+        again, _ = asyncio.run(count(2, attribution=True, remember=True))
+        return with_blame, without, again, found
+
+
+def push_one_commit(root: Path) -> None:
+    """One more commit on the branch at `root`: a new file of one line."""
+    (root / "src" / "pushed.py").write_text("pushed = 1\n")
+    who = {"GIT_AUTHOR_NAME": "Ada Author", "GIT_AUTHOR_EMAIL": "ada@example.com"}
+    env = who | {"GIT_COMMITTER_NAME": "Ada Author", "GIT_COMMITTER_EMAIL": "ada@example.com"}
+    env |= {"GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    for argv in (["add", "-A"], ["commit", "-q", "-m", "one more commit"]):
+        subprocess.run(["git", "-C", str(root), *argv], env=env, capture_output=True, check=True)
 
 
 def cli_attribution(root: Path) -> dict[str, Any]:
@@ -188,8 +215,8 @@ BUCKETS = ("ai_lines", "mixed_lines", "assist_lines", "unknown_lines", "attribut
 
 def app_figures(root: Path, label: str) -> None:
     """The App's requests for the branch at `root`, and whether its buckets equal the CLI's."""
-    with_blame, without, app = app_requests(root)
     cli = cli_attribution(root)
+    with_blame, without, again, app = app_requests(root)
     figure(
         f"App path: GitHub requests per evaluation ({label})",
         with_blame,
@@ -197,6 +224,7 @@ def app_figures(root: Path, label: str) -> None:
         "without line attribution",
         without,
     )
+    figure(f"App path: GitHub requests, re-evaluation after one more commit ({label})", again, "requests")
     figure(f"App path: buckets equal the CLI's ({label})", all(app[k] == cli[k] for k in BUCKETS), "1 = yes")
     for reason in app["partial_reasons"]:
         print(f"  App partial ({label}): {reason}", file=sys.stderr)
