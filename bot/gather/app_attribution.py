@@ -4,9 +4,8 @@ GitHub's patches do not ignore whitespace; the core's replay does.
 
 A commit costs one request (another per 300 files past the first 300), once: a commit never changes, so
 its patch is remembered in Redis for a day and a re-evaluation after a push reads only the new commits'.
-Past MAX_PATCHED_COMMITS commits
-the added lines are blamed through GraphQL `blame` instead (20 files a query), which neither ignores
-whitespace nor shows a commit's patch: the result says so.
+Past MAX_PATCHED_COMMITS commits the added lines are blamed through GraphQL `blame` instead (20 files a
+query), which neither ignores whitespace nor shows a commit's patch: the result says so.
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ async def read_attribution(
     known = remembered | {p.sha: p for p in read}
     patches = [known[sha] for sha in shas]
     ranges = blamed_ranges(files)
-    partial = list(_unlisted_patches(files))
+    partial = _unlisted_patches(files)
     unpatched: set[str] = set()
     for patch in patches:
         unpatched |= patch.unpatched
