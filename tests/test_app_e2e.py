@@ -670,3 +670,29 @@ async def test_rules_pushed_to_the_default_branch_re_evaluate_open_pull_requests
         assert run.title == "1,000 effective lines (size/XXL): within limits"
         [comment] = app.comments(n)
         assert "within limits" in comment.body
+
+
+async def test_a_check_run_redis_forgot_is_found_in_the_pull_requests_query(app: Stack) -> None:
+    """With Redis's memory of a head's check run gone (a restart without persistence), the head's next
+    evaluation reuses the App's run, read from the PR's own GraphQL query: no REST lookup, no second run.
+    Another App's run of the same name on that commit is not taken for ours."""
+    head = await app.open_and_deliver(1, {"src/app.py": lines(40)})
+    ours = await app.settled(head)
+    with app.fake.lock:
+        runs = app.stored().check_runs
+        impostor = CheckRun(max(runs) + 100, ours.app_id + 1, ours.name, head, "completed", ours.started_at)
+        runs[impostor.id] = impostor
+    forgotten = await app.queue.keys("scopegate:check:*")
+    assert forgotten
+    await app.queue.delete(*forgotten)
+    app.fake.reset_counts()
+
+    assert (await app.deliver(app.webhooks.pull_request("opened", 1))).status_code == 202
+    await app.drained()
+
+    where = f"/repos/{app.owner}/{app.repo}"
+    assert app.fake.count("GET", f"{where}/commits/{head}/check-runs") == 0
+    assert app.fake.count("POST", f"{where}/check-runs") == 0
+    assert app.fake.count("PATCH", f"{where}/check-runs/{ours.id}") >= 1
+    assert [run.id for run in app.runs(head)] == [ours.id, impostor.id]
+    assert impostor.conclusion is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Any
@@ -125,7 +125,9 @@ async def _evaluate(
         await note_pull_head(worker.redis, job)
         snapshot, loaded = await _gather(worker, gateway, job, facts)
         async with _head_lock(worker, job):
-            check_id = await _start_check(worker, gateway, job, loaded.config.report.check_name)
+            check_id = await _start_check(
+                worker, gateway, job, loaded.config.report.check_name, facts.check_runs
+            )
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
         # CPU-bound (parsing, measuring): off the event loop, which keeps renewing the lock meanwhile.
         loop = asyncio.get_running_loop()
@@ -275,13 +277,24 @@ def _reason(error: Exception, tries: int) -> str:
 
 
 async def _start_check(
-    worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest, name: str
+    worker: WorkerContext,
+    gateway: PullRequestGateway,
+    job: EvaluatePullRequest,
+    name: str,
+    known: Mapping[str, int] | None = None,
 ) -> int:
-    """Our check run for this head in progress: the one remembered in Redis, else found by name and SHA,
-    else a new one. A re-run after a crash so reuses it: one check run per head."""
+    """Our check run for this head in progress: the one remembered in Redis, else the one of that name
+    the PR's query saw on the head (`known`; asked of GitHub when the job has not read it), else a new
+    one. A re-run after a crash so reuses it: one check run per head. A run another job created since
+    the query is in Redis by then: both create theirs under the head's lock."""
     memory = f"scopegate:check:{job.owner}/{job.repo}@{job.head_sha}:{name}"
     remembered = await worker.redis.get(memory)
-    existing = int(remembered) if remembered else await gateway.find_check_run(job.head_sha, name)
+    if remembered:
+        existing: int | None = int(remembered)
+    elif known is not None:
+        existing = known.get(name)
+    else:
+        existing = await gateway.find_check_run(job.head_sha, name)
     check_id = await start_check_run(
         gateway,
         head_sha=job.head_sha,

@@ -106,6 +106,35 @@ class Reviews(Answer):
     nodes: list[Review]
 
 
+class CheckRunNode(Answer):
+    database_id: int
+    name: str
+
+
+class CheckRuns(Answer):
+    nodes: list[CheckRunNode]
+
+
+class CheckSuite(Answer):
+    check_runs: CheckRuns | None = None
+
+
+class CheckSuites(Answer):
+    nodes: list[CheckSuite]
+
+
+class HeadCommitNode(Answer):
+    check_suites: CheckSuites | None = None
+
+
+class HeadCommit(Answer):
+    commit: HeadCommitNode
+
+
+class HeadCommits(Answer):
+    nodes: list[HeadCommit]
+
+
 class PullRequest(Answer):
     number: int
     title: str
@@ -126,6 +155,7 @@ class PullRequest(Answer):
     review_requests: ReviewRequests
     latest_opinionated_reviews: Reviews
     review_request_events: ReviewRequests
+    head: HeadCommits
 
 
 class Repository(Answer):

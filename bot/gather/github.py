@@ -94,11 +94,13 @@ class PullFacts:
     comments: tuple[Comment, ...]
     label_events: tuple[LabelEvent, ...]
     reviews: ReviewFacts = field(default_factory=ReviewFacts)
+    # The App's check runs on the head, by name: the newest of each (its id), as the PR's query read them.
+    check_runs: Mapping[str, int] = field(default_factory=dict)
 
 
 async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
     """The PR's facts, or None when it does not exist (deleted repository or PR)."""
-    data = await gateway.graphql(PULL_REQUEST, {"number": gateway.number})
+    data = await gateway.graphql(PULL_REQUEST, {"number": gateway.number, "appId": gateway.app_id})
     repository = answers.PullRequestAnswer.model_validate(data).repository
     pull = repository.pull_request if repository else None
     if repository is None or pull is None:
@@ -135,7 +137,18 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
             for e in pull.timeline_items.nodes
         ),
         reviews=_reviews(pull),
+        check_runs=_check_runs(pull.head),
     )
+
+
+def _check_runs(head: answers.HeadCommits) -> dict[str, int]:
+    """The newest run of each name among the App's check runs on the head commit."""
+    runs: dict[str, int] = {}
+    for node in head.nodes:
+        for suite in node.commit.check_suites.nodes if node.commit.check_suites else ():
+            for run in suite.check_runs.nodes if suite.check_runs else ():
+                runs[run.name] = max(run.database_id, runs.get(run.name, 0))
+    return runs
 
 
 def _reviews(pull: answers.PullRequest) -> ReviewFacts:

@@ -23,8 +23,12 @@ _COMMIT_FIELDS = """
 # neither fragment and come back empty.
 _REVIEWER = " ... on User { login } ... on Team { combinedSlug } "
 
+# The head commit's check runs of this App that the PR's query reads, so that a new head costs no lookup
+# before its run is created (a head is re-run a few times at most; its newest runs come last).
+HEAD_CHECK_RUNS = 20
+
 PULL_REQUEST = f"""
-query PullRequest($owner: String!, $name: String!, $number: Int!) {{
+query PullRequest($owner: String!, $name: String!, $number: Int!, $appId: Int!) {{
   repository(owner: $owner, name: $name) {{
     databaseId
     notes: object(expression: "{NOTES_REF}") {{ oid }}
@@ -52,6 +56,11 @@ query PullRequest($owner: String!, $name: String!, $number: Int!) {{
       latestOpinionatedReviews(first: 100) {{ nodes {{ state author {{ login }} }} }}
       reviewRequestEvents: timelineItems(first: 100, itemTypes: [REVIEW_REQUESTED_EVENT]) {{
         nodes {{ ... on ReviewRequestedEvent {{ requestedReviewer {{{_REVIEWER}}} }} }}
+      }}
+      head: commits(last: 1) {{
+        nodes {{ commit {{ checkSuites(first: 1, filterBy: {{appId: $appId}}) {{
+          nodes {{ checkRuns(last: {HEAD_CHECK_RUNS}) {{ nodes {{ databaseId name }} }} }}
+        }} }} }}
       }}
     }}
   }}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from githubkit.exception import RequestFailed
@@ -22,6 +22,12 @@ class PullRequestGateway:
     owner: str
     repo: str
     number: int
+
+    @property
+    def app_id(self) -> int:
+        """The App's id, as the installation's client authenticates (bot/github/client.py makes every
+        client with the App's id, never with a client id)."""
+        return int(cast("int | str", self.gh.auth.app_id))
 
     async def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """A GraphQL query with `$owner` and `$name` bound to this repository."""
@@ -97,9 +103,10 @@ class PullRequestGateway:
         return answer.role_name or answer.permission
 
     async def find_check_run(self, head_sha: str, name: str) -> int | None:
-        """Our check run for this head, if one exists (found by name and SHA, so a re-run reuses it)."""
+        """Our check run for this head, if one exists (found by name, SHA and App, so a re-run reuses it;
+        a workflow job or another App's run of the same name is not ours to update)."""
         response = await self.gh.rest.checks.async_list_for_ref(
-            self.owner, self.repo, head_sha, check_name=name, filter_="latest"
+            self.owner, self.repo, head_sha, check_name=name, filter_="latest", app_id=self.app_id
         )
         runs = [r for r in response.parsed_data.check_runs if r.name == name]
         return runs[0].id if runs else None

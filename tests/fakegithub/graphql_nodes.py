@@ -20,6 +20,7 @@ from .trees import Entry, entries, is_directory, tree_sha
 
 if TYPE_CHECKING:
     from .models import (
+        CheckRun,
         FileChange,
         IssueComment,
         Label,
@@ -171,12 +172,52 @@ def commit(ctx: Context, repo: Repo, item: Commit) -> Node:
         "authoredDate": timestamp(item.author.date),
         "committedDate": timestamp(item.committer.date),
         "blame": lambda _info, path: _blame(ctx, repo, item.sha, path),
+        "checkSuites": lambda _info, filterBy=None, **page: connection(
+            "checkSuites", _check_suites(repo, item.sha, filterBy or {}), page
+        ),
         "parents": lambda _info, **page: connection(
             "parents",
             [commit(ctx, repo, repo.commits.get(p) or Commit(p)) for p in item.parents],
             page,
         ),
     }
+
+
+def _check_suites(repo: Repo, sha: str, only: dict[str, Any]) -> list[Node]:
+    """The commit's `CheckSuite`s: one per App with check runs on it (GitHub also keeps suites without
+    runs, which no query of ours tells apart), oldest run first within each."""
+    runs = sorted((run for run in repo.check_runs.values() if run.head_sha == sha), key=lambda r: r.id)
+    apps = sorted({run.app_id for run in runs if only.get("appId") in {None, run.app_id}})
+    named = only.get("checkName")
+    return [
+        {
+            "id": node_id("CheckSuite", app_id),
+            "checkRuns": _runs_field(
+                [run for run in runs if run.app_id == app_id and named in {None, run.name}]
+            ),
+        }
+        for app_id in apps
+    ]
+
+
+def _runs_field(runs: Sequence[CheckRun]) -> Callable[..., Node]:
+    """A suite's `checkRuns` connection, with `filterBy` (`appId`, `checkName`)."""
+
+    def field(_info: object, filterBy: dict[str, Any] | None = None, **page: Any) -> Node:
+        only = filterBy or {}
+        kept = [
+            {
+                "id": node_id("CheckRun", run.id),
+                "databaseId": run.id,
+                "name": run.name,
+                "status": run.status.upper(),
+            }
+            for run in runs
+            if only.get("checkName") in {None, run.name} and only.get("appId") in {None, run.app_id}
+        ]
+        return connection("checkRuns", kept, page)
+
+    return field
 
 
 def _blame(ctx: Context, repo: Repo, sha: str, path: str) -> Node:
