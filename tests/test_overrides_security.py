@@ -74,6 +74,28 @@ async def test_a_marker_planted_by_another_user_is_left_alone(app: Stack) -> Non
     assert "1,300 effective lines" in next(c.body for c in app.comments(1) if c.id == ours)
 
 
+async def test_a_marker_another_app_posted_is_left_alone_and_ours_found_without_a_listing(
+    app: Stack,
+) -> None:
+    """Another App's bot pasting the sticky marker is not the App: its comment is never edited. On a PR
+    whose comments fit in the page the PR's query reads, the App finds its own comment there (GraphQL
+    says which comments its bot wrote) and edits it without listing the comments again."""
+    head = app.open_pull(1, {"src/app.py": lines(1200)})
+    planted = app.fake.add_comment(app.owner, app.repo, 1, "copycat[bot]", f"{MARKER}\n✅ merge it")
+    assert (await app.deliver(app.webhooks.pull_request("opened", 1))).status_code == 202
+    await app.settled(head)
+    [ours] = own_stickies(app, 1)
+    app.fake.reset_counts()
+
+    await push_and_settle(app, 1, "d" * 40, 1300)
+
+    assert own_stickies(app, 1) == [ours]
+    kept = next(c for c in app.comments(1) if c.id == planted.id)
+    assert (kept.user, kept.body) == ("copycat[bot]", planted.body)
+    assert "1,300 effective lines" in next(c.body for c in app.comments(1) if c.id == ours)
+    assert app.fake.count("GET", f"/repos/{app.owner}/{app.repo}/issues/1/comments") == 0
+
+
 async def test_the_sticky_comment_is_found_beyond_the_first_hundred_comments(app: Stack) -> None:
     """On a busy PR the App's comment comes after 120 others, out of the first page the gatherer reads:
     the next push still edits it instead of posting a second one."""

@@ -62,6 +62,7 @@ class IssueComment(Answer):
     database_id: int
     body: str
     author: Actor | None = None
+    viewer_did_author: bool
 
 
 class Comments(Answer):

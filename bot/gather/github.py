@@ -66,6 +66,7 @@ class Comment:
     id: int
     body: str
     login: str | None
+    ours: bool = False  # posted by this App (GraphQL's `viewerDidAuthor`, the viewer being its bot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,8 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
         commits_cursor=_next_cursor(pull.commits),
         notes_oid=repository.notes.oid if repository.notes else None,
         comments=tuple(
-            Comment(c.database_id, c.body, c.author.login if c.author else None) for c in pull.comments.nodes
+            Comment(c.database_id, c.body, c.author.login if c.author else None, c.viewer_did_author)
+            for c in pull.comments.nodes
         ),
         label_events=tuple(
             LabelEvent(e.label.name, e.actor.login if e.actor else None, e.created_at)

@@ -48,7 +48,7 @@ query PullRequest($owner: String!, $name: String!, $number: Int!, $appId: Int!) 
       labels(first: 100) {{ nodes {{ name }} }}
       commits(first: 100) {{{_COMMIT_FIELDS}
       }}
-      comments(first: 100) {{ nodes {{ databaseId body author {{ login }} }} }}
+      comments(first: 100) {{ nodes {{ databaseId body author {{ login }} viewerDidAuthor }} }}
       timelineItems(last: 50, itemTypes: [LABELED_EVENT]) {{
         nodes {{ ... on LabeledEvent {{ createdAt actor {{ login }} label {{ name }} }} }}
       }}

@@ -211,10 +211,11 @@ async def own_comment(gateway: PullRequestGateway, comments: Sequence[Comment]) 
     """The id of the App's own sticky comment: the marker *and* the author, among all the PR's comments.
 
     Anyone can paste the marker; only the App posts as its bot, and GitHub names the App that posted a
-    comment in `performed_via_github_app`. `comments` (the first page the gatherer read) spares the listing
-    when it holds every comment and none carries the marker."""
-    if len(comments) < COMMENTS_READ and sticky_comment(comments) is None:
-        return None
+    comment in `performed_via_github_app` (REST) and its own in `viewerDidAuthor` (GraphQL, asked with
+    the installation's token). `comments` (the first page the gatherer read) spares the listing when it
+    holds every comment."""
+    if len(comments) < COMMENTS_READ:
+        return next((c.id for c in comments if c.ours and c.body.startswith(MARKER)), None)
     gh = gateway.gh
     app_id = gh.auth.app_id
     listing: AsyncIterator[IssueComment] = gh.rest.paginate(

@@ -445,7 +445,16 @@ def _comment(ctx: Context, repo: Repo, item: IssueComment) -> Node:
         "createdAt": timestamp(item.created_at),
         "url": f"{WEB}/{repo.full_name}/pull/{item.number}#issuecomment-{item.id}",
         "author": account(ctx, ctx.state.user(item.user)),
+        "viewerDidAuthor": item.user == _viewer(ctx),
     }
+
+
+def _viewer(ctx: Context) -> str | None:
+    """Who asks: an installation token's App bot (`slug[bot]`), as GitHub's `viewer` is for it."""
+    if ctx.token is None:
+        return None
+    app = ctx.state.apps[ctx.state.installations[ctx.token.installation_id].app_id]
+    return f"{app.slug}[bot]"
 
 
 def _labeled(ctx: Context, repo: Repo, event: LabelEvent) -> Node:
