@@ -160,6 +160,26 @@ async def test_comment_and_labels_are_idempotent(fake_installation: FakeInstalla
     assert not fake.invalid_requests
 
 
+async def test_a_label_taken_off_since_the_pull_request_was_read_is_no_error(
+    fake_installation: FakeInstallation,
+) -> None:
+    """Between the PR's query and the labels' update someone (or another evaluation) removes the stale
+    size label: GitHub answers 404 to its removal, which is what was wanted, and the right label is set."""
+    fake, owner, repo = fake_installation.fake, fake_installation.owner, fake_installation.repo
+    fake.add_pull(owner, repo, 3, base_files={"a": b"1\n"}, head_files={"a": b"2\n"}, labels=["size/XL"])
+    async with fake_installation.client() as gh:
+        gateway = PullRequestGateway(gh, owner, repo, 3)
+        facts = await fetch_pull(gateway)
+        assert facts is not None
+        verdict = evaluate(await gather(gateway, facts, RULES.needs))
+        with fake.lock:
+            fake.repo(owner, repo).pulls[3].labels.remove("size/XL")
+        await sync_labels(gateway, facts.info.labels, verdict)
+    assert fake.repo(owner, repo).pulls[3].labels == ["size/XS"]
+    assert fake.count("DELETE", status=404) == 1
+    assert not fake.invalid_requests
+
+
 @pytest.mark.parametrize("files", [3500], ids=["3500-files"])
 async def test_more_files_than_github_lists_is_partial(
     fake_installation: FakeInstallation, files: int

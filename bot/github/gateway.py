@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -141,8 +142,13 @@ class PullRequestGateway:
         await self.gh.rest.issues.async_add_labels(self.owner, self.repo, self.number, labels=list(labels))
 
     async def remove_label(self, label: str) -> None:
-        """Remove one label from the PR."""
+        """Remove one label from the PR; one already gone (GitHub's 404: someone, or another evaluation,
+        took it off since the PR was read) is what was wanted."""
         # githubkit puts path parameters in the URL as they are; `size/XS` must travel as `size%2FXS`.
-        await self.gh.rest.issues.async_remove_label(
-            self.owner, self.repo, self.number, quote(label, safe="")
-        )
+        try:
+            await self.gh.rest.issues.async_remove_label(
+                self.owner, self.repo, self.number, quote(label, safe="")
+            )
+        except RequestFailed as error:
+            if error.response.status_code != HTTPStatus.NOT_FOUND:
+                raise
