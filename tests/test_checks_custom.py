@@ -120,6 +120,11 @@ REJECTED = [
         (2, "two custom rules are named 'no-print'"),
     ),
     (
+        "the id of a built-in rule",
+        _rules(PRINT).replace("id: no-print", "id: debug-output"),
+        (3, "checks.custom.0.id: Value error, 'debug-output' is a built-in rule's id"),
+    ),
+    (
         "an id a suppression comment could not name",
         _rules(PRINT).replace("id: no-print", "id: No Print"),
         (3, "checks.custom.0.id: String should match pattern"),

@@ -54,6 +54,17 @@ class CustomRule(BaseModel):
     exclude: list[Glob] = Field(default_factory=list, description="Never paths matching one.")
     examples: CustomExamples
 
+    @field_validator("id")
+    @classmethod
+    def _own_id(cls, value: str) -> str:
+        """Not a built-in rule's id: its findings, severity and suppressions would be mistaken for those."""
+        # The catalogue imports this module, so it is read when a rules file is, not at import.
+        from rules import RULES
+
+        if any(rule.id == value for rule in RULES.rules):
+            raise ValueError(f"{value!r} is a built-in rule's id; a custom rule needs an id of its own")
+        return value
+
     @field_validator("query")
     @classmethod
     def _compiles(cls, query: str | dict[str, str], info: ValidationInfo) -> str | dict[str, str]:
