@@ -215,7 +215,8 @@ async def own_comment(gateway: PullRequestGateway, comments: Sequence[Comment]) 
     the installation's token). `comments` (the first page the gatherer read) spares the listing when it
     holds every comment."""
     if len(comments) < COMMENTS_READ:
-        return next((c.id for c in comments if c.ours and c.body.startswith(MARKER)), None)
+        found = sticky_comment(comments)
+        return found.id if found is not None else None
     gh = gateway.gh
     app_id = gh.auth.app_id
     listing: AsyncIterator[IssueComment] = gh.rest.paginate(
@@ -236,9 +237,9 @@ async def own_comment(gateway: PullRequestGateway, comments: Sequence[Comment]) 
 
 
 def sticky_comment(comments: Sequence[Comment]) -> Comment | None:
-    """A comment carrying our hidden marker: whether there may be one (its author is checked by
-    `own_comment`)."""
-    return next((c for c in comments if c.body.startswith(MARKER)), None)
+    """The App's own comment carrying the hidden marker among `comments` (a marker anyone else pasted is
+    not it)."""
+    return next((c for c in comments if c.ours and c.body.startswith(MARKER)), None)
 
 
 def comment_text(verdict: Verdict) -> str:
