@@ -168,8 +168,20 @@ class Bench:
     def measure(
         self, make: RequestMaker, count: int, *, connections: int, rate: float | None = None
     ) -> Phase:
-        """Run `count` requests from `make` (closed-loop, or open-loop at `rate` per second)."""
-        return measure(make, self.served, self.client, count, connections, self.options.generators, rate)
+        """Run `count` requests from `make` (closed-loop, or open-loop at `rate` per second); read the
+        servers' costs around it."""
+        served, client = self.served, self.client
+        web, (redis_cpu, commands) = served.cpu_seconds(), redis_counters(client)
+        load = run_load(make, served.port, count, connections, self.options.generators, rate=rate)
+        redis_cpu_after, commands_after = redis_counters(client)
+        return Phase(
+            load,
+            (served.cpu_seconds() - web) / count * 1000,
+            (redis_cpu_after - redis_cpu) / count * 1000,
+            # less the INFO that read the first counters; a shared Redis also counts its other clients'
+            # commands
+            (commands_after - commands - 1) / count,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,29 +193,6 @@ class Phases:
     open_healthz: Phase
     open_deliveries: Phase
     by_wrk: tuple[WrkLoad, WrkLoad] | None
-
-
-def measure(  # noqa: PLR0917 (the load's parameters, as run_load takes them)
-    make: RequestMaker,
-    served: Served,
-    client: redis.Redis,
-    count: int,
-    concurrency: int,
-    generators: int,
-    rate: float | None,
-) -> Phase:
-    """Run `count` requests from `make` (closed-loop, or open-loop at `rate`); read the servers' costs
-    around it."""
-    web, (redis_cpu, commands) = served.cpu_seconds(), redis_counters(client)
-    load = run_load(make, served.port, count, concurrency, generators, rate=rate)
-    redis_cpu_after, commands_after = redis_counters(client)
-    return Phase(
-        load,
-        (served.cpu_seconds() - web) / count * 1000,
-        (redis_cpu_after - redis_cpu) / count * 1000,
-        # less the INFO that read the first counters; a shared Redis also counts its other clients' commands
-        (commands_after - commands - 1) / count,
-    )
 
 
 def redis_counters(client: redis.Redis) -> tuple[float, int]:

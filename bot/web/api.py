@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Cookie, Header, Query
 from fastapi.responses import JSONResponse, Response
 
-from bot.core.review_report import build_report, render_json
+from bot.core.review_report import PullRequestRecord, build_report, render_json
 from bot.core.trends import trends_json
 from bot.identity import IdentitySource
 from bot.ledger.review_report import pull_request_records
@@ -35,6 +35,13 @@ def api_router(settings: Settings, identity: IdentitySource) -> APIRouter:
     router = APIRouter()
     may_read = partial(api_refusal, settings, identity, off=OFF)
 
+    async def read_records(
+        repo: str | None, since: datetime | None, installation: int | None
+    ) -> list[PullRequestRecord]:
+        """The covered pull requests' records, read from the ledger off the event loop."""
+        read = partial(pull_request_records, repo=repo, since=utc(since), installation=installation)
+        return await asyncio.to_thread(in_ledger, settings.database_url, read)
+
     @router.get("/api/report")
     async def report(
         *,
@@ -49,8 +56,7 @@ def api_router(settings: Settings, identity: IdentitySource) -> APIRouter:
         denied = await may_read(authorization=authorization, cookie=session, installation=installation)
         if denied is not None:
             return denied
-        read = partial(pull_request_records, repo=repo, since=utc(since), installation=installation)
-        records = await asyncio.to_thread(in_ledger, settings.database_url, read)
+        records = await read_records(repo, since, installation)
         return Response(render_json(build_report(records, group_by)), media_type="application/json")
 
     @router.get("/api/trends")
@@ -66,8 +72,7 @@ def api_router(settings: Settings, identity: IdentitySource) -> APIRouter:
         denied = await may_read(authorization=authorization, cookie=session, installation=installation)
         if denied is not None:
             return denied
-        read = partial(pull_request_records, repo=repo, since=utc(since), installation=installation)
-        records = await asyncio.to_thread(in_ledger, settings.database_url, read)
+        records = await read_records(repo, since, installation)
         return JSONResponse(trends_json(records))
 
     return router

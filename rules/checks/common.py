@@ -91,15 +91,24 @@ def evaluate_check(
     return evaluate
 
 
-def added_file(path: str, text: str, rules: str | None = None) -> PullRequestSnapshot:
-    """A pull request adding `path` with `text` (every line added), under the rules file `rules`."""
+def example_pull_request(files: Iterable[ChangedFile], rules: str | None = None) -> PullRequestSnapshot:
+    """A pull request of `files`, under the rules file `rules`: what the rules' examples evaluate."""
+    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
+    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
+    return PullRequestSnapshot(info, tuple(files), repository=RepositoryFiles(rules=layers))
+
+
+def added(path: str, text: str) -> ChangedFile:
+    """`path` added with `text`, every line an added line."""
     data = text.encode()
     count = len(text.splitlines())
     hunk = Hunk(0, 0, 1, count, range(1, count + 1), ())
-    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
-    file = ChangedFile(path, FileStatus.ADDED, count, 0, hunks=(hunk,), head=data, head_size=len(data))
-    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
-    return PullRequestSnapshot(info, (file,), repository=RepositoryFiles(rules=layers))
+    return ChangedFile(path, FileStatus.ADDED, count, 0, hunks=(hunk,), head=data, head_size=len(data))
+
+
+def added_file(path: str, text: str, rules: str | None = None) -> PullRequestSnapshot:
+    """A pull request adding `path` with `text` (every line added), under the rules file `rules`."""
+    return example_pull_request((added(path, text),), rules)
 
 
 def examples(

@@ -14,18 +14,11 @@ from bot.core.checks.engine import Hit, findings_in
 from bot.core.checks.source import Source
 from bot.core.files import Kind
 from bot.core.findings import Scope, Severity
-from bot.core.locations import RULES_PATH
 from bot.core.snapshot import (
-    ChangedFile,
-    ConfigSource,
-    FileStatus,
-    Hunk,
-    PullRequestInfo,
     PullRequestSnapshot,
-    RepositoryFiles,
 )
 from rules.base import Context, Example, Need, Rule, RuleResult
-from rules.checks.common import CheckConfig, Level, severity_of
+from rules.checks.common import CheckConfig, Level, added, example_pull_request, severity_of
 
 ID = "duplicate-block"
 _WORD = re.compile(r"[A-Za-z0-9]")
@@ -221,16 +214,7 @@ def evaluate(context: Context, config: Config) -> RuleResult:
 
 def pull_request(files: Mapping[str, str], rules: str | None = None) -> PullRequestSnapshot:
     """A pull request adding each file of `files` (path → text), under the rules file `rules`."""
-    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
-    changed = []
-    for path, text in files.items():
-        data, count = text.encode(), len(text.splitlines())
-        hunk = Hunk(0, 0, 1, count, range(1, count + 1), ())
-        changed.append(
-            ChangedFile(path, FileStatus.ADDED, count, 0, hunks=(hunk,), head=data, head_size=len(data))
-        )
-    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
-    return PullRequestSnapshot(info, tuple(changed), repository=RepositoryFiles(rules=layers))
+    return example_pull_request((added(path, text) for path, text in files.items()), rules)
 
 
 _BLOCK = """\

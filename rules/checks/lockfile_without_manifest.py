@@ -10,18 +10,14 @@ from pydantic import Field
 
 from bot.core.files import VENDOR_DIRS, FileFacts, Kind
 from bot.core.findings import Finding, Scope
-from bot.core.locations import RULES_PATH
 from bot.core.lockfiles import LOCKFILES
 from bot.core.snapshot import (
     ChangedFile,
-    ConfigSource,
     FileStatus,
-    PullRequestInfo,
     PullRequestSnapshot,
-    RepositoryFiles,
 )
 from rules.base import Context, Example, Rule, RuleResult
-from rules.checks.common import CheckConfig, Level, severity_of
+from rules.checks.common import CheckConfig, Level, example_pull_request, severity_of
 
 ID = "lockfile-without-manifest"
 # The manifests each lockfile locks: those bot.core.lockfiles knows, and those of the ecosystems whose
@@ -110,10 +106,7 @@ def evaluate(context: Context, config: Config) -> RuleResult:
 
 def changed(*paths: str, rules: str | None = None) -> PullRequestSnapshot:
     """A pull request modifying `paths` (a line each), under the rules file `rules`."""
-    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
-    files = tuple(ChangedFile(p, FileStatus.MODIFIED, 1, 1) for p in paths)
-    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
-    return PullRequestSnapshot(info, files, repository=RepositoryFiles(rules=layers))
+    return example_pull_request((ChangedFile(p, FileStatus.MODIFIED, 1, 1) for p in paths), rules)
 
 
 _STRICT = f"checks:\n  {ID}:\n    severity: error\n"

@@ -10,17 +10,13 @@ from pydantic import Field
 
 from bot.core.files import TEST_DIRS, FileFacts, Kind
 from bot.core.findings import Finding, Scope
-from bot.core.locations import RULES_PATH
 from bot.core.snapshot import (
     ChangedFile,
-    ConfigSource,
     FileStatus,
-    PullRequestInfo,
     PullRequestSnapshot,
-    RepositoryFiles,
 )
 from rules.base import Context, Example, Need, Rule, RuleResult
-from rules.checks.common import CheckConfig, Level, severity_of
+from rules.checks.common import CheckConfig, Level, example_pull_request, severity_of
 from rules.size.concerns import concern
 from rules.size.packages import Packages, read_packages
 
@@ -140,10 +136,7 @@ def evaluate(context: Context, config: Config) -> RuleResult:
 
 def pull_request(lines: Mapping[str, int], rules: str | None = None) -> PullRequestSnapshot:
     """A pull request modifying each path of `lines` by that many added lines."""
-    info = PullRequestInfo(base_ref="main", head_ref="topic", base_sha="0" * 40, head_sha="1" * 40)
-    files = tuple(ChangedFile(p, FileStatus.MODIFIED, n, 0) for p, n in lines.items())
-    layers = (ConfigSource(RULES_PATH, rules),) if rules else ()
-    return PullRequestSnapshot(info, files, repository=RepositoryFiles(rules=layers))
+    return example_pull_request((ChangedFile(p, FileStatus.MODIFIED, n, 0) for p, n in lines.items()), rules)
 
 
 _STRICT = f"checks:\n  {ID}:\n    severity: error\n"

@@ -109,18 +109,26 @@ def _python_modules(source: Source, statement: Node) -> list[tuple[Node, str]]:
     return [(n, text_of(source, n).decode("utf-8", "replace")) for n in named if n is not None]
 
 
-def _python(
-    source: Source, declared: frozenset[str], local: frozenset[str], severity: Severity
-) -> Iterator[Hit]:
+def _added_statements(
+    source: Source, words: tuple[bytes, ...], kinds: frozenset[str], depth: int
+) -> Iterator[Node]:
+    """Each import statement (a node of `kinds` around one of `words`) that starts on an added line, once."""
     tree = source.tree
     if tree is None:
         return
     seen: set[int] = set()
-    for offset in positions(source.text, (b"import ",)):
-        statement = enclosing(tree.root_node, offset, offset + 1, _PY_IMPORTS, 1)
+    for offset in positions(source.text, words):
+        statement = enclosing(tree.root_node, offset, offset + 1, kinds, depth)
         if statement is None or statement.id in seen or statement.start_point.row + 1 not in source.added:
             continue
         seen.add(statement.id)
+        yield statement
+
+
+def _python(
+    source: Source, declared: frozenset[str], local: frozenset[str], severity: Severity
+) -> Iterator[Hit]:
+    for statement in _added_statements(source, (b"import ",), _PY_IMPORTS, 1):
         if _guarded(statement):
             continue
         for node, module in _python_modules(source, statement):
@@ -160,26 +168,17 @@ def _specifier(source: Source, node: Node) -> Node | None:
 def _javascript(
     source: Source, declared: frozenset[str], local: frozenset[str], severity: Severity
 ) -> Iterator[Hit]:
-    tree = source.tree
-    if tree is None:
-        return
-    seen: set[int] = set()
-    for offset in positions(source.text, (b"import", b"require(", b"from ")):
-        statement = enclosing(tree.root_node, offset, offset + 1, _JS_IMPORTS, 2)
-        if statement is None or statement.id in seen or statement.start_point.row + 1 not in source.added:
-            continue
-        seen.add(statement.id)
+    for statement in _added_statements(source, (b"import", b"require(", b"from "), _JS_IMPORTS, 2):
         string = _specifier(source, statement)
-        text = text_of(source, string).decode("utf-8", "replace").strip("'\"`") if string else ""
-        package = _package(text)
+        if string is None:
+            continue
+        package = _package(text_of(source, string).decode("utf-8", "replace").strip("'\"`"))
         if package is None or package in declared or package.split("/")[0] in local:
             continue
-        if f"@types/{package}" in declared and string is not None:
+        if f"@types/{package}" in declared:
             continue
         yield hit(
-            string or statement,
-            f"`{package}` is imported but no package.json above this file declares it",
-            severity,
+            string, f"`{package}` is imported but no package.json above this file declares it", severity
         )
 
 
