@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.backtest import Backtest, Case, backtest, render_json, render_text
+from bot.core.backtest import NOT_IN_GIT, Backtest, Case, backtest, render_json, render_text
 from bot.core.config import LoadedConfig, load_config
 from bot.core.findings import Severity
 from bot.core.snapshot import ConfigSource
@@ -84,10 +84,9 @@ def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedC
         name = f"{merge.sha[:12]} {merge.subject}"
         cases.append(Case(name, found, before.conclusion.value))
     notes = ["what happened = the verdict under the rules file of each merge's base then"]
-    notes.append("rounds of review are not in git history: only the ledger knows them")
     if skipped:
         notes.append(f"{skipped} merges skipped: git could not diff their branch")
-    return backtest(f"the merges of {args.head} in {repo}", cases, notes)
+    return backtest(f"the merges of {args.head} in {repo}", cases, notes, rounds_and_rework=NOT_IN_GIT)
 
 
 def _from_ledger(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedConfig) -> Backtest:

@@ -79,6 +79,26 @@ def test_text_says_what_share_it_would_block(tmp_path: Path, capsys: pytest.Capt
     assert "would have blocked 33% (1 of 3) of the merged pull requests" in out
 
 
+def test_git_history_says_it_knows_no_rounds_or_rework(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Over a repository's merges a candidate's rework limits find nothing, and both the text and the JSON
+    say plainly that rounds and rework come only from the ledger, not that these merges had none."""
+    repo = merged_history(tmp_path / "repo")
+    candidate = tmp_path / "candidate.yml"
+    candidate.write_text("rework:\n  max_rounds: 1\n  max_rework_lines: 1\n  severity: error\n")
+    _, result = backtest(capsys, str(candidate), "--repo", str(repo.root))
+    assert all(count["rule"] != "rework" for count in result["by_rule"])
+    assert result["rounds_and_rework"].startswith("not known: git history has no reviews")
+    assert "only from the App's ledger" in result["rounds_and_rework"]
+    assert main(["rules", "backtest", str(candidate), "--repo", str(repo.root)]) == 0
+    headline = capsys.readouterr().out.splitlines()[:4]
+    assert headline[3] == (
+        "rounds and rework: not known: git history has no reviews, so rounds and rework come only from the "
+        "App's ledger (backtest it with --repo OWNER/NAME); here the rework rule cannot warn or fail"
+    )
+
+
 def test_a_broken_rules_file_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A broken candidate exits 2, as `scopegate check` does on a broken rules file, naming file and line."""
     candidate = tmp_path / "candidate.yml"
@@ -152,6 +172,7 @@ def test_ledger_counts(
         2,
         1,
     )
+    assert result["rounds_and_rework"] == "from the ledger's review history"
     candidate.write_text("size:\n  max_lines: 2000\nchecks:\n  debug-output: {severity: error}\n")
     code, result = backtest(capsys, str(candidate))
     assert result["fail"] == ["octo/repo#3"]

@@ -15,6 +15,12 @@ from bot.core.findings import Severity
 
 # Severities in the order a pull request's outcome is decided by: its worst finding.
 FAIL, WARN, PASS = "fail", "warn", "pass"
+FROM_LEDGER = "from the ledger's review history"
+# Git keeps commits, not reviews: a replay of merges knows no round and no rework line.
+NOT_IN_GIT = (
+    "not known: git history has no reviews, so rounds and rework come only from the App's ledger "
+    "(backtest it with --repo OWNER/NAME); here the rework rule cannot warn or fail"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +69,15 @@ class Backtest:
     blocked_two_rounds: int  # of those, how many needed 2+ rounds
     merged_rounds_known: int
     merged_two_rounds: int
+    rounds_and_rework: str = FROM_LEDGER  # where they come from, or NOT_IN_GIT
     notes: tuple[str, ...] = field(default=())
 
 
-def backtest(source: str, cases: Sequence[Case], notes: Iterable[str] = ()) -> Backtest:
-    """Count the candidate's verdicts and the changes against what happened."""
+def backtest(
+    source: str, cases: Sequence[Case], notes: Iterable[str] = (), *, rounds_and_rework: str = FROM_LEDGER
+) -> Backtest:
+    """Count the candidate's verdicts and the changes against what happened; `rounds_and_rework` says
+    where those came from (NOT_IN_GIT for a repository's merges)."""
     fail = tuple(c.name for c in cases if c.outcome == FAIL)
     warn = tuple(c.name for c in cases if c.outcome == WARN)
     rules = sorted({rule for c in cases for rule, _ in c.found})
@@ -98,6 +108,7 @@ def backtest(source: str, cases: Sequence[Case], notes: Iterable[str] = ()) -> B
         blocked_two_rounds=sum(1 for c in blocked if c.rounds is not None and c.rounds >= 2),
         merged_rounds_known=sum(1 for c in merged if c.rounds is not None),
         merged_two_rounds=sum(1 for c in merged if c.rounds is not None and c.rounds >= 2),
+        rounds_and_rework=rounds_and_rework,
         notes=tuple(notes),
     )
 
@@ -119,7 +130,9 @@ def render_text(result: Backtest) -> str:
         f"this rules file would have blocked {_share(result.blocked_merged, result.merged)} of the merged"
         " pull requests",
     ]
-    if result.blocked_rounds_known:
+    if result.rounds_and_rework == NOT_IN_GIT:
+        lines.append(f"rounds and rework: {NOT_IN_GIT}")
+    elif result.blocked_rounds_known:
         lines.append(
             f"of those with known rounds, {_share(result.blocked_two_rounds, result.blocked_rounds_known)}"
             f" needed 2+ rounds of review (all merged: "
