@@ -6,19 +6,18 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.core.backtest import NOT_IN_GIT, Backtest, Case, backtest, render_json, render_text
-from bot.core.config import LoadedConfig, load_config
-from bot.core.findings import Severity
-from bot.core.snapshot import ConfigSource
 from bot.errors import UserError
 from bot.report_cli import _since
-from rules.base import Catalogue
 
-RENDERERS = {"text": render_text, "json": render_json}
+if TYPE_CHECKING:  # imported by the command when it runs: `scopegate`'s start-up does without them
+    from bot.core.backtest import Backtest
+    from bot.core.config import LoadedConfig
+    from rules.base import Catalogue
+
+FORMATS = ("text", "json")  # bot.core.backtest's renderers
 EXIT_PASS, EXIT_USAGE = 0, 2
-_SHOWN = (Severity.ERROR, Severity.WARNING)
 
 
 def add_backtest_parser(actions: Any) -> None:
@@ -35,14 +34,18 @@ def add_backtest_parser(actions: Any) -> None:
     parser.add_argument("--since", type=_since, help="pull requests opened (merged, in git) since this date")
     parser.add_argument("--head", default="HEAD", help="git: the branch whose merges are replayed")
     parser.add_argument("--limit", type=int, help="git: the newest N merges only")
-    parser.add_argument("--format", choices=tuple(RENDERERS), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.set_defaults(handler=rules_backtest)
 
 
 def rules_backtest(args: argparse.Namespace) -> int:
     """Print the backtest; exit 0, or 2 when the candidate rules file is broken (each problem on stderr
     as `FILE:LINE:COL: problem`, as `scopegate check` and `rules validate` name them)."""
-    catalogue: Catalogue = args.catalogue
+    from bot.core.backtest import render_json, render_text
+    from bot.core.config import load_config
+    from bot.core.snapshot import ConfigSource
+
+    catalogue: Catalogue = args.catalogue()
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -56,13 +59,16 @@ def rules_backtest(args: argparse.Namespace) -> int:
         result = _from_git(args, catalogue, candidate)
     else:
         result = _from_ledger(args, catalogue, candidate)
-    print(RENDERERS[args.format](result), end="")
+    print({"text": render_text, "json": render_json}[args.format](result), end="")
     return EXIT_PASS
 
 
 def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedConfig) -> Backtest:
     """Each merge of the first-parent history evaluated as `scopegate check` would (its branch against
     the line it was merged into), under the rules file of its base then and under the candidate."""
+    from bot.core.backtest import NOT_IN_GIT, Case, backtest
+    from bot.core.config import load_config
+    from bot.core.findings import Severity
     from bot.core.verdict import evaluate, later_needs
     from bot.gather.localgit import GitError, gather, gather_later
     from bot.gather.merges import merges
@@ -70,6 +76,7 @@ def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedC
     repo = Path(args.repo)
     since = args.since.isoformat() if args.since else None
     cases, skipped = [], 0
+    shown = (Severity.ERROR, Severity.WARNING)
     for merge in merges(repo, args.head, since=since, limit=args.limit):
         try:
             snapshot = gather(repo, merge.first, merge.second, needs=catalogue.needs)
@@ -80,7 +87,7 @@ def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedC
             skipped += 1  # e.g. a merge of unrelated histories: no branch point to diff from
             continue
         before, after = evaluate(snapshot, catalogue, then), evaluate(snapshot, catalogue, candidate)
-        found = tuple((f.rule, f.severity) for f in after.findings if f.severity in _SHOWN)
+        found = tuple((f.rule, f.severity) for f in after.findings if f.severity in shown)
         name = f"{merge.sha[:12]} {merge.subject}"
         cases.append(Case(name, found, before.conclusion.value))
     notes = ["what happened = the verdict under the rules file of each merge's base then"]
@@ -91,6 +98,7 @@ def _from_git(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedC
 
 def _from_ledger(args: argparse.Namespace, catalogue: Catalogue, candidate: LoadedConfig) -> Backtest:
     """The ledger's pull requests (`SCOPEGATE_DATABASE_URL`), each replayed from its latest evaluation."""
+    from bot.core.backtest import Case, backtest
     from bot.core.replay import replay
     from bot.ledger.backtest import recorded_pulls
     from bot.ledger.engine import create_engine_for, session_factory

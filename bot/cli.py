@@ -12,20 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.backtest_cli import add_backtest_parser
-from bot.core.config import MAX_RULES_BYTES, ConfigProblem, load_config, rules_file_model, validate_bytes
-from bot.core.report.contract import to_contract, to_json
-from bot.core.snapshot import ConfigSource
-from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.cost_cli import add_cost_parser
 from bot.errors import UserError
-from bot.gather.localgit import gather, gather_later
 from bot.owners_cli import add_owners_parser
 from bot.report_cli import add_report_parser
-from rules import RULES
-from rules.base import Catalogue
 
+# Each command imports what it runs when it runs: the rules, their config models (pydantic) and the
+# gatherer are ~0.4 s of start-up that `--help`, `cost` or `owners` need not pay (tests/test_cli_startup.py).
 if TYPE_CHECKING:
+    from bot.core.snapshot import ConfigSource
+    from bot.core.verdict import Verdict
     from bot.settings import Settings
+    from rules.base import Catalogue
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -35,11 +33,12 @@ class UsageError(UserError):
     """A mistake in the command's arguments."""
 
 
-def main(argv: Sequence[str] | None = None, rules: Catalogue = RULES) -> int:
-    """Entry point of the `scopegate` console script; `rules` is the catalogue to run."""
+def main(argv: Sequence[str] | None = None, rules: Catalogue | None = None) -> int:
+    """Entry point of the `scopegate` console script; `rules` is the catalogue to run (default: the
+    built-in rules, imported by the commands that read them)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    args.catalogue = rules
+    args.catalogue = (lambda: rules) if rules is not None else _builtin_rules
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -53,7 +52,11 @@ def main(argv: Sequence[str] | None = None, rules: Catalogue = RULES) -> int:
 def check(args: argparse.Namespace) -> int:
     """Evaluate the branch and print the verdict; exit 0 when the gate passes, 1 when it fails, 2 when the
     rules file is broken (the verdict, measured with the defaults, is printed all the same)."""
-    catalogue: Catalogue = args.catalogue
+    from bot.core.config import load_config
+    from bot.core.verdict import Conclusion, evaluate, later_needs
+    from bot.gather.localgit import gather, gather_later
+
+    catalogue: Catalogue = args.catalogue()
     rules = _rules_override(args.config)
     snapshot = gather(args.repo, args.base, args.head, needs=catalogue.needs, rules=rules)
     loaded = load_config(catalogue, snapshot.repository.rules)
@@ -94,8 +97,11 @@ def _print(verdict: Verdict, output: str) -> None:
 
         print(to_markdown(verdict))
     elif output == "json":
+        from bot.core.report.contract import to_contract, to_json
+
         print(to_json(to_contract(verdict), indent))
     else:
+        from bot.core.report.contract import to_json
         from bot.core.report.sarif import to_sarif
 
         print(to_json(to_sarif(verdict), indent))
@@ -104,6 +110,9 @@ def _print(verdict: Verdict, output: str) -> None:
 def rules_validate(args: argparse.Namespace) -> int:
     """Print `FILE:LINE:COL: message` for each problem; exit 2 when there is one. Files are read as bytes,
     no further than one byte past the size limit: one too big or not UTF-8 is a located problem too."""
+    from bot.core.config import MAX_RULES_BYTES, ConfigProblem, validate_bytes
+
+    catalogue: Catalogue = args.catalogue()
     problems: list[ConfigProblem] = []
     for path in args.files:
         try:
@@ -112,7 +121,7 @@ def rules_validate(args: argparse.Namespace) -> int:
             size = max(len(data), path.stat().st_size)  # a pipe's size is 0: what was read, then
         except OSError as error:
             raise UsageError(f"{path}: cannot read: {error}") from error
-        problems += validate_bytes(args.catalogue, str(path), data, size)
+        problems += validate_bytes(catalogue, str(path), data, size)
     for problem in problems:
         print(problem)
     return EXIT_USAGE if problems else EXIT_PASS
@@ -120,7 +129,9 @@ def rules_validate(args: argparse.Namespace) -> int:
 
 def rules_schema(args: argparse.Namespace) -> int:
     """Print the rules file's JSON Schema."""
-    print(json.dumps(rules_file_model(args.catalogue).model_json_schema(), indent=2))
+    from bot.core.config import rules_file_model
+
+    print(json.dumps(rules_file_model(args.catalogue()).model_json_schema(), indent=2))
     return EXIT_PASS
 
 
@@ -128,7 +139,7 @@ def rules_init(args: argparse.Namespace) -> int:
     """Print a commented rules file holding every default."""
     from bot.core.report.rulesdoc import render_rules_init
 
-    print(render_rules_init(args.catalogue), end="")
+    print(render_rules_init(args.catalogue()), end="")
     return EXIT_PASS
 
 
@@ -136,20 +147,22 @@ def rules_table(args: argparse.Namespace) -> int:
     """Print the README's rule table."""
     from bot.core.report.rulesdoc import render_rule_table
 
-    print(render_rule_table(args.catalogue))
+    print(render_rule_table(args.catalogue()))
     return EXIT_PASS
 
 
 def rules_explain(args: argparse.Namespace) -> int:
     """Print the effective config of a branch and where each value came from."""
+    from bot.core.config import load_config
     from bot.core.report.rulesdoc import render_explain
+    from bot.gather.localgit import gather
 
     override = _rules_override(args.config)
     if override:
         layers: tuple[ConfigSource, ...] = (override,)
     else:
         layers = gather(args.repo, args.base, "HEAD", needs=frozenset()).repository.rules
-    loaded = load_config(args.catalogue, layers)
+    loaded = load_config(args.catalogue(), layers)
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
     print(render_explain(loaded), end="")
@@ -279,7 +292,16 @@ def _repo_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="rules file to use instead of the base's")
 
 
+def _builtin_rules() -> Catalogue:
+    """The built-in rule catalogue."""
+    from rules import RULES
+
+    return RULES
+
+
 def _rules_override(path: Path | None) -> ConfigSource | None:
+    from bot.core.snapshot import ConfigSource
+
     return ConfigSource(str(path), _read(path)) if path else None
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
-from bot.llm.costs import GROUPINGS, focus_csv, group_costs, render_csv, render_json, render_text, usd
 
-RENDERERS = {"text": render_text, "json": render_json, "csv": render_csv}
+GROUPINGS = ("pr", "repo", "team", "stage", "model")  # bot.llm.costs.GROUPINGS, imported when it runs
+FORMATS = ("text", "json", "csv")  # bot.llm.costs's renderers
 WIRES = ("openai-responses", "openai-chat", "anthropic-messages")
 
 
@@ -28,7 +28,7 @@ def add_cost_parser(commands: Any) -> None:
     parser.add_argument("--since", type=_moment, help="calls on or after this date (YYYY-MM-DD, UTC)")
     parser.add_argument("--until", type=_moment, help="calls before this date (YYYY-MM-DD, UTC)")
     parser.add_argument(
-        "--format", choices=(*RENDERERS, "focus"), default="text", help="focus: one FOCUS CSV row a call"
+        "--format", choices=(*FORMATS, "focus"), default="text", help="focus: one FOCUS CSV row a call"
     )
     parser.set_defaults(handler=cost)
     actions = parser.add_subparsers(metavar="ACTION")
@@ -57,13 +57,15 @@ def add_cost_parser(commands: Any) -> None:
 def cost(args: argparse.Namespace) -> int:
     """Print the calls of the ledger `SCOPEGATE_DATABASE_URL` names, summed or as FOCUS rows."""
     from bot.ledger.llm_calls import cost_rows
+    from bot.llm.costs import focus_csv, group_costs, render_csv, render_json, render_text
 
     with _session() as session:
         rows = cost_rows(session, repo=args.repo, since=args.since, until=args.until)
     if args.format == "focus":
         print(focus_csv(rows), end="")
     else:
-        print(RENDERERS[args.format](group_costs(rows, args.by), args.by), end="")
+        render = {"text": render_text, "json": render_json, "csv": render_csv}[args.format]
+        print(render(group_costs(rows, args.by), args.by), end="")
     return 0
 
 
@@ -73,6 +75,7 @@ def record_cost(args: argparse.Namespace) -> int:
     from bot.inference.ledger import ExternalCall, external_row
     from bot.inference.providers import Wire
     from bot.ledger.llm_calls import record_llm_call
+    from bot.llm.costs import usd
     from bot.llm.prices import RateOverride
 
     usage = _usage(args.usage)

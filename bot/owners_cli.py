@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.core.locations import CODEOWNERS_PATHS
-from bot.core.owners import owners_of, parse_codeowners
 from bot.errors import UserError
 
 
@@ -26,6 +24,8 @@ def add_owners_parser(commands: Any) -> None:
 
 def owners(args: argparse.Namespace) -> int:
     """Print the owners and the deciding line of each path; exit 0."""
+    from bot.core.owners import owners_of, parse_codeowners
+
     found = _read_codeowners(args.repo, args.ref)
     parsed = parse_codeowners(found[1] if found else "")
     if parsed.too_large:
@@ -49,6 +49,8 @@ def owners(args: argparse.Namespace) -> int:
 
 
 def _read_codeowners(repo: Path, ref: str) -> tuple[str, str] | None:
+    from bot.core.locations import CODEOWNERS_PATHS
+
     for path in CODEOWNERS_PATHS:
         done = subprocess.run(
             ["git", "-C", str(repo), "cat-file", "blob", f"{ref}:{path}"], capture_output=True, check=False

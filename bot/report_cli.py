@@ -6,9 +6,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.review_report import GROUPINGS, build_report, render_csv, render_json, render_text
-
-RENDERERS = {"text": render_text, "json": render_json, "csv": render_csv}
+# bot.core.review_report.GROUPINGS, imported when it runs
+GROUPINGS = ("size", "ai", "team", "author-team", "author-kind")
+FORMATS = ("text", "json", "csv")  # bot.core.review_report's renderers
 
 
 def add_report_parser(commands: Any) -> None:
@@ -23,7 +23,7 @@ def add_report_parser(commands: Any) -> None:
     parser.add_argument(
         "--group-by", choices=GROUPINGS, help="one grouping instead of the size by AI-share table"
     )
-    parser.add_argument("--format", choices=tuple(RENDERERS), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.set_defaults(handler=report)
 
 
@@ -31,6 +31,7 @@ def report(args: argparse.Namespace) -> int:
     """Print the report over the ledger `SCOPEGATE_DATABASE_URL` names (SQLite under the data folder by
     default); exit 0, or 2 when the ledger is not at the newest schema."""
     # The ledger's stack is imported only by the commands that read it.
+    from bot.core.review_report import build_report, render_csv, render_json, render_text
     from bot.ledger.engine import create_engine_for, session_factory
     from bot.ledger.migrate import require_head
     from bot.ledger.review_report import pull_request_records
@@ -43,7 +44,8 @@ def report(args: argparse.Namespace) -> int:
             records = pull_request_records(session, repo=args.repo, since=args.since)
     finally:
         engine.dispose()
-    print(RENDERERS[args.format](build_report(records, args.group_by)), end="")
+    render = {"text": render_text, "json": render_json, "csv": render_csv}[args.format]
+    print(render(build_report(records, args.group_by)), end="")
     return 0
 
 
