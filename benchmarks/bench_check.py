@@ -2,7 +2,9 @@
 
 For each size the same branch is measured, interleaved after a warm-up: `scopegate check --format json`;
 the floor (benchmarks/floor_check.py: a minimal Python script running the same git commands and summing
-the counts); and `git diff --numstat -M` alone. Each child's own peak memory comes from `wait4`.
+the counts); and `git diff --numstat -M` alone. Each child's own peak memory comes from GNU time. A
+branch's size is what `check` counts (stderr prints it beside git's count, which adds the 5,000 lines of
+the branch's lockfile).
 
 python benchmarks/bench_check.py [--quick]
 """
@@ -10,6 +12,7 @@ python benchmarks/bench_check.py [--quick]
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -26,9 +29,11 @@ FLOOR = Path(__file__).with_name("floor_check.py")
 
 
 def lines_pr(root: Path, changed: int) -> GitRepo:
-    """A branch changing `changed` counted lines: half rewritten in existing files, half in new ones,
-    over up to 200 files, each its own text (the checks parse each); plus a 5,000-line lockfile (counted
-    0) and a pure rename."""
+    """A branch changing `changed` counted lines: `changed / 2` lines rewritten (one added, one deleted
+    each) over up to 200 files, each its own text (the checks parse each); plus a 5,000-line
+    package-lock.json in npm's format beside the base's package.json, so that it counts 0 (a lockfile
+    without its manifest, or not in its format, counts: each size would be 5,000 lines more than it
+    says), and a pure rename."""
     repo = GitRepo(root)
     files = max(1, min(200, changed // 10))
     per_file = max(1, changed // files)
@@ -36,12 +41,15 @@ def lines_pr(root: Path, changed: int) -> GitRepo:
     for i in range(files):
         repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {i + j}\n" for j in half))
     repo.write("src/moved.py", "".join(f"moved_{j} = {j}\n" for j in range(500)))
+    repo.write("package.json", '{"name": "app"}\n')
     repo.commit("base")
     repo.topic()
     for i in range(files):
-        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {(i + j) * 2}\n" for j in half))
+        repo.write(f"src/pkg{i % 10}/mod{i}.py", "".join(f"value_{j} = {(i + j) * 2 + 1}\n" for j in half))
+    packages = "".join(f'    "node_modules/d{j}": {{"version": "1.0.{j}"}},\n' for j in range(4994))
     repo.write(
-        "package-lock.json", '{\n  "lockfileVersion": 3,\n' + "".join(f'  "d{j}": 1,\n' for j in range(5000))
+        "package-lock.json",
+        '{\n  "lockfileVersion": 3,\n  "packages": {\n' + packages + '    "": {}\n  }\n}\n',
     )
     (root / "src/moved.py").rename(root / "src/renamed.py")
     repo.commit("change")
@@ -77,7 +85,11 @@ def measure(name: str, build: Callable[[Path], GitRepo], repeat: int) -> None:
         time = {key: statistics.median(t for t, _ in done) * 1000 for key, done in runs.items()}
         memory = {key: max(m for _, m in done) for key, done in runs.items()}
         counted = subprocess.run(commands["floor"], capture_output=True, check=True, text=True).stdout.strip()
-        print(f"{name}: git counts {counted} lines", file=sys.stderr)
+        verdict = subprocess.run(
+            commands["check"], cwd=repo.root, capture_output=True, check=False, text=True
+        ).stdout
+        effective = json.loads(verdict)["size"]["effective_lines"]
+        print(f"{name}: git counts {counted} lines, scopegate {effective} effective lines", file=sys.stderr)
         figure(
             f"{name}: scopegate check", time["check"], "ms", "the floor (same git commands)", time["floor"]
         )
