@@ -28,10 +28,11 @@ def positions(text: bytes, markers: Iterable[bytes]) -> Iterator[int]:
 def enclosing(root: Node, start: int, end: int, types: Collection[str], depth: int = 3) -> Node | None:
     """The smallest node of one of `types` around bytes `start`…`end`, at most `depth` levels above the
     smallest node there (a marker is near its construct's top: `it.only` is two levels below its call,
-    so a word in a comment inside a call wrapping the whole file does not make the file a window)."""
+    so a word in a comment inside a call wrapping the whole file does not make the file a window). Only
+    named nodes count: Ruby's keyword `rescue` is a token of the type of the clause it opens."""
     node: Node | None = root.descendant_for_byte_range(start, end)
     for _ in range(depth + 1):
-        if node is None or node.type in types:
+        if node is None or (node.type in types and node.is_named):
             return node
         node = node.parent
     return None
@@ -60,3 +61,21 @@ def captures_around(
 def text_of(source: Source, node: Node) -> bytes:
     """`node`'s text, sliced from the file's bytes (not read back through the parse callback)."""
     return source.text[node.start_byte : node.end_byte]
+
+
+# Where a Ruby statement may stand alone: a call without arguments (`byebug`, `skip`) is read as a name.
+_RUBY_STATEMENTS = frozenset({"program", "body_statement", "then", "else", "block_body", "begin", "ensure"})
+
+
+def bare_ruby_calls(source: Source, words: Iterable[bytes]) -> Iterator[Node]:
+    """Each of `words` standing alone as a Ruby statement (a name read there is a call: a variable's
+    value, unused, would be no statement worth writing)."""
+    tree = source.tree
+    if tree is None:
+        return
+    for offset in positions(source.text, words):
+        node = tree.root_node.descendant_for_byte_range(offset, offset + 1)
+        if node is None or node.type != "identifier" or node.start_byte != offset:
+            continue
+        if node.parent is not None and node.parent.type in _RUBY_STATEMENTS:
+            yield node

@@ -12,7 +12,7 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.languages import parser
+from bot.core.checks.languages import COMMENTS, parser
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
 from rules.checks.candidates import enclosing
@@ -24,16 +24,21 @@ ID = "commented-out-code"
 # after its newline (three times faster than `^` in multi-line mode), the file's first line apart.
 _HASH_RUN = rb"[ \t]*#(?!!)[^\n]*(?:\n[ \t]*(?:#(?!!)[^\n]*)?)*"
 _SLASH_RUN = rb"[ \t]*//(?!/)[^\n]*(?:\n[ \t]*(?://(?!/)[^\n]*)?)*"
+# Rust's doc comments are `///` and `//!`.
+_RUST_RUN = rb"[ \t]*//(?![/!])[^\n]*(?:\n[ \t]*(?://(?![/!])[^\n]*)?)*"
 COMMENT_RUNS = {
     "python": (re.compile(_HASH_RUN), re.compile(b"\n" + _HASH_RUN), b"#"),
     "javascript": (re.compile(_SLASH_RUN), re.compile(b"\n" + _SLASH_RUN), b"//"),
     "typescript": (re.compile(_SLASH_RUN), re.compile(b"\n" + _SLASH_RUN), b"//"),
     "tsx": (re.compile(_SLASH_RUN), re.compile(b"\n" + _SLASH_RUN), b"//"),
     "go": (re.compile(_SLASH_RUN), re.compile(b"\n" + _SLASH_RUN), b"//"),
+    "java": (re.compile(_SLASH_RUN), re.compile(b"\n" + _SLASH_RUN), b"//"),
+    "rust": (re.compile(_RUST_RUN), re.compile(b"\n" + _RUST_RUN), b"//"),
+    "ruby": (re.compile(_HASH_RUN), re.compile(b"\n" + _HASH_RUN), b"#"),
 }
 # A run worth reading holds code punctuation or a statement keyword (`import os`, `return x`); prose
 # often does too, and the pairs of words below tell it.
-_CODE_MARKS = re.compile(rb"[=(\[{;]|import |return |raise |del |yield |throw ")
+_CODE_MARKS = re.compile(rb"[=(\[{;]|import |return |raise |del |yield |throw |require ")
 # Two words side by side (overlapping pairs), and string literals, whose words may be anything.
 _NEIGHBOURS = re.compile(rb"\b([A-Za-z_$][\w$]*)[ \t]+(?=([A-Za-z_$][\w$]*)\b)")
 _QUOTED = re.compile(rb""""[^"\n]*"|'[^'\n]*'|`[^`\n]*`""")
@@ -46,7 +51,23 @@ readonly return satisfies set static switch throw try type typeof var void while
 _GO_KEYWORDS = b"""break case chan const continue default defer else fallthrough for func go goto if import
 interface map package range return select struct switch type var bool byte complex64 complex128 error
 float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr any"""
+_JAVA_KEYWORDS = b"""abstract assert boolean break byte case catch char class const continue default do double
+else enum extends final finally float for if implements import instanceof int interface long native new
+package private protected public return short static super switch synchronized this throw throws try var
+void volatile while yield record"""
+_RUST_KEYWORDS = b"""as async await break const continue crate dyn else enum extern fn for if impl in let loop
+match
+mod move mut pub ref return self Self static struct super trait type unsafe use where while bool char str
+u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64"""
+# Ruby's keywords, and the methods it calls without parentheses as if they were (`require "x"`).
+_RUBY_KEYWORDS = b"""alias and begin break case class def defined? do else elsif end ensure for if in module
+next
+not or redo rescue retry return self super then undef unless until when while yield require
+require_relative puts raise include extend attr_reader attr_writer attr_accessor private protected"""
 _KEYWORDS = {
+    "java": frozenset(_JAVA_KEYWORDS.split()),
+    "rust": frozenset(_RUST_KEYWORDS.split()),
+    "ruby": frozenset(_RUBY_KEYWORDS.split()),
     "python": frozenset(_PYTHON_KEYWORDS.split()),
     "javascript": frozenset(_JS_KEYWORDS.split()),
     "typescript": frozenset(_JS_KEYWORDS.split()),
@@ -58,7 +79,9 @@ _KEYWORDS = {
 _NOT_CODE = re.compile(
     rb"^\s*(noqa|type:|pylint|pyright|mypy|pragma|nosec|fmt:|isort|ruff|flake8|coverage|eslint|jshint|"
     rb"@ts-|@flow|@jsx|prettier|istanbul|c8 |biome|deno-|nolint|lint:|go:|\+build|#region|#endregion|"
-    rb"region|endregion|sourceMappingURL|webpack|scopegate|-\*-|vim?:|Output:|Unordered output:|\$ |>>>)"
+    rb"region|endregion|sourceMappingURL|webpack|scopegate|-\*-|vim?:|Output:|Unordered output:|\$ |>>>|"
+    rb"frozen_string_literal|rubocop:|typed:|encoding:|CHECKSTYLE|NOSONAR|@(?:param|return|yield|raise|option|"
+    rb"example|see|api|since|deprecated|note|overload)\b)"
     rb"|://|```|\.\.\.|copyright|license|spdx",
     re.I,
 )
@@ -118,14 +141,67 @@ _STATEMENTS = {
         }
     ),
 }
+_STATEMENTS["java"] = frozenset(
+    {
+        "local_variable_declaration",
+        "import_declaration",
+        "if_statement",
+        "for_statement",
+        "enhanced_for_statement",
+        "while_statement",
+        "do_statement",
+        "try_statement",
+        "throw_statement",
+        "switch_expression",
+        "method_declaration",
+        "class_declaration",
+        "field_declaration",
+    }
+)
+_STATEMENTS["rust"] = frozenset(
+    {"let_declaration", "use_declaration", "function_item", "struct_item", "impl_item", "const_item"}
+)
+# Ruby's statements stand bare: a call counts when it is given arguments or a block (`foo.bar` may be
+# a name in prose).
+_STATEMENTS["ruby"] = frozenset(
+    {
+        "method",
+        "class",
+        "module",
+        "if",
+        "unless",
+        "while",
+        "until",
+        "for",
+        "case",
+        "begin",
+        "operator_assignment",
+    }
+)
 _STATEMENTS["typescript"] = _STATEMENTS["tsx"] = _STATEMENTS["javascript"] | {
     "type_alias_declaration",
     "interface_declaration",
 }
-_CALLS = frozenset({"call", "call_expression", "await", "await_expression", "new_expression"})
-_ASSIGNMENTS = frozenset({"assignment", "augmented_assignment", "assignment_expression"})
+_CALLS = frozenset(
+    {
+        "call",
+        "call_expression",
+        "await",
+        "await_expression",
+        "new_expression",
+        "method_invocation",
+        "object_creation_expression",
+        "macro_invocation",
+    }
+)
+_ASSIGNMENTS = frozenset(
+    {"assignment", "augmented_assignment", "assignment_expression", "compound_assignment_expr"}
+)
+# Rust's control flow is an expression, made a statement.
+_RUST_STATEMENTS = frozenset(
+    {"if_expression", "for_expression", "while_expression", "loop_expression", "match_expression"}
+)
 _GO_BODY = b"package p\nfunc _() {\n"
-_COMMENT = frozenset({"comment"})
 _TYPE_NAMES = frozenset(b"int float complex str bytes bool object obj list dict set tuple".split())
 _DEFINITION = re.compile(r"\s*(@|(async\s+)?def\s|class\s|func\s|function\s|export\s)")
 _MAX_LINES = 200  # a longer block is parsed by its first lines only
@@ -207,19 +283,31 @@ def _is_code(language: str, statements: list[Node]) -> bool:
     """Code, not prose that happens to parse: a call, an assignment or a statement of the language, and
     nothing that reads as a bare word, string, comparison or label."""
     strong = False
-    code = [s for s in statements if s.type != "comment"]
+    code = [s for s in statements if s.type not in COMMENTS[language]]
     for statement in code:
+        kind = statement.type
         inner = statement.named_children[0] if statement.named_children else None
-        if statement.type in _STATEMENTS[language]:
+        if language == "ruby" and kind in {"call", "assignment"}:
+            kind, inner = "expression_statement", statement  # Ruby's expressions stand bare
+        if kind in _STATEMENTS[language]:
             strong = True
-        elif statement.type in {"expression_statement", "return_statement"} and inner is not None:
-            if inner.type in _CALLS or (inner.type in _ASSIGNMENTS and _assigns(inner)):
+        elif kind in {"expression_statement", "return_statement"} and inner is not None:
+            if (
+                (inner.type in _CALLS and (language != "ruby" or _given(inner)))
+                or (inner.type in _ASSIGNMENTS and _assigns(inner))
+                or inner.type in _RUST_STATEMENTS
+            ):
                 strong = True
-            elif statement.type == "expression_statement":
+            elif kind == "expression_statement":
                 return False
         else:
             return False
     return strong
+
+
+def _given(call: Node) -> bool:
+    """A Ruby call given arguments or a block (`foo.bar` alone may be a name in prose)."""
+    return call.child_by_field_name("arguments") is not None or call.child_by_field_name("block") is not None
 
 
 def _heading(source: Source, run: Run, statements: list[Node]) -> bool:
@@ -227,7 +315,9 @@ def _heading(source: Source, run: Run, statements: list[Node]) -> bool:
     (`# psutil.cpu_times()` over its tuple), one spaced like a word and its aside (`# Functions
     (working)`), and one of names only that sits over a definition, is on a built-in type
     (`# dict.get(key, default)`), takes type names (`# abs(float)`) or a grammar's notation
-    (`# Global(identifier* names)`)."""
+    (`# Global(identifier* names)`). Ruby's calls are read as code (their parentheses are optional)."""
+    if source.language == "ruby":
+        return False
     code = [s for s in statements if s.type != "comment"]
     if len(code) == 1 and _type_notation(code[0]):
         return True
@@ -281,7 +371,8 @@ def _comments(source: Source, bodies: list[tuple[int, int, bytes]]) -> bool:
     """Whether each line is a comment in the tree (not text in a multi-line string)."""
     tree = source.tree
     return tree is not None and all(
-        enclosing(tree.root_node, at, at + 1, _COMMENT, 1) is not None for _, at, _ in bodies
+        enclosing(tree.root_node, at, at + 1, COMMENTS[source.language or ""], 1) is not None
+        for _, at, _ in bodies
     )
 
 
@@ -320,7 +411,8 @@ RULE = check_rule(
     id=ID,
     summary="Added comment lines that are code the language's grammar reads, not prose.",
     help=f"""\
-A run of whole-line comments (`#` in Python, `//` elsewhere) with an added line is commented-out code when,
+A run of whole-line comments (`#` in Python and Ruby, `//` elsewhere, Rust's `///` and `//!` doc comments
+apart) with an added line is commented-out code when,
 markers stripped and dedented, the file's own grammar parses it without an error into statements that are
 code whatever their words: a call, an assignment with a value, an import, a declaration, a `def`, an `if`
 or loop with its body. A run with any line of prose is an explanation, and passes (so a code example inside
@@ -336,10 +428,19 @@ comments (`/* … */`) are not read. Severity `warning`. Languages: {", ".join(C
         [
             ("a comment in prose passes", "a.py", "# Retry once: the first call warms the cache.\nrun()\n"),
             ("a tool's directive passes", "a.ts", "// @ts-expect-error: the typings lag\nrun(1);\n"),
+            ("a Rust doc example passes", "src/lib.rs", "/// let x = parse(s);\nfn parse() {}\n"),
+            ("a Ruby magic comment passes", "lib/a.rb", "# frozen_string_literal: true\nx = 1\n"),
         ],
         [
             ("a commented-out call fails", "a.py", "def f(x):\n    # print(x)\n    return x\n"),
             ("a commented-out declaration fails", "a.js", "// const limit = compute(items);\nrun();\n"),
+            (
+                "a commented-out Java call fails",
+                "A.java",
+                "class A {\n  void f() {\n    // cache.clear();\n  }\n}\n",
+            ),
+            ("a commented-out Rust let fails", "src/lib.rs", "fn f() {\n    // let x = compute(y);\n}\n"),
+            ("a commented-out Ruby call fails", "lib/a.rb", "def f\n  # cache.clear(true)\nend\n"),
         ],
     ),
 )

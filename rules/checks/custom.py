@@ -20,7 +20,9 @@ from rules.checks.custom_query import FINDING, query_problem
 from rules.size.globs import Glob
 
 ID = "custom"
-Language = Literal["python", "javascript", "typescript", "tsx", "go"]  # bot.core.checks.languages
+Language = Literal[
+    "python", "javascript", "typescript", "tsx", "go", "java", "rust", "ruby"
+]  # bot.core.checks.languages
 
 
 class CustomExamples(BaseModel):

@@ -28,6 +28,9 @@ _COMMENTS = {
     "typescript": ("//", "/*", "*", "*/"),
     "tsx": ("//", "/*", "*", "*/"),
     "go": ("//", "/*", "*", "*/"),
+    "java": ("//", "/*", "*", "*/"),
+    "rust": ("//", "/*", "*", "*/"),
+    "ruby": ("#",),
 }
 # A line that starts an import: the same imports atop several new files are no pasted code.
 _IMPORT_WORDS = ("import", "from", "const", "let", "var")

@@ -29,6 +29,9 @@ STRINGS = {
     "typescript": _JS_STRINGS,
     "tsx": _JS_STRINGS,
     "go": frozenset({"interpreted_string_literal", "raw_string_literal"}),
+    "java": frozenset({"string_literal"}),
+    "rust": frozenset({"string_literal", "raw_string_literal"}),
+    "ruby": frozenset({"string"}),
 }
 GIVEN = {
     "python": frozenset(
@@ -40,6 +43,11 @@ GIVEN = {
     "go": frozenset(
         {"const_spec", "var_spec", "short_var_declaration", "assignment_statement", "keyed_element"}
     ),
+    "java": frozenset({"variable_declarator", "assignment_expression", "element_value_pair"}),
+    "rust": frozenset(
+        {"let_declaration", "const_item", "static_item", "assignment_expression", "field_initializer"}
+    ),
+    "ruby": frozenset({"assignment", "pair"}),
 }
 QUERIES = {
     language: f"[{' '.join(f'({t})' for t in sorted(types))}] @string" for language, types in STRINGS.items()
@@ -247,10 +255,28 @@ literals in files a grammar reads are scanned. Languages: {", ".join(QUERIES)}."
                 "config.js",
                 'const token = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";\n',
             ),
+            (
+                "a Java token read from the environment passes",
+                "Client.java",
+                'class Client {\n  String token = System.getenv("GITHUB_TOKEN");\n}\n',
+            ),
+            (
+                "a Rust token read from the environment passes",
+                "src/lib.rs",
+                'let token = env::var("TOKEN")?;\n',
+            ),
+            ("a Ruby token in a comment passes", "lib/a.rb", f"# e.g. {_TOKEN}\nx = 1\n"),
         ],
         [
             ("a GitHub token in the code fails", "app.py", f'TOKEN = "{_TOKEN}"\n'),
             ("a GitHub token in TypeScript fails", "client.ts", f'const auth = {{ token: "{_TOKEN}" }};\n'),
+            (
+                "a GitHub token in Java fails",
+                "Client.java",
+                f'class Client {{\n  String token = "{_TOKEN}";\n}}\n',
+            ),
+            ("a GitHub token in Rust fails", "src/lib.rs", f'const TOKEN: &str = "{_TOKEN}";\n'),
+            ("a GitHub token in Ruby fails", "lib/client.rb", f'TOKEN = "{_TOKEN}"\n'),
         ],
     ),
 )

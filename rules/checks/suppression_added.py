@@ -10,6 +10,7 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
+from bot.core.checks.languages import COMMENTS
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
 from rules.checks.candidates import enclosing, positions, text_of
@@ -55,6 +56,12 @@ _WORDS = (
     b"ignore",
     b"nolint",
     b"lint:",
+    b"noinspection",
+    b"nosonar",
+    b"checkstyle:",
+    b"rubocop",
+    b"standard",
+    b":nocov:",
 )
 
 
@@ -102,7 +109,33 @@ GO = (
     _directive(rb"//\s?lint:(?:file-)?ignore\s+(?P<codes>\S+)", "staticcheck", "this line", blanket=False),
     _directive(rb"#nosec\b(?:\s+(?P<codes>G\d+(?:[,\s]+G\d+)*))?", "gosec", "this line"),
 )
-DIRECTIVES = {"python": PYTHON, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+JAVA = (
+    _directive(rb"//\s*noinspection\s+(?P<codes>\w+(?:\s*,\s*\w+)*)", "IntelliJ", "the next statement"),
+    _directive(rb"//\s*NOSONAR\b", "SonarQube", "this line"),
+    _directive(rb"//\s*CHECKSTYLE:\s*OFF\b(?::\s*(?P<codes>\w+))?", "Checkstyle", "the lines below"),
+)
+RUBY = (
+    *(
+        _directive(
+            rb"#\s*" + tool + rb"\s*:\s*(?:disable|todo)\b(?:[ \t]+(?P<codes>[\w/]+(?:\s*,\s*[\w/]+)*))?",
+            "RuboCop" if tool == b"rubocop" else "Standard",
+            "this line or the lines below",
+        )
+        for tool in (b"rubocop", b"standard")
+    ),
+    _directive(rb"#\s*:nocov:", "SimpleCov", "this block", blanket=False),
+)
+# Comments are one half of a language's suppressions; Java's `@SuppressWarnings` and Rust's
+# `#[allow(…)]` are declarations' attributes, read from the tree.
+DIRECTIVES = {
+    "python": PYTHON,
+    "javascript": JS,
+    "typescript": JS,
+    "tsx": JS,
+    "go": GO,
+    "java": JAVA,
+    "ruby": RUBY,
+}
 # The words the directives are found by (a substring scan), per language.
 _PYTHON_MARKERS = (b"noqa", b"NOQA", b"type: ignore", b"type:ignore", b"mypy:", b"pyright:", b"pyre-")
 _JS_MARKERS = (b"-disable", b"@ts-", b"istanbul", b"c8 ignore", b"biome-ignore", b"deno-lint-ignore")
@@ -112,8 +145,14 @@ MARKERS = {
     "typescript": _JS_MARKERS,
     "tsx": _JS_MARKERS,
     "go": (b"nolint", b"lint:", b"#nosec"),
+    "java": (b"noinspection", b"NOSONAR", b"CHECKSTYLE"),
+    "ruby": (b"rubocop:", b"standard:", b":nocov:"),
 }
-_COMMENT = frozenset({"comment"})
+# Lint groups that silence every lint of their tool: `warnings` is all of rustc's, `clippy::all` clippy's
+# default set; javac's and IDEs' `all`.
+_RUST_BLANKET = frozenset(
+    {"warnings", "clippy::all", "clippy::pedantic", "clippy::nursery", "clippy::restriction"}
+)
 
 
 class Config(CheckConfig):
@@ -137,10 +176,58 @@ def _comments(source: Source, language: str) -> list[Node]:
         return []
     found: dict[int, Node] = {}
     for offset in positions(source.text, MARKERS[language]):
-        comment = enclosing(tree.root_node, offset, offset + 1, _COMMENT, 0)
+        comment = enclosing(tree.root_node, offset, offset + 1, COMMENTS[language], 0)
         if comment is not None:
             found.setdefault(comment.id, comment)
     return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+def _attributes(source: Source) -> Iterator[tuple[Node, str, str, str, bool]]:
+    """Java's `@SuppressWarnings(…)` and Rust's `#[allow(…)]` / `#[expect(…)]`, each as (the node, its
+    tool, where it applies, what it silences, whether that is everything)."""
+    tree = source.tree
+    if tree is None:
+        return
+    if source.language == "java":
+        for offset in positions(source.text, (b"SuppressWarnings",)):
+            annotation = enclosing(tree.root_node, offset, offset + 1, {"annotation", "marker_annotation"}, 2)
+            if annotation is None:
+                continue
+            codes = re.findall(rb'"([^"]*)"', text_of(source, annotation))
+            named = ", ".join(c.decode("utf-8", "replace") for c in codes)
+            yield annotation, "javac and the IDE", "this declaration", named, not codes or b"all" in codes
+    elif source.language == "rust":
+        for offset in positions(source.text, (b"allow", b"expect")):
+            item = enclosing(
+                tree.root_node, offset, offset + 1, {"attribute_item", "inner_attribute_item"}, 2
+            )
+            attribute = item.named_children[0] if item is not None else None
+            name = attribute.named_children[0] if attribute is not None and attribute.named_children else None
+            if item is None or attribute is None or name is None or name.start_byte != offset:
+                continue  # `allow` inside another attribute's arguments, or in a path
+            lints = attribute.child_by_field_name("arguments")
+            listed = text_of(source, lints).decode("utf-8", "replace").strip("()") if lints else ""
+            lint_names = {c.strip() for c in listed.split(",") if c.strip()}
+            reach = "the enclosing module or crate" if item.type == "inner_attribute_item" else "this item"
+            blanket = not lint_names or not lint_names.isdisjoint(_RUST_BLANKET)
+            yield item, "rustc and clippy", reach, listed, blanket
+
+
+def _attribute_hits(
+    source: Source, blanket_level: Severity, specific_level: Severity | None
+) -> Iterator[Hit]:
+    """Hits on the suppressions `_attributes` reads."""
+    for node, tool, reach, named, blanket in _attributes(source):
+        severity = blanket_level if blanket else specific_level
+        if severity is None:
+            continue
+        spelled = text_of(source, node).decode("utf-8", "replace")
+        if blanket:
+            message = f"`{spelled}` silences {tool} entirely on {reach}; name what it silences"
+        else:
+            message = f"`{spelled}` silences {tool} ({named}) on {reach}"
+        start = node.start_point
+        yield Hit(start.row + 1, node.end_point.row + 1, start.column, message, spelled, severity)
 
 
 def _message(directive: Directive, spelled: str, codes: str | None, blanket: bool) -> str:
@@ -158,6 +245,8 @@ def finder(config: CheckConfig) -> Finder:
 
     def find(source: Source) -> Iterator[Hit]:
         language = source.language
+        if language in {"java", "rust"}:
+            yield from _attribute_hits(source, blanket_level, specific_level)
         if language is None or language not in DIRECTIVES:
             return
         for comment in _comments(source, language):
@@ -211,7 +300,13 @@ nothing silences every rule of its tool and is annotated (`severity`, default wa
 directives that fail when nothing is left to silence or that only exclude lines from coverage
 (`// @ts-expect-error`, `# pragma: no cover`, `/* istanbul ignore next */`, `//lint:ignore`), go to the
 summary (`specific`, default info). The message says which tool and where the directive applies. Only
-comments count: the words in a string are not a directive. Languages: {", ".join(DIRECTIVES)}.""",
+comments (and Java's and Rust's attributes) count: the words in a string are not a directive.
+Java: `@SuppressWarnings("all")` (or empty) is a blanket, `@SuppressWarnings("unchecked")` specific;
+`// NOSONAR` and `//CHECKSTYLE:OFF` are blankets, `//noinspection X` specific. Rust: `#[allow(…)]`,
+`#![allow(…)]` and `#[expect(…)]` are specific, blankets when they name `warnings` or a whole clippy group
+(`clippy::all`, `clippy::pedantic`). Ruby: `# rubocop:disable Style/X` (and `todo`, and `standard:`) is
+specific, `# rubocop:disable all` or naming nothing a blanket; `# :nocov:` is specific.
+Languages: {", ".join([*DIRECTIVES, "rust"])}.""",
     config=Config,
     finder=finder,
     examples=examples(
@@ -219,10 +314,20 @@ comments count: the words in a string are not a directive. Languages: {", ".join
         [
             ("a comment without a directive passes", "a.py", "x = compute()  # the cache is warm here\n"),
             ("a directive in a string passes", "a.ts", 'const help = "add // @ts-ignore to silence it";\n'),
+            (
+                "a Java @SuppressWarnings naming its warning passes",
+                "A.java",
+                'class A {\n  @SuppressWarnings("unchecked")\n  void f() {}\n}\n',
+            ),
+            ("a Rust allow naming its lint passes", "src/lib.rs", "#[allow(dead_code)]\nfn f() {}\n"),
+            ("a RuboCop disable naming its cop passes", "lib/a.rb", "x = 1 # rubocop:disable Style/Foo\n"),
         ],
         [
             ("a bare type: ignore fails", "a.py", "x: int = compute()  # type: ignore\n"),
             ("a bare eslint-disable fails", "a.js", "/* eslint-disable */\nrun();\n"),
+            ('a Java @SuppressWarnings("all") fails', "A.java", '@SuppressWarnings("all")\nclass A {}\n'),
+            ("a Rust allow(warnings) fails", "src/lib.rs", "#![allow(warnings)]\nfn f() {}\n"),
+            ("a RuboCop disable all fails", "lib/a.rb", "# rubocop:disable all\nx = 1\n"),
         ],
     ),
 )

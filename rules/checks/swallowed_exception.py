@@ -29,7 +29,22 @@ GO = """
   consequence: (block) @empty)
   (#eq? @e "err"))
 """
-QUERIES = {"python": PYTHON, "javascript": JS, "typescript": JS, "tsx": JS, "go": GO}
+JAVA = "(catch_clause) @catch"
+RUBY = """
+(rescue) @rescue
+(rescue_modifier handler: (nil)) @modifier
+"""
+# Rust has no exceptions, and its ways of dropping an error (`let _ = …`, `.ok();`) are as often the
+# decision to ignore a closed channel or a failed flush as a swallow: it is left out.
+QUERIES = {
+    "python": PYTHON,
+    "javascript": JS,
+    "typescript": JS,
+    "tsx": JS,
+    "go": GO,
+    "java": JAVA,
+    "ruby": RUBY,
+}
 # The queries run only around these words, on the construct each sits at the top of (gofmt spells both).
 _JS_MARKERS, _JS_ANCHORS = (b"catch",), frozenset({"catch_clause", "call_expression"})
 MARKERS = {
@@ -38,6 +53,8 @@ MARKERS = {
     "typescript": _JS_MARKERS,
     "tsx": _JS_MARKERS,
     "go": (b"_ = err", b"err != nil"),
+    "java": (b"catch",),
+    "ruby": (b"rescue",),
 }
 ANCHORS = {
     "python": frozenset({"except_clause"}),
@@ -45,8 +62,14 @@ ANCHORS = {
     "typescript": _JS_ANCHORS,
     "tsx": _JS_ANCHORS,
     "go": frozenset({"assignment_statement", "if_statement"}),
+    "java": frozenset({"catch_clause"}),
+    "ruby": frozenset({"rescue", "rescue_modifier"}),
 }
 _BROAD = frozenset({b"Exception", b"BaseException"})
+_JAVA_BROAD = frozenset({b"Exception", b"Throwable", b"RuntimeException"})
+# The names Java programmers give an exception they ignore on purpose (IntelliJ's inspection reads them).
+_JAVA_IGNORED = frozenset({b"ignored", b"ignore", b"expected", b"unused", b"_"})
+_RUBY_BROAD = frozenset({b"StandardError", b"Exception"})
 _DOING_NOTHING = frozenset({"pass_statement", "continue_statement", "comment"})
 # A comment that only talks to another tool is no reason for the reader.
 _TOOL_COMMENT = re.compile(
@@ -107,6 +130,32 @@ def _python(source: Source, handler: Node) -> bool:
     )
 
 
+def _java(source: Source, catch: Node) -> bool:
+    """An empty `catch` of `Exception`, `Throwable` or `RuntimeException` (alone or in a multi-catch),
+    whose variable is not named to say it is ignored on purpose (`ignored`, `expected`)."""
+    parameter = next((c for c in catch.named_children if c.type == "catch_formal_parameter"), None)
+    body = catch.child_by_field_name("body")
+    if parameter is None or body is None or body.named_child_count > 0:
+        return False
+    kinds = next((c for c in parameter.named_children if c.type == "catch_type"), None)
+    name = parameter.child_by_field_name("name")
+    caught = [text_of(source, k).rpartition(b".")[2] for k in kinds.named_children] if kinds else []
+    return not _JAVA_BROAD.isdisjoint(caught) and (name is None or text_of(source, name) not in _JAVA_IGNORED)
+
+
+def _ruby(source: Source, rescue: Node) -> bool:
+    """A `rescue` of everything (bare, `=> e`, `StandardError`, `Exception`) whose body is empty or only
+    `nil`, and no comment below its line says why."""
+    kinds = next((c for c in rescue.named_children if c.type == "exceptions"), None)
+    if kinds is not None and _RUBY_BROAD.isdisjoint(text_of(source, k) for k in kinds.named_children):
+        return False
+    body = next((c for c in rescue.named_children if c.type == "then"), None)
+    inside = [*rescue.named_children, *(body.named_children if body else ())]
+    if any(c.type == "comment" and c.start_point.row > rescue.start_point.row for c in inside):
+        return False
+    return body is None or all(c.type in {"nil", "comment"} for c in body.named_children)
+
+
 def _promise_catch(source: Source, callback: Node) -> Node | None:
     """The `p.catch(…)` call whose only argument is the function of body `callback`, or None (another
     method: the method is matched here, not by a predicate, which reads text through the parse callback)."""
@@ -122,7 +171,7 @@ def finder(config: CheckConfig) -> Finder:
 
     def find(source: Source) -> Iterator[Hit]:
         tree, language = source.tree, source.language
-        if tree is None or language is None:
+        if tree is None or language not in QUERIES or language is None:
             return
         offsets = positions(source.text, MARKERS[language])
         found = captures_around(source, QUERIES[language], offsets, ANCHORS[language])
@@ -140,6 +189,20 @@ def finder(config: CheckConfig) -> Finder:
             yield hit(node, "exception swallowed: an empty handler; handle, log or say why", severity)
         for node in found.get("discarded", ()):
             yield hit(node, "error discarded with `_ = err`; handle or return it", severity)
+        for node in found.get("catch", ()):
+            if _java(source, node):
+                yield hit(
+                    node, "exception swallowed: an empty broad `catch`; handle, log or say why", severity
+                )
+        for node in found.get("rescue", ()):
+            if _ruby(source, node):
+                yield hit(
+                    node,
+                    "exception swallowed: a broad `rescue` that does nothing; handle or log it",
+                    severity,
+                )
+        for node in found.get("modifier", ()):
+            yield hit(node, "exception swallowed: `rescue nil` hides every error of the expression", severity)
 
     return find
 
@@ -152,6 +215,11 @@ A handler that catches everything and does nothing hides every failure, the expe
 others. Python: a bare `except:`, `except Exception:` or `except BaseException:` (alone, in a tuple, with
 `as e`) whose body is only `pass`, `...` or `continue`. JavaScript and TypeScript: an empty `catch {{}}`
 block, and `.catch(() => {{}})` on a promise. Go: `_ = err`, and `if err != nil {{}}` with an empty body.
+Java: an empty `catch` of `Exception`, `Throwable` or `RuntimeException` (a variable named `ignored`,
+`ignore`, `expected`, `unused` or `_` says it is on purpose, and passes). Ruby: a bare `rescue`,
+`rescue => e`, `rescue StandardError` or `rescue Exception` whose body is empty or only `nil`, and the
+modifier `expr rescue nil`. Rust has no exceptions, and its discards (`let _ = …`, `.ok();`) are as often
+deliberate as not, so it is not checked.
 A narrow handler (`except ImportError: pass`, `except KeyError: continue`) is a decision, not a swallow,
 and passes; so does a handler with a comment in its body saying why (a tool's directive such as `# noqa`
 does not count). Languages: {", ".join(QUERIES)}.""",
@@ -166,10 +234,22 @@ does not count). Languages: {", ".join(QUERIES)}.""",
                 "try:\n    import tomllib\nexcept ImportError:\n    tomllib = None\n",
             ),
             ("a logged error passes", "a.js", "try {\n  run();\n} catch (e) {\n  log.error(e);\n}\n"),
+            (
+                "a Java catch named ignored passes",
+                "A.java",
+                "class A {\n  void f() {\n    try { run(); } catch (Exception ignored) {}\n  }\n}\n",
+            ),
+            ("a narrow Ruby rescue passes", "a.rb", "begin\n  run\nrescue Errno::ENOENT\nend\n"),
         ],
         [
             ("except Exception: pass fails", "a.py", "try:\n    run()\nexcept Exception:\n    pass\n"),
             ("an empty catch fails", "a.ts", "try {\n  run();\n} catch {}\n"),
+            (
+                "an empty Java catch of Exception fails",
+                "A.java",
+                "class A {\n  void f() {\n    try { run(); } catch (Exception e) {}\n  }\n}\n",
+            ),
+            ("an empty Ruby rescue fails", "a.rb", "begin\n  run\nrescue => e\nend\n"),
         ],
     ),
 )

@@ -83,8 +83,8 @@ RULE = check_rule(
     id=ID,
     summary="Added lines the language's grammar cannot read.",
     help="""\
-Each changed Python, JavaScript, TypeScript/TSX or Go file is parsed with its official tree-sitter
-grammar; an ERROR or MISSING node that starts on an added line is a syntax error the pull request
+Each changed Python, JavaScript, TypeScript/TSX, Go, Java, Rust or Ruby file is parsed with its official
+tree-sitter grammar; an ERROR or MISSING node that starts on an added line is a syntax error the pull request
 introduced. Errors on lines it did not add are not its own and never fail the gate. One misreading of
 tree-sitter-javascript is told apart: an arrow function's body `}` followed by a line opening with
 `[...spread]`, two statements to JavaScript (automatic semicolon insertion), one erroneous subscript to
@@ -93,7 +93,17 @@ the grammar; the file is parsed again with the `;` in place, and the error goes 
     finder=finder,
     examples=examples(
         ID,
-        [("valid Python passes", "app.py", "def f(x):\n    return x\n")],
-        [("an unclosed call fails", "app.py", "def f(x):\n    return g(x\n")],
+        [
+            ("valid Python passes", "app.py", "def f(x):\n    return x\n"),
+            ("a Java record passes", "Point.java", "record Point(int x, int y) {}\n"),
+            ("a Rust generic function passes", "lib.rs", "fn id<T>(x: T) -> T {\n    x\n}\n"),
+            ("a Ruby block passes", "a.rb", "[1, 2].each do |x|\n  puts x\nend\n"),
+        ],
+        [
+            ("an unclosed call fails", "app.py", "def f(x):\n    return g(x\n"),
+            ("a Java statement without its semicolon fails", "A.java", "class A {\n  int x = 1\n}\n"),
+            ("an unclosed Rust block fails", "lib.rs", "fn f() {\n    let x = 1;\n"),
+            ("a Ruby def without its end fails", "a.rb", "def f(x)\n  x + 1\n"),
+        ],
     ),
 )

@@ -9,23 +9,18 @@ from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
+from bot.core.checks.languages import COMMENTS
 from bot.core.checks.source import Source
 from bot.core.findings import Severity
 from rules.checks.candidates import captures_around, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, severity_of
 
 ID = "todo-added"
-COMMENTS = "(comment) @comment"
 QUERIES = {
-    "python": COMMENTS,
-    "javascript": COMMENTS,
-    "typescript": COMMENTS,
-    "tsx": COMMENTS,
-    "go": COMMENTS,
+    name: f"[{' '.join(f'({t})' for t in sorted(types))}] @comment" for name, types in COMMENTS.items()
 }
 # The query runs only on the comments these words sit in.
 MARKERS = (b"TODO", b"FIXME", b"XXX", b"HACK")
-ANCHORS = frozenset({"comment"})
 # Upper case only: "a hack", "todo list" in prose are not markers.
 _TAG = re.compile(rb"\b(TODO|FIXME|XXX|HACK)\b")
 # `#123`, `owner/repo#123`, `gh-123`, a URL, a tracker key such as `ABC-123`.
@@ -67,7 +62,9 @@ def finder(config: CheckConfig) -> Finder:
         if tree is None or language is None:
             return
         offsets = positions(source.text, MARKERS)
-        for comment in captures_around(source, QUERIES[language], offsets, ANCHORS, 0).get("comment", ()):
+        for comment in captures_around(source, QUERIES[language], offsets, COMMENTS[language], 1).get(
+            "comment", ()
+        ):
             text = text_of(source, comment)
             markers = list(_TAG.finditer(text))
             if not markers or _REFERENCE.search(_block(source, comment)):
@@ -110,10 +107,16 @@ Languages: {", ".join(QUERIES)}.""",
         [
             ("a TODO with an issue link passes", "a.py", "# TODO(#123): drop once the API is v2\nx = 1\n"),
             ("a TODO in a string passes", "a.js", 'const hint = "TODO";\n'),
+            ("a Java TODO with an issue passes", "A.java", "class A {\n  /* TODO(JDK-8231) */\n}\n"),
+            ("a Rust TODO in a string passes", "a.rs", 'const HINT: &str = "TODO";\n'),
+            ("a Ruby TODO with a URL passes", "a.rb", "# TODO: https://example.com/issues/4\nx = 1\n"),
         ],
         [
             ("a bare TODO fails", "a.py", "def f():\n    # TODO: handle the empty case\n    return 1\n"),
             ("a FIXME in a block comment fails", "a.ts", "/*\n * FIXME: the cache never expires\n */\n"),
+            ("a Java TODO fails", "A.java", "class A {\n  // TODO: close the stream\n}\n"),
+            ("a Rust FIXME in a doc comment fails", "a.rs", "/// FIXME: overflows on 32-bit\nfn f() {}\n"),
+            ("a Ruby HACK fails", "a.rb", "# HACK: monkey-patch until the gem is fixed\nx = 1\n"),
         ],
     ),
 )
