@@ -507,6 +507,13 @@ COMMENTED = [
     ("ruby YARD tag", "lib/a.rb", "# @param name [String]\ndef f(name); end\n", []),
     ("ruby a name alone", "lib/a.rb", "# foo.bar\ndef f; end\n", []),
 ]
+
+
+def _junit(annotation: str, body: str) -> str:
+    """A JUnit test class with one test method of `body` under `annotation`."""
+    return f"class SumTest {{\n  {annotation}\n  void adds() {{\n    {body}\n  }}\n}}\n"
+
+
 ASSERTIONLESS = [
     ("py a test that only calls", "tests/test_a.py", "def test_sum():\n    total([1, 2])\n", [W]),
     (
@@ -628,6 +635,101 @@ ASSERTIONLESS = [
         "it('matches', () => {\n  expect(/a/.test('a')).toBe(true);\n});\n",
         [],
     ),
+    ("java @Test that only calls", "src/test/java/SumTest.java", _junit("@Test", "sum(1, 2);"), [W]),
+    ("java qualified @org.junit.Test", "SumTest.java", _junit("@org.junit.Test", "sum(1, 2);"), [W]),
+    (
+        "java @ParameterizedTest without assert",
+        "SumTest.java",
+        _junit("@ParameterizedTest", "sum(1, 2);"),
+        [W],
+    ),
+    ("java @Test with assertEquals", "SumTest.java", _junit("@Test", "assertEquals(3, sum(1, 2));"), []),
+    (
+        "java @Test with assertThrows",
+        "SumTest.java",
+        _junit("@Test", "assertThrows(E.class, () -> f());"),
+        [],
+    ),
+    (
+        "java @Test with assertThat",
+        "SumTest.java",
+        _junit("@Test", "assertThat(sum(1, 2)).isEqualTo(3);"),
+        [],
+    ),
+    ("java @Test with a mock's verify", "SumTest.java", _junit("@Test", "verify(mock).close();"), []),
+    ("java @Test with fail", "SumTest.java", _junit("@Test", 'if (x) fail("x");'), []),
+    ("java @Test(expected = …)", "SumTest.java", _junit("@Test(expected = E.class)", "sum(1, 2);"), []),
+    (
+        "java @Test calling its class's helper",
+        "SumTest.java",
+        _junit("@Test", "check(1, 2);").replace(
+            "}\n}\n", "}\n  void check(int a, int b) { assert a < b; }\n}\n"
+        ),
+        [],
+    ),
+    ("java a method named test", "Sum.java", "class Sum {\n  void test() {\n    run();\n  }\n}\n", []),
+    ("rust #[test] that only calls", "src/lib.rs", "#[test]\nfn adds() {\n    sum(1, 2);\n}\n", [W]),
+    (
+        "rust #[tokio::test] that only awaits",
+        "tests/a.rs",
+        "#[tokio::test]\nasync fn loads() {\n    load().await;\n}\n",
+        [W],
+    ),
+    (
+        "rust #[test] with assert_eq!",
+        "src/lib.rs",
+        "#[test]\nfn adds() {\n    assert_eq!(sum(1, 2), 3);\n}\n",
+        [],
+    ),
+    ("rust #[test] with assert!", "tests/a.rs", "#[test]\nfn adds() {\n    assert!(ok());\n}\n", []),
+    (
+        "rust #[test] with panic!",
+        "tests/a.rs",
+        '#[test]\nfn adds() {\n    if bad() { panic!("bad"); }\n}\n',
+        [],
+    ),
+    (
+        "rust #[test] returning a Result with ?",
+        "tests/a.rs",
+        "#[test]\nfn parses() -> Result<(), E> {\n    parse(s)?;\n    Ok(())\n}\n",
+        [],
+    ),
+    ("rust #[test] with unwrap", "tests/a.rs", "#[test]\nfn parses() {\n    parse(s).unwrap();\n}\n", []),
+    (
+        "rust #[should_panic]",
+        "tests/a.rs",
+        "#[test]\n#[should_panic]\nfn overflows() {\n    add(MAX, 1);\n}\n",
+        [],
+    ),
+    (
+        "rust #[test] calling a helper of its file",
+        "tests/a.rs",
+        "fn check(s: &str) {\n    assert!(parse(s).is_ok());\n}\n"
+        '#[test]\nfn parses() {\n    check("a");\n}\n',
+        [],
+    ),
+    ("rust a fn without #[test]", "src/lib.rs", "fn adds() {\n    sum(1, 2);\n}\n", []),
+    ("ruby it without expect", "spec/sum_spec.rb", 'it "adds" do\n  sum(1, 2)\nend\n', [W]),
+    ("ruby specify with braces", "spec/sum_spec.rb", "specify { sum(1, 2) }\n", [W]),
+    ("ruby minitest test without assert", "test/sum_test.rb", "def test_adds\n  sum(1, 2)\nend\n", [W]),
+    ("ruby it with expect", "spec/sum_spec.rb", 'it "adds" do\n  expect(sum(1, 2)).to eq(3)\nend\n', []),
+    ("ruby it with is_expected", "spec/sum_spec.rb", "it { is_expected.to be_valid }\n", []),
+    ("ruby it with should", "spec/sum_spec.rb", 'it "adds" do\n  sum(1, 2).should == 3\nend\n', []),
+    (
+        "ruby minitest test with assert_equal",
+        "test/sum_test.rb",
+        "def test_adds\n  assert_equal 3, sum(1, 2)\nend\n",
+        [],
+    ),
+    (
+        "ruby it calling a helper of its file",
+        "spec/sum_spec.rb",
+        'def check(a)\n  expect(a).to be_ok\nend\nit "adds" do\n  check sum(1, 2)\nend\n',
+        [],
+    ),
+    ("ruby it without a block is pending", "spec/sum_spec.rb", 'it "adds"\n', []),
+    ("ruby it outside tests", "lib/sum.rb", 'it "adds" do\n  sum(1, 2)\nend\n', []),
+    ("ruby submit is no it", "spec/form_spec.rb", "submit do\n  run\nend\n", []),
 ]
 SUPPRESSIONS = [
     ("py bare noqa", "a.py", "import os  # noqa\n", [W]),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from pydantic import Field
 from tree_sitter import Node
 
 from bot.core.checks.engine import Finder, Hit
 from bot.core.checks.languages import JS_FAMILY
+from bot.core.checks.queries import captures
 from bot.core.checks.source import Source
 from bot.core.files import Kind
 from bot.core.findings import Scope, Severity
@@ -18,10 +19,29 @@ from rules.checks.candidates import enclosing, positions, text_of
 from rules.checks.common import CheckConfig, Level, check_rule, examples, severity_of
 
 ID = "test-without-assertion"
-LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
-# Where tests are declared: pytest and unittest functions, and the test calls of Jest, Mocha, Vitest,
-# Jasmine and node:test.
-MARKERS = {"python": (b"def test",), "go": (b"func Test",), **dict.fromkeys(JS_FAMILY, (b"it(", b"test("))}
+LANGUAGES = ("python", "javascript", "typescript", "tsx", "go", "java", "rust", "ruby")
+# Where tests are declared: pytest and unittest functions, the test calls of Jest, Mocha, Vitest,
+# Jasmine and node:test, JUnit's annotations, Rust's test attributes, RSpec's examples and Minitest's
+# `def test_…`.
+MARKERS = {
+    "python": (b"def test",),
+    "go": (b"func Test",),
+    **dict.fromkeys(JS_FAMILY, (b"it(", b"test(")),
+    "java": (b"@Test", b"@ParameterizedTest", b"@RepeatedTest", b".Test"),
+    "rust": (b"#[test]", b"#[tokio::test", b"#[async_std::test"),
+    "ruby": (b"it ", b"it(", b"it {", b"specify ", b"example ", b"scenario ", b"def test_"),
+}
+# A file's tests in these languages are known by their declaration, not only by their path: Rust's sit
+# beside the code they test.
+_DECLARED = frozenset({"java", "rust"})
+_JAVA_TESTS = frozenset({b"Test", b"ParameterizedTest", b"RepeatedTest"})
+# What fails a Rust test besides an assertion: a panic, an unwrapped error, `?` in a test that returns
+# a Result (a character of the test's text, like the words of `_CHECKS`).
+_RUST_CHECKS = re.compile(rb"panic!|unreachable!|\.unwrap\(|\?")
+_RUBY_EXAMPLES = frozenset({b"it", b"specify", b"example", b"scenario", b"its"})
+_RUST_FN = re.compile(rb"\bfn[ \t]+(\w+)")
+_RUBY_DEF = re.compile(rb"^[ \t]*def[ \t]+(?:self\.)?(\w+[?!]?)", re.M)
+_WORDS = re.compile(rb"\b(\w+[?!]?)")
 _JS_TESTS = frozenset({b"it", b"test"})
 _JS_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function"})
 # What checks a result, in the test's own text: an assert statement or an assertion library's call
@@ -163,6 +183,110 @@ def _go(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
     return function, text_of(source, name), body
 
 
+@lru_cache(maxsize=1)  # the file's tests are read one after another
+def _own_helpers(source: Source, defined: re.Pattern[bytes]) -> frozenset[bytes]:
+    """The functions or methods a file defines that are not tests: they may check for the test."""
+    return frozenset(m[1] for m in defined.finditer(source.text) if not _TEST_NAME.fullmatch(m[1]))
+
+
+def _calls_helper(body: bytes, helpers: frozenset[bytes]) -> bool:
+    """Whether a test's text names one of its file's helpers (called, with or without parentheses)."""
+    return any(m[1] in helpers for m in _WORDS.finditer(body))
+
+
+@lru_cache(maxsize=1)
+def _java_helpers(source: Source) -> frozenset[bytes]:
+    """The methods a Java file declares, tests apart (annotated `@Test` or named `test…`)."""
+    tree = source.tree
+    found = (
+        captures("java", "(method_declaration name: (identifier) @name) @method", tree.root_node)
+        if tree
+        else {}
+    )
+    return frozenset(
+        text_of(source, n)
+        for n, m in zip(found.get("name", ()), found.get("method", ()), strict=True)
+        if b"@Test" not in text_of(source, m)[: n.start_byte - m.start_byte]
+    )
+
+
+def _java(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
+    """The JUnit test `@Test void name() {…}` at `offset`: (the method, its name, its body); None for a
+    test that expects an exception (`@Test(expected = …)`) or calls a method its file declares."""
+    tree = source.tree
+    at = offset + 1
+    annotation = (
+        enclosing(tree.root_node, at, at + 1, {"marker_annotation", "annotation"}, 2) if tree else None
+    )
+    modifiers = annotation.parent if annotation is not None else None
+    method = modifiers.parent if modifiers is not None else None
+    if annotation is None or method is None or method.type != "method_declaration":
+        return None
+    name = annotation.child_by_field_name("name")
+    if name is None or text_of(source, name).rpartition(b".")[2] not in _JAVA_TESTS:
+        return None
+    if annotation.type == "annotation" and b"expected" in text_of(source, annotation):
+        return None
+    title, body = method.child_by_field_name("name"), method.child_by_field_name("body")
+    if title is None or body is None or _calls_helper(text_of(source, body), _java_helpers(source)):
+        return None
+    return method, text_of(source, title), body
+
+
+def _rust(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
+    """The test `#[test] fn name() {…}` at `offset`: (the function, its name, its body); None for a test
+    that expects a panic (`#[should_panic]`), is ignored, fails by a panic, an unwrap or `?`, or calls a
+    function its file defines."""
+    tree = source.tree
+    item = enclosing(tree.root_node, offset, offset + 1, {"attribute_item"}, 1) if tree else None
+    function = item
+    while function is not None and function.type == "attribute_item":
+        if re.search(rb"should_panic|ignore", text_of(source, function)):
+            return None
+        function = function.next_named_sibling
+    if function is None or function.type != "function_item":
+        return None
+    name, body = function.child_by_field_name("name"), function.child_by_field_name("body")
+    if name is None or body is None:
+        return None
+    code = text_of(source, body)
+    if _RUST_CHECKS.search(code) or _calls_helper(
+        code, _own_helpers(source, _RUST_FN) - {text_of(source, name)}
+    ):
+        return None
+    return function, text_of(source, name), body
+
+
+def _ruby(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
+    """The RSpec example `it "…" do … end` or Minitest test `def test_…` at `offset`: (the node, its
+    name, its body); None for one that calls a method its file defines."""
+    tree = source.tree
+    if tree is None or not (source.kind is Kind.TEST or source.path.endswith("_spec.rb")):
+        return None
+    if source.text.startswith(b"def", offset):
+        method = enclosing(tree.root_node, offset, offset + 3, {"method"}, 1)
+        name = method.child_by_field_name("name") if method else None
+        if method is None or name is None or not _TEST_NAME.fullmatch(text_of(source, name)):
+            return None
+        found: tuple[Node, bytes, Node] = (method, text_of(source, name), method)
+    else:
+        call = enclosing(tree.root_node, offset, offset + 1, {"call"}, 1)
+        method_name = call.child_by_field_name("method") if call else None
+        block = call.child_by_field_name("block") if call else None
+        if call is None or method_name is None or block is None or call.child_by_field_name("receiver"):
+            return None
+        if text_of(source, method_name) not in _RUBY_EXAMPLES or method_name.start_byte != offset:
+            return None
+        arguments = call.child_by_field_name("arguments")
+        title = (
+            text_of(source, arguments.named_children[0]) if arguments and arguments.named_children else b"it"
+        )
+        found = (call, title, block)
+    if _calls_helper(text_of(source, found[2]), _own_helpers(source, _RUBY_DEF)):
+        return None
+    return found
+
+
 def _code(source: Source, body: Node) -> bytes:
     """A test's text without its docstring ("Checks that…" is no check)."""
     first = body.named_children[0] if body.named_children else None
@@ -178,9 +302,13 @@ def finder(config: CheckConfig) -> Finder:
 
     def find(source: Source) -> Iterator[Hit]:
         language = source.language
-        if language not in MARKERS or source.tree is None or source.kind is not Kind.TEST:
+        if language not in MARKERS or source.tree is None:
             return
-        read = {"python": _python, "go": _go}.get(language, _javascript)
+        if source.kind is not Kind.TEST and language not in _DECLARED | {"ruby"}:
+            return
+        read = {"python": _python, "go": _go, "java": _java, "rust": _rust, "ruby": _ruby}.get(
+            language, _javascript
+        )
         helpers = cache(lambda: _helpers(source))
         seen: set[int] = set()
         for offset in sorted(positions(source.text, MARKERS[language])):
@@ -200,6 +328,8 @@ def finder(config: CheckConfig) -> Finder:
     return find
 
 
+_JUNIT = "class SumTest {{\n  @Test\n  void adds() {{\n    {}\n  }}\n}}\n"
+
 RULE = check_rule(
     id=ID,
     summary="Added or edited tests that check nothing (no assert, expect or expected exception).",
@@ -214,7 +344,14 @@ verification (`called`, `call_count`), a snapshot, Testing Library's `getBy…`/
 Cypress's `cy.` commands, or a helper whose name says it checks (`check…`, `verify…`, `validate…`,
 `compare…`). A test decorated with an expected failure, a skip or Hypothesis's `@given`, a JavaScript
 test whose callback takes a parameter (`t`, `done`), and a Go test that calls `t.Error…`/`t.Fatal…`/
-`t.Fail…`/`t.Run`/`t.Skip…` or hands `t` to a helper, are left alone. Severity `warning`.
+`t.Fail…`/`t.Run`/`t.Skip…` or hands `t` to a helper, are left alone. Java: a JUnit `@Test` /
+`@ParameterizedTest` / `@RepeatedTest` method (in any file: the annotation declares it) without an
+assert, `verify`, `assertThrows` or `fail`; `@Test(expected = …)` and a test calling a method its file
+declares pass. Rust: a `#[test]` (or `#[tokio::test]`) function without an `assert…!`, a `panic!`, an
+`.unwrap()`, `.expect(…)` or `?`; `#[should_panic]`, ignored tests and a test calling a function its file
+defines pass. Ruby, in spec and test files: an RSpec `it`/`specify`/`example` block or a Minitest
+`def test_…` without `expect`, `should`, `assert` or `must`, unless it calls a method the file defines.
+Severity `warning`.
 Languages: {", ".join(LANGUAGES)}.""",
     config=Config,
     finder=finder,
@@ -231,10 +368,28 @@ Languages: {", ".join(LANGUAGES)}.""",
                 "sum.test.js",
                 'it("adds", () => {\n  expect(sum(1, 2)).toBe(3);\n});\n',
             ),
+            (
+                "a JUnit test with assertEquals passes",
+                "src/test/java/SumTest.java",
+                _JUNIT.format("assertEquals(3, sum(1, 2));"),
+            ),
+            (
+                "a Rust test with assert_eq! passes",
+                "src/lib.rs",
+                "#[test]\nfn adds() {\n    assert_eq!(sum(1, 2), 3);\n}\n",
+            ),
+            (
+                "an RSpec example with expect passes",
+                "spec/sum_spec.rb",
+                'it "adds" do\n  expect(sum(1, 2)).to eq(3)\nend\n',
+            ),
         ],
         [
             ("a test that only calls fails", "tests/test_sum.py", "def test_sum():\n    sum([1, 2])\n"),
             ("a test without expect fails", "sum.test.ts", 'test("adds", () => {\n  sum(1, 2);\n});\n'),
+            ("a JUnit test that only calls fails", "src/test/java/SumTest.java", _JUNIT.format("sum(1, 2);")),
+            ("a Rust test that only calls fails", "src/lib.rs", "#[test]\nfn adds() {\n    sum(1, 2);\n}\n"),
+            ("an RSpec example without expect fails", "spec/sum_spec.rb", 'it "adds" do\n  sum(1, 2)\nend\n'),
         ],
     ),
     scope=Scope.TOUCHED,
