@@ -17,6 +17,7 @@ from bot.ledger.engine import create_engine_for, session_factory
 from bot.ledger.evaluations import EvaluationRecord, pull_request_evaluations, record_evaluation
 from bot.ledger.migrate import alembic_config, current_revision, head_revision, schema_drift, upgrade
 from bot.ledger.models import Base, Evaluation, Finding, Override, PullRequest, Repository
+from bot.ledger.pull_requests import upsert_pull_request
 from bot.ledger.types import UtcDateTime
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -196,7 +197,12 @@ def test_0003_carries_every_0002_row_over_and_back(engine: Engine) -> None:
     with Session(engine) as session:
         repositories = {r.full_name: r for r in session.scalars(select(Repository))}
         names = {r.id: r.full_name for r in repositories.values()}
-        pulls = {(names[p.repository_id], p.number): p for p in session.scalars(select(PullRequest))}
+        # 0003's columns only: the model has columns later revisions add
+        pull_columns = (PullRequest.id, PullRequest.repository_id, PullRequest.number, PullRequest.author)
+        closing = (PullRequest.closed_at, PullRequest.merged, PullRequest.merged_at)
+        pulls = {
+            (names[p.repository_id], p.number): p for p in session.execute(select(*pull_columns, *closing))
+        }
         name_of = {p.id: key for key, p in pulls.items()}
         evaluations = session.scalars(select(Evaluation).order_by(Evaluation.id)).all()
         overrides = session.scalars(select(Override).order_by(Override.id)).all()
@@ -265,17 +271,23 @@ def test_repository_carried_over_without_id_is_adopted(engine: Engine) -> None:
 
 # Tables the models hold that a revision does not create yet, so a drift check at that revision skips them.
 LATER_TABLES = {"0003": {"review_events", "llm_calls"}, "0005": {"llm_calls"}}
+# Columns the models hold that 0007 adds, skipped by a drift check at an earlier revision.
+LATER_COLUMNS = {("pull_requests", "author_teams")}
 
 # 0003's tables, every row, read back after the round trip through 0004.
 TABLES_0003 = ("repositories", "pull_requests", "evaluations", "overrides", "findings")
 
 
 def drift_besides(engine: Engine, tables: set[str]) -> list[object]:
-    """Drift between the models and `engine`'s schema, but for `tables` not created yet."""
+    """Drift between the models and `engine`'s schema (a revision before 0007), but for `tables` not
+    created yet and LATER_COLUMNS."""
     return [
         diff
         for diff in schema_drift(engine)
         if not (isinstance(diff, tuple) and diff[0] == "add_table" and diff[1].name in tables)
+        and not (
+            isinstance(diff, tuple) and diff[0] == "add_column" and (diff[2], diff[3].name) in LATER_COLUMNS
+        )
     ]
 
 
@@ -360,3 +372,43 @@ def test_0005_adds_before_sha_keeping_review_events(engine: Engine) -> None:
 
     migrate(engine, "downgrade", "0004")
     assert review_event_rows(engine) == before
+
+
+# --- 0007: the author's teams -------------------------------------------------------------------------------
+
+
+def pull_request_rows(engine: Engine) -> list[dict[str, Any]]:
+    """Every pull_requests row, as mappings."""
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM pull_requests ORDER BY id"))
+        return [dict(row._mapping) for row in rows]
+
+
+def test_0007_adds_author_teams_keeping_pull_requests(engine: Engine) -> None:
+    """Upgrading a 0006 database with pull requests to 0007 keeps each row, its author's teams not known
+    (NULL), and matches the models; a write then records teams on a carried-over row; downgrading drops the
+    column and gives 0006's rows back."""
+    migrate(engine, "upgrade", "0002")
+    with engine.begin() as connection:
+        for sql, values in ROWS_0002:
+            execute(connection, sql, values)
+    migrate(engine, "upgrade", "0006")
+    before = pull_request_rows(engine)
+    assert len(before) == 3
+
+    migrate(engine, "upgrade", "0007")
+    assert schema_drift(engine) == []
+    assert pull_request_rows(engine) == [{**row, "author_teams": None} for row in before]
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        repository = session.scalars(select(Repository).where(Repository.full_name == "octo/known")).one()
+        upsert_pull_request(session, repository.id, 7, author_teams=("octo/web", "octo/api"), at=T2)
+    with sessions() as session:
+        teams = session.scalars(select(PullRequest.author_teams).where(PullRequest.number == 7)).one()
+        assert teams == ["octo/web", "octo/api"]
+
+    migrate(engine, "downgrade", "0006")
+    after = pull_request_rows(engine)
+    assert [{k: v for k, v in row.items() if k != "updated_at"} for row in after] == [
+        {k: v for k, v in row.items() if k != "updated_at"} for row in before
+    ]

@@ -19,6 +19,7 @@ from bot.core.review_report import (
     ai_bucket,
     build_report,
     owning_team,
+    render_json,
     render_text,
     size_bucket,
 )
@@ -56,6 +57,9 @@ PULLS = [
     (6, 750, 0.7, 2, 60, "dependabot[bot]", None),
     (7, 20, 0.3, 0, 0, "cy", None),
 ]
+# The authors' teams as the App recorded them at the opening: bo is in two; cy in none; the bot's were
+# never known.
+AUTHOR_TEAMS: dict[str, tuple[str, ...]] = {"ada": ("octo/web",), "bo": ("octo/api", "octo/web"), "cy": ()}
 
 
 def seed(sessions: sessionmaker[Session]) -> None:
@@ -107,10 +111,12 @@ def seed(sessions: sessionmaker[Session]) -> None:
                     ReviewState.APPROVED,
                 )
             )
+            teams = AUTHOR_TEAMS.get(author)
             for event in events:
-                record_review_event(
-                    session, ReviewEventRecord(REPO_ID, REPO, number, event, pr_author=author)
-                )
+                # only the opening says the teams: the later events' None keeps them
+                told = teams if isinstance(event, Opened) else None
+                record = ReviewEventRecord(REPO_ID, REPO, number, event, pr_author=author, author_teams=told)
+                record_review_event(session, record)
 
 
 @pytest.fixture
@@ -166,6 +172,11 @@ def test_json_size_by_ai_share(ledger: str, capsys: pytest.CaptureFixture[str]) 
         pytest.param("size", {"S": 1, "M": 4, "XL": 2}, id="size"),
         pytest.param("ai", {"no AI": 3, "some AI": 1, "AI-heavy": 3}, id="ai"),
         pytest.param("team", {"octo/web": 3, "octo/api": 2, "(no team)": 2}, id="team"),
+        pytest.param(
+            "author-team",
+            {"octo/api": 2, "octo/web": 4, "(no team)": 2, "(unknown team)": 1},
+            id="author-team",
+        ),
         pytest.param("author-kind", {"person": 6, "bot": 1}, id="author-kind"),
     ],
 )
@@ -235,6 +246,38 @@ def test_owning_team_by_lines() -> None:
     }
     assert owning_team(results) == "octo/b"
     assert owning_team({}) is None
+
+
+def test_author_team_counts_in_each_of_the_authors_teams() -> None:
+    """By author team, a pull request counts in each of its author's teams, and the report says how many
+    count twice; an author in no team (or of a user's repository) is `(no team)`, one whose teams GitHub
+    never told is `(unknown team)`; the owning team of the code plays no part."""
+    figures = [ReviewFigures(rounds, rework, None, None, None) for rounds, rework in ((2, 40), (0, 10))]
+    records = [
+        PullRequestRecord("o/r", 1, "bo", 50, 0.0, "o/db", figures[0], author_teams=("o/api", "o/web")),
+        PullRequestRecord("o/r", 2, "ada", 50, 0.0, "o/api", figures[1], author_teams=("o/web",)),
+        PullRequestRecord("o/r", 3, "cy", 50, 0.0, "o/web", figures[1], author_teams=()),
+        PullRequestRecord("o/r", 4, "dee", 50, 0.0, "o/web", figures[1]),
+    ]
+    report = build_report(records, "author-team")
+    assert {key: (cell.prs, cell.rework_mean) for key, cell in report.groups.items()} == {
+        ("(no team)",): (1, 10),
+        ("(unknown team)",): (1, 10),
+        ("o/api",): (1, 40),
+        ("o/web",): (2, 25),
+    }
+    assert (report.prs, report.in_several_groups) == (4, 1)
+    assert "1 of them count in more than one group (an author in several teams counts in each)" in (
+        render_text(report)
+    )
+    document = json.loads(render_json(report))
+    assert (document["group_by"], document["prs"], document["prs_in_several_groups"]) == ("author-team", 4, 1)
+    assert [group["author-team"] for group in document["groups"]] == [
+        "(no team)",
+        "(unknown team)",
+        "o/api",
+        "o/web",
+    ]
 
 
 def test_empty_report() -> None:

@@ -28,6 +28,7 @@ from bot.core.rounds import (
     ReviewThread,
     first_feedback_at,
 )
+from bot.gather.author_teams import author_teams
 from bot.gather.timeline import read_timeline
 from bot.github.gateway import PullRequestGateway
 from bot.intake.jobs import EvaluatePullRequest, RecordReviewEvent, enqueue
@@ -52,6 +53,10 @@ log = logging.getLogger(__name__)
 LOCK_SECONDS = 60.0
 # Without these the history has no reviews but what the timeline says.
 REVIEW_EVENTS = frozenset({"pull_request_review", "pull_request_review_comment"})
+# The events at which the author's teams are asked (remembered a day): the author's pushes, and the
+# closing, which every pull request the reports count has or will have; the opening adds no question to
+# the burst of queries an opened pull request's evaluation makes.
+TEAMS_ASKED_AT = frozenset({"push", "closed"})
 # An installation accepting new events is seen within this long.
 EVENTS_MEMORY_SECONDS = 600
 T = TypeVar("T")
@@ -115,6 +120,7 @@ async def _record(worker: WorkerContext, job: RecordReviewEvent) -> str:
         installation_id=job.installation_id,
         before_sha=job.before_sha,
         measured=not isinstance(event, Push),
+        author_teams=await _author_teams(worker, job),
     )
 
     added = await in_transaction(worker.sessions, partial(record, record=entry))
@@ -140,6 +146,16 @@ async def _record(worker: WorkerContext, job: RecordReviewEvent) -> str:
     if read:
         outcome += f"; {read} event(s) from the timeline"
     return f"{outcome}; {len(pending)} push(es) measured" if pending else outcome
+
+
+async def _author_teams(worker: WorkerContext, job: RecordReviewEvent) -> tuple[str, ...] | None:
+    """At a push or the closing, the teams of the repository's organisation the author is in, for the
+    reports (None: not asked, or GitHub refused: the installation lacks `members: read`)."""
+    if job.kind not in TEAMS_ASKED_AT or job.pr_author is None:
+        return None
+    async with worker.github(job.installation_id) as gh:
+        gateway = PullRequestGateway(gh, job.owner, job.repo, job.number)
+        return await author_teams(gateway, worker.redis, job.owner, job.pr_author)
 
 
 def _moves_the_check(job: RecordReviewEvent) -> bool:

@@ -27,14 +27,18 @@ SIZES = (*(name for name, _ in SIZE_BOUNDS), "XXL", "unmeasured")
 # Strict AI share (ai lines / attributed lines) at the pull request's latest evaluation.
 AI_HEAVY = 0.5
 AI_BUCKETS = ("no AI", "some AI", "AI-heavy", "unmeasured")
-GROUPINGS = ("size", "ai", "team", "author-kind")
+GROUPINGS = ("size", "ai", "team", "author-team", "author-kind")
+NO_TEAM = "(no team)"
+# The author's teams were never asked of GitHub, or GitHub would not say (no `members: read`).
+UNKNOWN_TEAM = "(unknown team)"
 
 
 @dataclass(frozen=True, slots=True)
 class PullRequestRecord:
     """One pull request as the ledger knows it: its latest evaluation's size and AI share (None where no
-    evaluation measured them), the team owning most of its changed lines, its review figures, and when it
-    was opened (first seen, where the opening was not recorded)."""
+    evaluation measured them), the team owning most of its changed lines, its review figures, when it
+    was opened (first seen, where the opening was not recorded), and its author's teams in the
+    organisation (`org/slug`; () for none; None when not known)."""
 
     repo: str
     number: int
@@ -44,6 +48,7 @@ class PullRequestRecord:
     team: str | None
     figures: ReviewFigures
     opened_at: datetime | None = None
+    author_teams: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,7 @@ class Report:
     comparisons: tuple[Comparison, ...]
     pooled_difference: float | None  # Mantel-Haenszel-weighted AI-heavy minus no-AI rework
     crude_difference: float | None  # the same, ignoring size
+    in_several_groups: int = 0  # pull requests counted in more than one group (an author in two teams)
 
 
 def size_bucket(lines: int | None) -> str:
@@ -138,31 +144,47 @@ def owning_team(results: Mapping[str, Any]) -> str | None:
 def build_report(records: Iterable[PullRequestRecord], group_by: str | None = None) -> Report:
     """Group `records` by `group_by` (None: size by AI share) and compare rework within sizes."""
     listed = list(records)
-    key = _keys(group_by)
+    keys = _keys(group_by)
     grouped: dict[tuple[str, ...], list[PullRequestRecord]] = {}
+    several = 0
     for record in listed:
-        grouped.setdefault(key(record), []).append(record)
+        found = keys(record)
+        several += len(found) > 1
+        for key in found:
+            grouped.setdefault(key, []).append(record)
     order = _order(group_by)
     groups = {k: _cell(grouped[k]) for k in sorted(grouped, key=order)}
     comparisons = tuple(_compare(size, listed) for size in SIZES if size != "unmeasured")
     comparisons = tuple(c for c in comparisons if c.ai_heavy or c.no_ai)
     crude = _compare("all", listed).difference
-    return Report(group_by, len(listed), groups, comparisons, _pooled(comparisons), crude)
+    return Report(group_by, len(listed), groups, comparisons, _pooled(comparisons), crude, several)
 
 
-def _keys(group_by: str | None) -> Callable[[PullRequestRecord], tuple[str, ...]]:
+def _keys(group_by: str | None) -> Callable[[PullRequestRecord], tuple[tuple[str, ...], ...]]:
+    """The group or groups a record counts in: one, but an author's every team."""
     match group_by:
         case None:
-            return lambda r: (size_bucket(r.effective_lines), ai_bucket(r.ai_share))
+            return lambda r: ((size_bucket(r.effective_lines), ai_bucket(r.ai_share)),)
         case "size":
-            return lambda r: (size_bucket(r.effective_lines),)
+            return lambda r: ((size_bucket(r.effective_lines),),)
         case "ai":
-            return lambda r: (ai_bucket(r.ai_share),)
+            return lambda r: ((ai_bucket(r.ai_share),),)
         case "team":
-            return lambda r: (r.team or "(no team)",)
+            return lambda r: ((r.team or NO_TEAM,),)
+        case "author-team":
+            return lambda r: tuple((team,) for team in author_team_groups(r.author_teams))
         case "author-kind":
-            return lambda r: (author_kind(r.author),)
+            return lambda r: ((author_kind(r.author),),)
     raise ValueError(f"cannot group by {group_by!r}; use one of {', '.join(GROUPINGS)}")
+
+
+def author_team_groups(teams: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The author-team groups of a pull request: each of its author's teams, `(no team)` when the author
+    is in none (or the repository's owner is a user), `(unknown team)` when GitHub was not asked or would
+    not say."""
+    if teams is None:
+        return (UNKNOWN_TEAM,)
+    return teams or (NO_TEAM,)
 
 
 def _order(group_by: str | None) -> Callable[[tuple[str, ...]], tuple[Any, ...]]:
@@ -244,6 +266,7 @@ def report_json(report: Report) -> dict[str, Any]:
     return {
         "prs": report.prs,
         "group_by": report.group_by or "size x ai",
+        "prs_in_several_groups": report.in_several_groups,
         "groups": [
             {
                 **dict(zip(names, key, strict=True)),
@@ -290,6 +313,12 @@ def render_text(report: Report) -> str:
     rows = [(*key, *_text_values(c)) for key, c in report.groups.items()]
     keys = len(_columns(report.group_by))
     lines = [f"{report.prs:,} pull requests", "", *_aligned(header, rows, keys)]
+    if report.in_several_groups:
+        lines += [
+            "",
+            f"{report.in_several_groups:,} of them count in more than one group (an author in several "
+            "teams counts in each), so the groups add up to more",
+        ]
     lines += ["", "Rework of AI-heavy vs no-AI pull requests within each size (n = pull requests):"]
     compared = [
         (

@@ -85,6 +85,9 @@ class PullRequest(Base):
     closed_at: Mapped[datetime | None]  # the latest closing: reopening and closing again moves it
     merged_at: Mapped[datetime | None]
     merged: Mapped[bool | None]  # None while the PR has not been seen closed
+    # `org/slug` of the author's teams in the repository's organisation, as GitHub last said ([]: none, or
+    # no organisation); NULL while not known (not asked yet, or the App may not read teams).
+    author_teams: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

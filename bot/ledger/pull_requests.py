@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.ledger.repositories import upsert_repository
 from bot.ledger.upsert import built_once, table_insert, table_of
 
 _TABLE = table_of(PullRequest)
-_FIND = select(_TABLE.c.id, _TABLE.c.author, _TABLE.c.opened_at).where(
+_FIND = select(_TABLE.c.id, _TABLE.c.author, _TABLE.c.opened_at, _TABLE.c.author_teams).where(
     _TABLE.c.repository_id == bindparam("repository_id"), _TABLE.c.number == bindparam("number")
 )
 _CLOSE = (
@@ -38,6 +39,7 @@ def _upsert(dialect: str) -> ReturningInsert[Any]:
         set_={
             "author": func.coalesce(new.author, _TABLE.c.author),
             "opened_at": func.coalesce(new.opened_at, _TABLE.c.opened_at),
+            "author_teams": func.coalesce(new.author_teams, _TABLE.c.author_teams),
             "updated_at": new.updated_at,
         },
     ).returning(_TABLE.c.id)
@@ -50,21 +52,30 @@ def upsert_pull_request(
     *,
     author: str | None = None,
     opened_at: datetime | None = None,
+    author_teams: Sequence[str] | None = None,
     at: datetime | None = None,
 ) -> int:
     """The surrogate id of pull request `number` of the repository, inserting it or updating what is
-    known of it: a known value is never overwritten with None. `updated_at` is when it last changed."""
+    known of it: a known value is never overwritten with None (the author's teams are replaced by what
+    GitHub said last). `updated_at` is when it last changed."""
     now = at or datetime.now(UTC)
     # Read first, as upsert_repository does: nearly every write (each evaluation, each review event) finds
     # the row as it is, and an upsert would lock it for the rest of the transaction all the same.
     row = session.execute(_FIND, {"repository_id": repository_id, "number": number}).first()
-    if row is not None and author in (None, row.author) and opened_at in (None, row.opened_at):
+    teams = None if author_teams is None else list(author_teams)
+    if (
+        row is not None
+        and author in (None, row.author)
+        and opened_at in (None, row.opened_at)
+        and teams in (None, row.author_teams)
+    ):
         return int(row.id)
     values = {
         "repository_id": repository_id,
         "number": number,
         "author": author,
         "opened_at": opened_at,
+        "author_teams": teams,
         "created_at": now,
         "updated_at": now,
     }

@@ -28,7 +28,14 @@ def pull_request_records(
     chosen = covered_pull_requests(repo, since, installation=installation)
     opened = func.coalesce(PullRequest.opened_at, PullRequest.created_at)
     pulls = session.execute(
-        select(PullRequest.id, PullRequest.number, PullRequest.author, Repository.full_name, opened)
+        select(
+            PullRequest.id,
+            PullRequest.number,
+            PullRequest.author,
+            Repository.full_name,
+            opened,
+            PullRequest.author_teams,
+        )
         .join(Repository, Repository.id == PullRequest.repository_id)
         .where(PullRequest.id.in_(chosen))
         .order_by(Repository.full_name, PullRequest.number)
@@ -38,7 +45,7 @@ def pull_request_records(
     )
     events = review_events(session, chosen)
     records = []
-    for pull_id, number, author, full_name, opened_at in pulls:
+    for pull_id, number, author, full_name, opened_at, teams in pulls:
         evaluation = latest.get(pull_id)
         history = PullRequestHistory(author or "", tuple(order_events(events[pull_id])))
         records.append(
@@ -51,6 +58,7 @@ def pull_request_records(
                 team=owning_team(evaluation.results or {}) if evaluation else None,
                 figures=measure_review(history),
                 opened_at=opened_at,
+                author_teams=None if teams is None else tuple(teams),
             )
         )
     return records

@@ -66,6 +66,7 @@ class ReviewEventRecord:
     installation_id: int | None = None
     before_sha: str | None = None  # a push: the head it replaced
     measured: bool = True  # a push: whether its lines are known (else NULL, see `unmeasured_pushes`)
+    author_teams: tuple[str, ...] | None = None  # the author's teams as GitHub said them (None: unknown)
 
 
 def record_review_event(session: Session, record: ReviewEventRecord, *, at: datetime | None = None) -> bool:
@@ -78,7 +79,7 @@ def record_review_events(
     session: Session, records: Sequence[ReviewEventRecord], *, at: datetime | None = None
 ) -> int:
     """Insert the events of one pull request (a timeline read) in one statement; how many were new. The
-    repository, pull request and author are the first record's."""
+    repository, pull request, author and author's teams are the first record's."""
     if not records:
         return 0
     now, first = at or datetime.now(UTC), records[0]
@@ -90,7 +91,12 @@ def record_review_events(
         at=now,
     )
     pull_request_id = upsert_pull_request(
-        session, repository_id, first.pr_number, author=first.pr_author, at=now
+        session,
+        repository_id,
+        first.pr_number,
+        author=first.pr_author,
+        author_teams=first.author_teams,
+        at=now,
     )
     rows = [_row(record, pull_request_id, now) for record in records]
     # one statement, built once, run for every row (SQLAlchemy batches them into multi-row INSERTs):

@@ -26,7 +26,7 @@ from bot.web.session import SESSION_COOKIE
 from bot.web.viewer import api_refusal
 
 OFF = "the report API is off: set SCOPEGATE_API_TOKEN"
-Grouping = Literal["size", "ai", "team", "author-kind"]
+Grouping = Literal["size", "ai", "team", "author-team", "author-kind"]
 
 
 def api_router(settings: Settings, identity: IdentitySource) -> APIRouter:

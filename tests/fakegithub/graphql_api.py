@@ -15,6 +15,7 @@ from graphql import GraphQLError, GraphQLSchema, build_schema, execute_sync, par
 from .calls import Call, Reply
 from .graphql_nodes import Context, GraphQLIssue, account, repository
 from .graphql_search import search
+from .graphql_teams import organization
 from .routing import Router
 from .shapes import timestamp
 
@@ -56,6 +57,10 @@ class Root:
         if login not in self.ctx.state.users:
             raise GraphQLIssue(f"Could not resolve to a User with the login of '{login}'.", "NOT_FOUND")
         return account(self.ctx, self.ctx.state.users[login])
+
+    def organization(self, _info: object, login: str) -> dict[str, Any]:
+        """An organisation, with the teams its members belong to; otherwise GitHub's NOT_FOUND."""
+        return organization(self.ctx, self.call, login)
 
     def search(self, _info: object, query: str, type: str, **page: Any) -> dict[str, Any]:
         """An issue search over the pull requests the caller may see."""
