@@ -71,6 +71,7 @@ FILTERED = ["--repo", "octo/app", "--since", "2026-01-01"]
     [
         pytest.param({}, [], id="size-by-ai"),
         pytest.param({"group_by": "team"}, ["--group-by", "team"], id="team"),
+        pytest.param({"group_by": "author-team"}, ["--group-by", "author-team"], id="author-team"),
         pytest.param({"repo": "octo/app", "since": "2026-01-01"}, FILTERED, id="filtered"),
     ],
 )
@@ -83,6 +84,20 @@ def test_the_api_answers_what_the_command_prints(
     assert response.headers["content-type"] == "application/json"
     assert response.json() == command(argv)
     assert response.json()["prs"] == 7
+
+
+def test_the_api_groups_by_the_authors_teams(web: str) -> None:
+    """`group_by=author-team` is the dashboard's view by the authors' teams: bo's two pull requests count
+    in both of bo's teams, and the answer says two pull requests count more than once."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    answer = httpx.get(f"{web}/api/report", params={"group_by": "author-team"}, headers=headers).json()
+    assert {g["author-team"]: g["prs"] for g in answer["groups"]} == {
+        "octo/api": 2,
+        "octo/web": 4,
+        "(no team)": 2,
+        "(unknown team)": 1,
+    }
+    assert (answer["prs"], answer["prs_in_several_groups"]) == (7, 2)
 
 
 @pytest.mark.parametrize(
