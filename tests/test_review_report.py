@@ -267,7 +267,7 @@ def test_author_team_counts_in_each_of_the_authors_teams() -> None:
         ("o/web",): (2, 25),
     }
     assert (report.prs, report.in_several_groups) == (4, 1)
-    assert "1 of them count in more than one group (an author in several teams counts in each)" in (
+    assert "in more than one group (an author in several teams counts in each): 1 of the 4," in (
         render_text(report)
     )
     document = json.loads(render_json(report))

@@ -316,8 +316,8 @@ def render_text(report: Report) -> str:
     if report.in_several_groups:
         lines += [
             "",
-            f"{report.in_several_groups:,} of them count in more than one group (an author in several "
-            "teams counts in each), so the groups add up to more",
+            "in more than one group (an author in several teams counts in each): "
+            f"{report.in_several_groups:,} of the {report.prs:,}, so the groups add up to more",
         ]
     lines += ["", "Rework of AI-heavy vs no-AI pull requests within each size (n = pull requests):"]
     compared = [
