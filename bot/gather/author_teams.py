@@ -18,7 +18,7 @@ from bot.gather.answers import Answer
 CACHE_SECONDS = 86_400
 # A refusal (the installation lacks `members: read`) is asked again soon after an owner accepts it.
 REFUSED_SECONDS = 600
-# More teams than this for one person are cut at the first page.
+# One page: a person in more than 100 teams of one organisation is counted in the first 100.
 TEAMS_QUERY = """
 query AuthorTeams($org: String!, $login: String!) {
   organization(login: $org) {
