@@ -827,6 +827,12 @@ SUPPRESSIONS = [
     ("rust .expect() is no attribute", "src/a.rs", 'fn f() {\n    let x = g().expect("x");\n}\n', []),
     ("rust cfg_attr is no suppression", "src/a.rs", "#[cfg_attr(test, derive(Debug))]\nstruct A;\n", []),
     ("ruby rubocop disable a cop", "lib/a.rb", "x = 1 # rubocop:disable Style/NumericLiterals\n", [INFO]),
+    (
+        "ruby rubocop disable-next a cop",
+        "lib/a.rb",
+        "# rubocop:disable-next Metrics/AbcSize\ndef f; end\n",
+        [INFO],
+    ),
     ("ruby rubocop disable all", "lib/a.rb", "# rubocop:disable all\nx = 1\n", [W]),
     ("ruby rubocop todo", "lib/a.rb", "# rubocop:todo Metrics/AbcSize\ndef f; end\n", [INFO]),
     ("ruby rubocop enable is no suppression", "lib/a.rb", "# rubocop:enable Style/Foo\nx = 1\n", []),
@@ -1522,3 +1528,47 @@ def test_a_body_javascript_ends_before_a_spread_is_no_syntax_error() -> None:
     assert _findings(syntax_error, "a.ts", valid.replace("() =>", "(): number =>")) == ()
     assert {f.severity for f in _findings(syntax_error, "a.js", broken)} == {E}
     assert [f.severity for f in _findings(syntax_error, "a.js", "const x = f()[...a]\n")] == [E]
+
+
+SYNTAX_LOOKALIKES = [
+    (
+        "rust 2015 try! macro (serde 1.0.152's de/impls.rs)",
+        "src/de.rs",
+        "fn f() -> Result<u8, E> {\n    while let Some(v) = try!(seq.next_element()) {\n        push(v);\n"
+        "    }\n    Ok(1)\n}\n",
+        [],
+    ),
+    (
+        "rust error beside a try! macro",
+        "src/de.rs",
+        "fn f() {\n    let x = try!(g());\n    let y = ;\n}\n",
+        [E],
+    ),
+    (
+        "ruby symbols of punctuation globals (rubocop's special_global_vars.rb)",
+        "lib/vars.rb",
+        "VARS = {\n  :$; => [:$FS],\n  :$, => [:$OFS],\n  :$' => [:$POSTMATCH],\n}\n",
+        [],
+    ),
+    ("ruby when :$\\ and :$.", "lib/t.rb", "case var\nwhen :$_, :$/, :$\\, :$.\n  1\nend\n", []),
+    (
+        "ruby NUL bytes in a comment (a RubyGems stub line)",
+        "digest.gemspec",
+        "# stub: ext/a/extconf.rb\0ext/b/extconf.rb\n"
+        "Gem::Specification.new do |s|\n  s.name = 'digest'\nend\n",
+        [],
+    ),
+    ("ruby a real error", "lib/t.rb", "def f(x)\n  g(x))\nend\n", [E]),
+    ("ruby a global symbol in a string is no excuse", "lib/t.rb", 'x = ":$;"\ny = (\n', [E]),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "text", "found"), SYNTAX_LOOKALIKES, ids=[c[0] for c in SYNTAX_LOOKALIKES]
+)
+def test_what_a_grammar_misreads_is_no_syntax_error(
+    name: str, path: str, text: str, found: list[Severity]
+) -> None:
+    """Constructs a grammar misreads in mature code (found over Debian's crates, Ruby's standard library
+    and RuboCop, every line counted as added) are no syntax error; a real error beside them still is."""
+    assert [f.severity for f in _findings(syntax_error, path, text)] == found

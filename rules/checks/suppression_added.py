@@ -117,7 +117,9 @@ JAVA = (
 RUBY = (
     *(
         _directive(
-            rb"#\s*" + tool + rb"\s*:\s*(?:disable|todo)\b(?:[ \t]+(?P<codes>[\w/]+(?:\s*,\s*[\w/]+)*))?",
+            rb"#\s*"
+            + tool
+            + rb"\s*:\s*(?:disable(?:-next)?|todo)\b(?:[ \t]+(?P<codes>[\w/]+(?:\s*,\s*[\w/]+)*))?",
             "RuboCop" if tool == b"rubocop" else "Standard",
             "this line or the lines below",
         )
