@@ -99,30 +99,24 @@ def gather(
     base = base or git.default_base(environ)
     (base_sha, head_sha), noted = git.resolve(base, head, probe=NOTES_REF)
     start = git.merge_base(base, head, base_sha, head_sha)
-    # Independent reads run side by side: the log and the base's tree listing while the diff is parsed.
+    # Independent reads run side by side: the log, the base's tree listing and the zero-context patch
+    # (spooled to a file, so that its git never waits for us) while the counts are read and parsed.
     log = git.spawn("log", f"--format={LOG_FORMAT}", f"{start}..{head_sha}")
     listing = git.spawn("ls-tree", "-r", "-z", "--name-only", base_sha)
-    changes, partial = git.changes(start, head_sha)
-    files = [_changed_file(c) for c in changes]
-    if Need.HUNKS in needs:
-        files = [replace(f, hunks=h) for f, h in zip(files, git.hunks(start, head_sha), strict=True)]
-    files = git.recount_binary_sources(files, changes)
+    with tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty, tempfile.TemporaryFile() as spool:
+        patch = git.patch(empty, spool, start, head_sha) if Need.HUNKS in needs else None
+        changes, partial = git.changes(empty, start, head_sha)
+        hunks = git.hunks_of(patch, spool) if patch else [() for _ in changes]
+    blobs: dict[str, Blob] = {}
+    with_base = Need.BASE_TEXT in needs
     if needs & {Need.FILE_KINDS, Need.HEAD_TEXT, Need.BASE_TEXT}:
-        whole, with_base = Need.HEAD_TEXT in needs, Need.BASE_TEXT in needs
+        whole = Need.HEAD_TEXT in needs
         wanted = {c.new_blob: None if whole else kept_bytes(c.path) for c in changes}
         size = None if with_base else HEAD_START_BYTES
         starts = {c.old_blob: size for c in changes if c.old_blob not in wanted}
         blobs = git.blobs(wanted | starts)
-        files = [
-            replace(
-                f,
-                head=new.data if (new := blobs.get(c.new_blob)) else None,
-                head_size=new.size if new else None,
-                base_start=old.data[:HEAD_START_BYTES] if (old := blobs.get(c.old_blob)) else None,
-                base=old.data if with_base and (old := blobs.get(c.old_blob)) else None,
-            )
-            for f, c in zip(files, changes, strict=True)
-        ]
+    files = [_changed_file(c, h, blobs, with_base) for c, h in zip(changes, hunks, strict=True)]
+    files = git.recount_binary_sources(files, changes)
     commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
     history = History(commits, notes=git_ai_notes(git, commits) if noted else {})
     if Need.BLAME in needs:
@@ -228,11 +222,11 @@ class Git:
             )
         raise GitError(f"{self.git_dir}: {base} and {head} have no common ancestor")
 
-    def changes(self, start: str, head: str) -> tuple[list[RawChange], list[str]]:
-        """The changed files with git's counts; the second item names what was partial."""
-        with tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty:
-            args = ("-z", "--raw", "--numstat", "--no-abbrev", start, head)
-            result = run(self.command("--work-tree", empty, *DIFF_ARGS, *args))
+    def changes(self, work_tree: str, start: str, head: str) -> tuple[list[RawChange], list[str]]:
+        """The changed files with git's counts; the second item names what was partial. `work_tree` is an
+        empty folder: no attributes but the base's, which the core applies, bear on the diff."""
+        args = ("-z", "--raw", "--numstat", "--no-abbrev", start, head)
+        result = run(self.command("--work-tree", work_tree, *DIFF_ARGS, *args))
         if result.returncode != 0:
             raise GitError(f"{self.git_dir}: {_last_line(result.stderr, 'git diff failed')}")
         partial = []
@@ -240,13 +234,26 @@ class Git:
             partial.append("git skipped rename detection (too many files): renamed files count in full")
         return parse_raw_numstat(result.stdout), partial
 
-    def hunks(self, start: str, head: str) -> Iterator[tuple[Hunk, ...]]:
+    def patch(self, work_tree: str, spool: IO[bytes], start: str, head: str) -> subprocess.Popen[bytes]:
+        """A git writing the zero-context patch to the file `spool` in the background (never waiting for
+        a reader); `work_tree` as for `changes`."""
+        command = self.command("--work-tree", work_tree, *DIFF_ARGS, "-U0", start, head)
+        return subprocess.Popen(command, stdout=spool, stderr=subprocess.PIPE)
+
+    def hunks_of(self, patch: subprocess.Popen[bytes], spool: IO[bytes]) -> list[tuple[Hunk, ...]]:
+        """Each changed file's zero-context hunks, in the order `changes` lists the files, once `patch`
+        has written them to `spool`."""
+        finish(patch)
+        spool.seek(0)
+        return list(parse_hunk_sections(spool))
+
+    def hunks(self, start: str, head: str) -> list[tuple[Hunk, ...]]:
         """Each changed file's zero-context hunks, in the order `changes` lists the files."""
-        with tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty:
-            process = self.spawn("--work-tree", empty, *DIFF_ARGS, "-U0", start, head)
-            assert process.stdout is not None  # spawned with a pipe; narrows the type
-            yield from parse_hunk_sections(process.stdout)
-            finish(process)
+        with (
+            tempfile.TemporaryDirectory(prefix="scopegate-empty-") as empty,
+            tempfile.TemporaryFile() as spool,
+        ):
+            return self.hunks_of(self.patch(empty, spool, start, head), spool)
 
     def recount_binary_sources(self, files: list[ChangedFile], changes: list[RawChange]) -> list[ChangedFile]:
         """A file git calls binary but whose name says source code (a NUL byte slipped into `app.py`)
@@ -331,7 +338,11 @@ def run(argv: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
         raise GitError("git is not installed or not on PATH") from error
 
 
-def _changed_file(change: RawChange) -> ChangedFile:
+def _changed_file(
+    change: RawChange, hunks: tuple[Hunk, ...], blobs: Mapping[str, Blob], with_base: bool
+) -> ChangedFile:
+    """The file as git diffed it, with its hunks and as much of its bytes as `blobs` holds."""
+    new, old = blobs.get(change.new_blob), blobs.get(change.old_blob)
     return ChangedFile(
         path=change.path,
         status=change.status,
@@ -339,6 +350,11 @@ def _changed_file(change: RawChange) -> ChangedFile:
         deletions=change.deletions or 0,
         previous_path=change.previous_path,
         binary=change.additions is None,
+        hunks=hunks,
+        head=new.data if new else None,
+        head_size=new.size if new else None,
+        base_start=old.data[:HEAD_START_BYTES] if old else None,
+        base=old.data if with_base and old else None,
     )
 
 
