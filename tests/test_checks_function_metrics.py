@@ -51,6 +51,37 @@ TS_BRANCHY = (
     + "".join(f"  if (a === {i} && b) {{ return {i}; }}\n" for i in range(6))
     + "  return 0;\n};\n"
 )
+JAVA_DEEP = (
+    "class A {\n  void f(int[] a) {\n    for (int b : a) {\n      if (b > 0) {\n        while (b > 1) {\n"
+    "          try { b--; } finally { g(); }\n        }\n      }\n    }\n  }\n}\n"
+)
+JAVA_BRANCHY = (
+    "class A {\n  int f(int a, boolean b) {\n"
+    + "".join(f"    if (a == {i} && b) {{ return {i}; }}\n" for i in range(6))
+    + "    return 0;\n  }\n}\n"
+)
+JAVA_ELSE_IFS = (
+    "class A {\n  int f(int a) {\n    if (a == 1) { return 1; }\n    else if (a == 2) { return 2; }\n"
+    "    else if (a == 3) { return 3; }\n    else if (a == 4) { return 4; }\n    return 0;\n  }\n}\n"
+)
+RUST_DEEP = (
+    "impl Parser {\n    fn f(&self, a: u8) {\n        if a > 0 {\n            for _ in 0..a {\n"
+    "                match a {\n                    1 => loop { break; },\n                    _ => {}\n"
+    "                }\n            }\n        }\n    }\n}\n"
+)
+RUST_ELSE_IFS = (
+    "fn f(a: u8) -> u8 {\n    if a == 1 {\n        1\n    } else if a == 2 {\n        2\n"
+    "    } else if a == 3 {\n        3\n    } else if a == 4 {\n        4\n"
+    "    } else {\n        0\n    }\n}\n"
+)
+RUBY_BRANCHY = (
+    "class A\n  def f(a)\n"
+    + "".join(f"    return {i} if a == {i} || a == -{i}\n" for i in range(5))
+    + "    0\n  end\nend\n"
+)
+RUBY_ELSIFS = (
+    "def f(a)\n  if a == 1\n    1\n  elsif a == 2\n    2\n  elsif a == 3\n    3\n  else\n    0\n  end\nend\n"
+)
 
 # (name, path, text, messages' starts)
 CASES = [
@@ -84,6 +115,18 @@ CASES = [
     ("ts && counts as a branch", "a.ts", TS_BRANCHY, ["`f`: complexity 13 (limit 10)"]),
     ("go four levels", "a.go", GO_DEEP, ["`f`: nesting depth 4 (limit 3)"]),
     ("go else-if chain is one level", "a.go", GO_ELSE_IFS, []),
+    ("java four levels", "A.java", JAVA_DEEP, ["`A.f`: nesting depth 4 (limit 3)"]),
+    ("java && counts as a branch", "A.java", JAVA_BRANCHY, ["`A.f`: complexity 13 (limit 10)"]),
+    ("java else-if chain is one level", "A.java", JAVA_ELSE_IFS, []),
+    ("rust four levels, named by its impl", "src/a.rs", RUST_DEEP, ["`Parser.f`: nesting depth 4 (limit 3)"]),
+    ("rust else-if chain is one level", "src/a.rs", RUST_ELSE_IFS, []),
+    (
+        "ruby modifiers and || count as branches",
+        "lib/a.rb",
+        RUBY_BRANCHY,
+        ["`A.f`: complexity 11 (limit 10)"],
+    ),
+    ("ruby elsif chain", "lib/a.rb", RUBY_ELSIFS, []),
     ("no grammar for text", "a.txt", _py_long("f", 100), []),
 ]
 

@@ -31,6 +31,9 @@ FUNCTIONS = {
     "typescript": _JS_FUNCTIONS,
     "tsx": _JS_FUNCTIONS,
     "go": "[(function_declaration) (method_declaration) (func_literal)] @function",
+    "java": "[(method_declaration) (constructor_declaration) (lambda_expression)] @function",
+    "rust": "[(function_item) (closure_expression)] @function",
+    "ruby": "[(method) (singleton_method)] @function",
 }
 # Decision points (each adds a path: cyclomatic complexity is one more than their count) and the
 # statements that nest.
@@ -49,6 +52,22 @@ BODIES = {
 [(if_statement) (for_statement) (expression_switch_statement) (type_switch_statement)
  (select_statement)] @nest
 """,
+    "java": """
+[(if_statement) (for_statement) (enhanced_for_statement) (while_statement) (do_statement) (catch_clause)
+ (ternary_expression) (switch_label) (binary_expression operator: ["&&" "||"])] @branch
+[(if_statement) (for_statement) (enhanced_for_statement) (while_statement) (do_statement) (try_statement)
+ (switch_expression)] @nest
+""",
+    "rust": """
+[(if_expression) (for_expression) (while_expression) (loop_expression) (match_arm)
+ (binary_expression operator: ["&&" "||"])] @branch
+[(if_expression) (for_expression) (while_expression) (loop_expression) (match_expression)] @nest
+""",
+    "ruby": """
+[(if) (elsif) (unless) (while) (until) (for) (when) (rescue) (conditional) (if_modifier) (unless_modifier)
+ (while_modifier) (until_modifier) (binary operator: ["&&" "||" "and" "or"])] @branch
+[(if) (unless) (while) (until) (for) (case) (begin)] @nest
+""",
 }
 _FUNCTION_TYPES = frozenset(
     {
@@ -61,11 +80,29 @@ _FUNCTION_TYPES = frozenset(
         "generator_function",
         "method_declaration",
         "func_literal",
+        "constructor_declaration",
+        "lambda_expression",
+        "function_item",
+        "closure_expression",
+        "method",
+        "singleton_method",
     }
 )
-_NAMED_SCOPES = _FUNCTION_TYPES | {"class_definition", "class_declaration", "class"}
+_NAMED_SCOPES = _FUNCTION_TYPES | {
+    "class_definition",
+    "class_declaration",
+    "class",
+    "interface_declaration",
+    "enum_declaration",
+    "record_declaration",
+    "impl_item",
+    "trait_item",
+    "mod_item",
+    "module",
+}
 # `else if` is one level with its `if`, not one deeper.
 _ELSE = frozenset({"else_clause", "if_statement"})
+_IFS = frozenset({"if_statement", "if_expression"})
 
 
 class Config(CheckConfig):
@@ -105,7 +142,7 @@ def measure(language: str, function: Node, nested: list[Node]) -> Metrics:
     depth, open_ = 0, list[Node]()
     for node in sorted(found.get("nest", ()), key=lambda n: n.start_byte):
         if _inside(node, inner, function) or (
-            node.type == "if_statement" and node.parent is not None and node.parent.type in _ELSE
+            node.type in _IFS and node.parent is not None and node.parent.type in _ELSE
         ):
             continue
         while open_ and open_[-1].end_byte <= node.start_byte:
@@ -118,7 +155,7 @@ def measure(language: str, function: Node, nested: list[Node]) -> Metrics:
 
 def _name(source: bytes, node: Node) -> str:
     """A function's or class's name: its own, the variable or key it is given to, or `<anonymous>`."""
-    named = node.child_by_field_name("name")
+    named = node.child_by_field_name("type" if node.type == "impl_item" else "name")
     if named is None and node.parent is not None:
         named = node.parent.child_by_field_name("name") or node.parent.child_by_field_name("key")
     return source[named.start_byte : named.end_byte].decode("utf-8", "replace") if named else "<anonymous>"
@@ -129,7 +166,7 @@ def qualified(source: bytes, node: Node) -> str:
     names = [_name(source, node)]
     parent = node.parent
     while parent is not None:
-        if parent.type in _NAMED_SCOPES:
+        if parent.type in _NAMED_SCOPES and parent.parent is not None:  # a file is Python's `module`
             names.append(_name(source, parent))
         parent = parent.parent
     return ".".join(reversed(names))
@@ -202,12 +239,19 @@ _DEEP_JS = (
     "        if (a) { a--; }\n      }\n    }\n  }\n}\n"
 )
 
+_DEEP_RUST = (
+    "fn f(a: u8) {\n    if a > 0 {\n        for _ in 0..a {\n            while a > 1 {\n"
+    "                loop {\n                    break;\n                }\n"
+    "            }\n        }\n    }\n}\n"
+)
+
 RULE = check_rule(
     id=ID,
     summary="Functions the pull request makes too long, too complex or too deeply nested (ratchet).",
     help=f"""\
 For each function (Python `def`; JavaScript and TypeScript functions, methods and arrow functions; Go
-functions, methods and function literals) that has an added line: its length in lines (`max_lines`, 60),
+functions, methods and function literals; Java methods, constructors and lambdas; Rust functions and
+closures; Ruby methods) that has an added line: its length in lines (`max_lines`, 60),
 its cyclomatic complexity, 1 + its decision points (`if`, `elif`, loops, `except`/`catch`, `case`,
 conditional expressions, `and`/`or`/`&&`/`||`/`??`, comprehension clauses; `max_complexity`, 10), and its
 nesting depth of `if`/`for`/`while`/`try`/`with`/`switch` (`else if` is one level; `max_depth`, 3).
@@ -226,6 +270,7 @@ Languages: {", ".join(FUNCTIONS)}.""",
         [
             ("a 70-line function fails", "a.py", _long(68)),
             ("four levels of nesting fail", "a.js", _DEEP_JS),
+            ("four levels of nesting in Rust fail", "src/a.rs", _DEEP_RUST),
         ],
     ),
     scope=Scope.TOUCHED,
