@@ -309,7 +309,7 @@ SWALLOWED = [
         [],
     ),
     ("ruby rescue => e with an empty body", "a.rb", "begin\n  run\nrescue => e\nend\n", [W]),
-    ("ruby bare rescue with nil", "a.rb", "begin\n  run\nrescue\n  nil\nend\n", [W]),
+    ("ruby bare rescue with a nil value", "a.rb", "x = begin\n  run\nrescue\n  nil\nend\n", []),
     ("ruby rescue StandardError in a def", "a.rb", "def f\n  run\nrescue StandardError\nend\n", [W]),
     ("ruby rescue Exception", "a.rb", "begin\n  run\nrescue Exception => e\nend\n", [W]),
     ("ruby rescue nil modifier", "a.rb", "x = parse(s) rescue nil\n", [W]),
@@ -706,6 +706,13 @@ ASSERTIONLESS = [
         "tests/a.rs",
         "fn check(s: &str) {\n    assert!(parse(s).is_ok());\n}\n"
         '#[test]\nfn parses() {\n    check("a");\n}\n',
+        [],
+    ),
+    (
+        "rust #[test] handing its closure to a helper named test_…",
+        "tests/a.rs",
+        "fn test_with_runtimes(f: impl Fn()) {\n    assert!(run(f));\n}\n"
+        "#[test]\nfn yields() {\n    test_with_runtimes(|| g());\n}\n",
         [],
     ),
     ("rust a fn without #[test]", "src/lib.rs", "fn adds() {\n    sum(1, 2);\n}\n", []),

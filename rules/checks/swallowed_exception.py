@@ -144,8 +144,8 @@ def _java(source: Source, catch: Node) -> bool:
 
 
 def _ruby(source: Source, rescue: Node) -> bool:
-    """A `rescue` of everything (bare, `=> e`, `StandardError`, `Exception`) whose body is empty or only
-    `nil`, and no comment below its line says why."""
+    """A `rescue` of everything (bare, `=> e`, `StandardError`, `Exception`) whose body is empty, and no
+    comment below its line says why (a body of `nil` gives the expression its value: a fallback)."""
     kinds = next((c for c in rescue.named_children if c.type == "exceptions"), None)
     if kinds is not None and _RUBY_BROAD.isdisjoint(text_of(source, k) for k in kinds.named_children):
         return False
@@ -153,7 +153,7 @@ def _ruby(source: Source, rescue: Node) -> bool:
     inside = [*rescue.named_children, *(body.named_children if body else ())]
     if any(c.type == "comment" and c.start_point.row > rescue.start_point.row for c in inside):
         return False
-    return body is None or all(c.type in {"nil", "comment"} for c in body.named_children)
+    return body is None or all(c.type == "comment" for c in body.named_children)
 
 
 def _promise_catch(source: Source, callback: Node) -> Node | None:
@@ -217,9 +217,9 @@ others. Python: a bare `except:`, `except Exception:` or `except BaseException:`
 block, and `.catch(() => {{}})` on a promise. Go: `_ = err`, and `if err != nil {{}}` with an empty body.
 Java: an empty `catch` of `Exception`, `Throwable` or `RuntimeException` (a variable named `ignored`,
 `ignore`, `expected`, `unused` or `_` says it is on purpose, and passes). Ruby: a bare `rescue`,
-`rescue => e`, `rescue StandardError` or `rescue Exception` whose body is empty or only `nil`, and the
-modifier `expr rescue nil`. Rust has no exceptions, and its discards (`let _ = …`, `.ok();`) are as often
-deliberate as not, so it is not checked.
+`rescue => e`, `rescue StandardError` or `rescue Exception` whose body is empty (`nil` there is the
+expression's fallback value, and passes), and the modifier `expr rescue nil`. Rust has no exceptions,
+and its discards (`let _ = …`, `.ok();`) are as often deliberate as not, so it is not checked.
 A narrow handler (`except ImportError: pass`, `except KeyError: continue`) is a decision, not a swallow,
 and passes; so does a handler with a comment in its body saying why (a tool's directive such as `# noqa`
 does not count). Languages: {", ".join(QUERIES)}.""",

@@ -184,9 +184,11 @@ def _go(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
 
 
 @lru_cache(maxsize=1)  # the file's tests are read one after another
-def _own_helpers(source: Source, defined: re.Pattern[bytes]) -> frozenset[bytes]:
-    """The functions or methods a file defines that are not tests: they may check for the test."""
-    return frozenset(m[1] for m in defined.finditer(source.text) if not _TEST_NAME.fullmatch(m[1]))
+def _own_helpers(source: Source, defined: re.Pattern[bytes], tests: bool) -> frozenset[bytes]:
+    """The functions or methods a file defines, those named like tests apart unless `tests` (Rust's
+    tests are known by their attribute, and its helpers are often named `test_with_…`): they may check
+    for the test that calls them."""
+    return frozenset(m[1] for m in defined.finditer(source.text) if tests or not _TEST_NAME.fullmatch(m[1]))
 
 
 def _calls_helper(body: bytes, helpers: frozenset[bytes]) -> bool:
@@ -251,7 +253,7 @@ def _rust(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
         return None
     code = text_of(source, body)
     if _RUST_CHECKS.search(code) or _calls_helper(
-        code, _own_helpers(source, _RUST_FN) - {text_of(source, name)}
+        code, _own_helpers(source, _RUST_FN, tests=True) - {text_of(source, name)}
     ):
         return None
     return function, text_of(source, name), body
@@ -282,7 +284,7 @@ def _ruby(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
             text_of(source, arguments.named_children[0]) if arguments and arguments.named_children else b"it"
         )
         found = (call, title, block)
-    if _calls_helper(text_of(source, found[2]), _own_helpers(source, _RUBY_DEF)):
+    if _calls_helper(text_of(source, found[2]), _own_helpers(source, _RUBY_DEF, tests=False)):
         return None
     return found
 
