@@ -179,6 +179,25 @@ ACCEPTED = [
             "      examples: {bad: ['exit(1)', 'func f() { os.Exit(1) }'], good: ['sys.exit(1)']}\n"
         ),
     ),
+    (
+        "queries for Java, Rust and Ruby",
+        (
+            "checks:\n  custom:\n    - id: no-exit\n"
+            "      query:\n"
+            "        java: '((method_invocation object: (identifier) @o name: (identifier) @m) @finding"
+            ' (#eq? @o "System") (#eq? @m "exit"))\'\n'
+            "        rust: '((call_expression function: (scoped_identifier) @f) @finding"
+            ' (#eq? @f "process::exit"))\'\n'
+            "        ruby: '((call method: (identifier) @m) @finding (#eq? @m \"abort\"))'\n"
+            "      message: exiting from library code\n"
+            "      examples:\n"
+            "        bad:\n"
+            "          - 'class A { void f() { System.exit(1); } }'\n"
+            "          - 'fn f() { process::exit(1); }'\n"
+            "          - 'abort(2)'\n"
+            "        good: ['class A { void f() { log.exit(1); } }', 'fn f() { exit(1); }', 'warn(1)']\n"
+        ),
+    ),
 ]
 
 

@@ -1310,8 +1310,12 @@ PRINTS: list[tuple[str, str, str, list[Severity]]] = [
 ]
 WINDOWED = [
     (debug_output, PRINTS, ("print", "debugger", "trace")),
-    (skipped_or_focused_test, FOCUSED, ("focused", "skipped", "skip", "go_skip")),
-    (swallowed_exception, SWALLOWED, ("handler", "empty", "discarded")),
+    (
+        skipped_or_focused_test,
+        FOCUSED,
+        ("focused", "skipped", "skip", "go_skip", "java_skip", "rust_ignore", "rb_skip"),
+    ),
+    (swallowed_exception, SWALLOWED, ("handler", "empty", "discarded", "catch", "rescue", "modifier")),
 ]
 
 
