@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.core.checks.engine import Finder, Hit, run_check, run_checks
+from bot.core.checks.languages import language_of
 from bot.core.checks.source import Source, Trees, parse
 from bot.core.checks.suppression import suppressed
 from bot.core.files import Kind, classify
@@ -231,3 +232,24 @@ def test_a_tree_reads_its_text_after_the_parse_deadline() -> None:
     assert tree is not None
     time.sleep(0.1)
     assert tree.root_node.text == b"line 0\nline 1\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/main/java/a/A.java", "java"),
+        ("src/lib.rs", "rust"),
+        ("lib/a.rb", "ruby"),
+        ("lib/tasks/db.rake", "ruby"),
+        ("a.gemspec", "ruby"),
+        ("Gemfile", "ruby"),
+        ("engines/x/Rakefile", "ruby"),
+        ("Gemfile.lock", None),
+        ("Cargo.toml", None),
+        ("docs/Gemfile.md", None),
+    ],
+)
+def test_which_grammar_reads_a_file(path: str, language: str | None) -> None:
+    """Java, Rust and Ruby files are read by their suffix, Ruby's `Gemfile` and `Rakefile` by their name;
+    a lockfile or a manifest named after them is not Ruby."""
+    assert language_of(path) == language
