@@ -24,13 +24,11 @@ python benchmarks/bench_precision.py [--quick] [--sample N] [--show N] [--root P
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import subprocess
 import sys
 import sysconfig
-import tarfile
 import tempfile
 import time
 import zipfile
@@ -72,13 +70,29 @@ def corpus(root: Path) -> list[tuple[str, bytes]]:
 
 
 def unpacked_git(git_dir: Path, into: Path) -> Path:
-    """The files a grammar reads of the HEAD of the repository `git_dir`, written under `into`."""
-    archive = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "archive", "--format=tar", "HEAD"], capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        members = [m for m in tar.getmembers() if m.isfile() and language_of(m.name) is not None]
-        tar.extractall(into, members=members, filter="data")
+    """The files a grammar reads of the HEAD of the repository `git_dir`, written under `into` (a file
+    whose contents the repository lacks, as a partial clone may, is left out)."""
+    git = ["git", "--git-dir", str(git_dir)]
+    listing = subprocess.run([*git, "ls-tree", "-r", "-z", "HEAD"], capture_output=True, check=True).stdout
+    wanted = []
+    for entry in listing.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        path = name.decode("utf-8", "replace")
+        if info.startswith(b"100") and language_of(path) is not None:  # a regular file, not a link
+            wanted.append((info.split()[2], path))
+    batch = b"".join(sha + b"\n" for sha, _ in wanted)
+    out = subprocess.run([*git, "cat-file", "--batch"], input=batch, capture_output=True, check=True).stdout
+    at = 0
+    for _, path in wanted:
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].split()
+        at = header_end + 1
+        if header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        (into / path).parent.mkdir(parents=True, exist_ok=True)
+        (into / path).write_bytes(out[at : at + size])
+        at += size + 1
     return into
 
 

@@ -1550,6 +1550,13 @@ SYNTAX_LOOKALIKES = [
         [],
     ),
     (
+        "rust a macro named str! (snapbox's, in ruff's tests)",
+        "tests/formatter.rs",
+        'fn t() {\n    let expected = str![[r#"\nerror: oops\n"#]];\n    check(expected);\n}\n',
+        [],
+    ),
+    ("rust the type str is still read", "src/a.rs", "fn f(s: &str) -> &str {\n    s\n}\n", []),
+    (
         "rust error beside a try! macro",
         "src/de.rs",
         "fn f() {\n    let x = try!(g());\n    let y = ;\n}\n",
@@ -1580,6 +1587,7 @@ SYNTAX_LOOKALIKES = [
 def test_what_a_grammar_misreads_is_no_syntax_error(
     name: str, path: str, text: str, found: list[Severity]
 ) -> None:
-    """Constructs a grammar misreads in mature code (found over Debian's crates, Ruby's standard library
-    and RuboCop, every line counted as added) are no syntax error; a real error beside them still is."""
+    """Constructs a grammar misreads in mature code (found over Debian's crates, ruff, Ruby's standard
+    library and RuboCop, every line counted as added) are no syntax error; a real error beside them
+    still is."""
     assert [f.severity for f in _findings(syntax_error, path, text)] == found

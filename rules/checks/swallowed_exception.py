@@ -171,7 +171,7 @@ def finder(config: CheckConfig) -> Finder:
 
     def find(source: Source) -> Iterator[Hit]:
         tree, language = source.tree, source.language
-        if tree is None or language not in QUERIES or language is None:
+        if tree is None or language is None or language not in QUERIES:
             return
         offsets = positions(source.text, MARKERS[language])
         found = captures_around(source, QUERIES[language], offsets, ANCHORS[language])

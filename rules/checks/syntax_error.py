@@ -16,6 +16,8 @@ from rules.checks.common import CheckConfig, Level, check_rule, examples, hit, s
 
 ID = "syntax-error"
 _MAX_SPLITS = 4
+# Rust macros named like a keyword or a type of the grammar.
+_RUST_MACRO = re.compile(rb"\b(try|str)!")
 # Symbols of Ruby's punctuation globals (`:$;`, `:$,`, `:$\`, `:$'`…), which tree-sitter-ruby cannot read.
 _RUBY_GLOBAL_SYMBOL = re.compile(rb"(?<![\w\"'])\:\$[@'=\\,;.$?:\"]")
 
@@ -74,13 +76,14 @@ def _misread_ruby(source: Source, node: Node) -> bool:
     return _RUBY_GLOBAL_SYMBOL.search(line) is not None or (b"\0" in line and line.lstrip().startswith(b"#"))
 
 
-def _rust_2015(source: Source, tree: Tree) -> Tree | None:
-    """The tree of a Rust file that calls the 2015 edition's `try!` macro, read with the macro's name
-    respelled to the same length (`tr_!`): tree-sitter-rust reads the keyword `try` of later editions,
-    and errs on every call, while the crate's edition (in Cargo.toml, not read) may well allow it."""
-    if b"try!" not in source.text:
+def _rust_macros(source: Source, tree: Tree) -> Tree | None:
+    """The tree of a Rust file that calls a macro named like a word tree-sitter-rust reserves, read with
+    the name respelled to the same length (`tr_!`, `st_!`): the 2015 edition's `try!`, which the grammar
+    reads as the later editions' keyword `try` (the crate's edition, in Cargo.toml, may well allow it),
+    and macros named `str!` (snapbox's), which it reads as the type `str`."""
+    if _RUST_MACRO.search(source.text) is None:
         return tree
-    return parse("rust", source.text.replace(b"try!", b"tr_!"))
+    return parse("rust", _RUST_MACRO.sub(lambda m: m[1][:-1] + b"_!", source.text))
 
 
 def finder(config: CheckConfig) -> Finder:
@@ -90,7 +93,7 @@ def finder(config: CheckConfig) -> Finder:
     def find(source: Source) -> Iterator[Hit]:
         tree = source.tree
         if tree is not None and source.language == "rust" and tree.root_node.has_error:
-            tree = _rust_2015(source, tree)
+            tree = _rust_macros(source, tree)
         if tree is None or not tree.root_node.has_error:
             return
         splits: dict[int, bool] = {}
@@ -114,9 +117,10 @@ tree-sitter grammar; an ERROR or MISSING node that starts on an added line is a 
 introduced. Errors on lines it did not add are not its own and never fail the gate. One misreading of
 tree-sitter-javascript is told apart: an arrow function's body `}` followed by a line opening with
 `[...spread]`, two statements to JavaScript (automatic semicolon insertion), one erroneous subscript to
-the grammar; the file is parsed again with the `;` in place, and the error goes if it does. So is one of
+the grammar; the file is parsed again with the `;` in place, and the error goes if it does. So are two of
 tree-sitter-rust: the 2015 edition's `try!(…)` macro, which it reads as the later editions' keyword `try`
-(the edition is in Cargo.toml, which the rule does not read); the file is read with the name respelled.
+(the edition is in Cargo.toml, which the rule does not read), and macros named `str!` (snapbox's), which
+it reads as the type `str`; the file is read with the names respelled.
 Two of tree-sitter-ruby: symbols of punctuation globals (`:$;`, `:$,`, `:$'`) and a NUL byte in a comment
 (RubyGems' stub lines); an error on such a line is not reported.""",
     config=Config,
