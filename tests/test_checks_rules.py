@@ -719,6 +719,7 @@ ASSERTIONLESS = [
     ("ruby it without expect", "spec/sum_spec.rb", 'it "adds" do\n  sum(1, 2)\nend\n', [W]),
     ("ruby specify with braces", "spec/sum_spec.rb", "specify { sum(1, 2) }\n", [W]),
     ("ruby minitest test without assert", "test/sum_test.rb", "def test_adds\n  sum(1, 2)\nend\n", [W]),
+    ("ruby minitest empty test", "test/sum_test.rb", "def test_adds\nend\n", [W]),
     ("ruby it with expect", "spec/sum_spec.rb", 'it "adds" do\n  expect(sum(1, 2)).to eq(3)\nend\n', []),
     ("ruby it with is_expected", "spec/sum_spec.rb", "it { is_expected.to be_valid }\n", []),
     ("ruby it with should", "spec/sum_spec.rb", 'it "adds" do\n  sum(1, 2).should == 3\nend\n', []),

@@ -267,15 +267,17 @@ def _ruby(source: Source, offset: int) -> tuple[Node, bytes, Node] | None:
         return None
     if source.text.startswith(b"def", offset):
         method = enclosing(tree.root_node, offset, offset + 3, {"method"}, 1)
-        name = method.child_by_field_name("name") if method else None
+        name = method.child_by_field_name("name") if method is not None else None
         if method is None or name is None or not _TEST_NAME.fullmatch(text_of(source, name)):
             return None
-        found: tuple[Node, bytes, Node] = (method, text_of(source, name), method)
+        body = method.child_by_field_name("body") or name  # an empty test: its name, which checks nothing
+        found: tuple[Node, bytes, Node] = (method, text_of(source, name), body)
     else:
         call = enclosing(tree.root_node, offset, offset + 1, {"call"}, 1)
-        method_name = call.child_by_field_name("method") if call else None
-        block = call.child_by_field_name("block") if call else None
-        if call is None or method_name is None or block is None or call.child_by_field_name("receiver"):
+        if call is None or call.child_by_field_name("receiver") is not None:
+            return None
+        method_name, block = call.child_by_field_name("method"), call.child_by_field_name("block")
+        if method_name is None or block is None:
             return None
         if text_of(source, method_name) not in _RUBY_EXAMPLES or method_name.start_byte != offset:
             return None
