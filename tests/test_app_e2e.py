@@ -359,9 +359,10 @@ async def test_a_job_for_an_old_head_publishes_nothing(app: Stack) -> None:
 async def test_a_worker_killed_mid_evaluation_is_finished_after_a_restart(
     stack: Stack, tmp_path: Path
 ) -> None:
-    """A worker process SIGKILLed while GitHub is creating its check run: the next worker process runs the
-    job again once arq's claim on it expires, finds that check run by name and head, and completes it, so
-    the head has exactly one check run."""
+    """A worker process SIGKILLed while GitHub is creating its check run (already completed with the
+    verdict: it is never in progress): the next worker process runs the job again once arq's claim on it
+    expires, finds that check run by name and head in the PR's query, and updates it, so the head has
+    exactly one check run."""
     job_timeout = 4  # arq runs a job again once its claim expires (job timeout + 10 s); ~10x an evaluation
     argv = ["-m", "tests.apprunner", "--job-timeout", str(job_timeout)]
     creating = stack.fake.delay_next("POST", r"/check-runs$", 1.0)
@@ -376,7 +377,7 @@ async def test_a_worker_killed_mid_evaluation_is_finished_after_a_restart(
         run = await stack.settled(head, timeout=PROCESS_SECONDS)
         log = second.output()
 
-    assert status == "in_progress"
+    assert status == "completed"
     assert [(r.id, r.conclusion) for r in stack.runs(head)] == [(orphan, "failure")], log
     assert "1,200 effective lines" in (run.title or "")
     assert len(stack.comments(1)) == 1
@@ -682,7 +683,7 @@ async def test_a_check_run_redis_forgot_is_found_in_the_pull_requests_query(app:
         runs = app.stored().check_runs
         impostor = CheckRun(max(runs) + 100, ours.app_id + 1, ours.name, head, "completed", ours.started_at)
         runs[impostor.id] = impostor
-    forgotten = await app.queue.keys("scopegate:check:*")
+    forgotten = await app.queue.keys("scopegate:run:*")
     assert forgotten
     await app.queue.delete(*forgotten)
     app.fake.reset_counts()

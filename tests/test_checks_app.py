@@ -4,6 +4,7 @@ check. End to end over the fake GitHub, and the publisher alone against it for r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from bot.github.gateway import PullRequestGateway
 from bot.github.publish import (
     ANNOTATIONS_PER_REQUEST,
     MAX_ANNOTATIONS,
-    complete_check_run,
-    start_check_run,
+    head_verdict,
+    publish_check_run,
+    verdict_outcome,
 )
 from rules import RULES
 from tests.fakegithub.fixtures import FakeInstallation
@@ -44,11 +46,11 @@ async def test_a_hundred_and_twenty_findings_arrive_as_annotations_fifty_per_req
         ("src/lib.py", "debug-output", "warning")
     }
     assert sorted(a["start_line"] for a in run.annotations) == list(range(1, 121))
-    # In progress, then the completion with 50 and two updates (50, 20); the fake answers 422 above 50
-    # a request and the `stack` fixture fails the test on any request GitHub would have refused.
+    # Created completed with 50, then two updates (50, 20); the fake answers 422 above 50 a request and
+    # the `stack` fixture fails the test on any request GitHub would have refused.
     run_path = f"/repos/{app.owner}/{app.repo}/check-runs/{run.id}"
     assert app.fake.count("POST", f"/repos/{app.owner}/{app.repo}/check-runs") == 1
-    assert app.fake.count("PATCH", run_path) == 3
+    assert app.fake.count("PATCH", run_path) == 2
     assert "| `debug-output` | ⚠️ warning | 120 |" in (run.summary or "")
 
 
@@ -64,7 +66,8 @@ async def test_a_flood_of_findings_is_annotated_up_to_the_cap_errors_first(app: 
     assert run.conclusion == "failure"
     assert len(run.annotations) == MAX_ANNOTATIONS == 500
     assert ("test/add.test.js", "failure") in {(a["path"], a["annotation_level"]) for a in run.annotations}
-    assert app.fake.count("PATCH", f"/repos/{app.owner}/{app.repo}/check-runs/{run.id}") == 10
+    # Created with the first 50, then nine updates.
+    assert app.fake.count("PATCH", f"/repos/{app.owner}/{app.repo}/check-runs/{run.id}") == 9
     assert "500 of the 601 errors and warnings are annotated" in (run.text or "")
     assert "| `debug-output` | ⚠️ warning | 600 |" in (run.summary or "")
 
@@ -120,12 +123,16 @@ async def _publish(installation: FakeInstallation, name: str = "scopegate") -> i
         snapshot = await gather(gateway, facts, RULES.needs)
         verdict = evaluate(snapshot, RULES, load_config(RULES, snapshot.repository.rules))
         head = facts.info.head_sha
-        existing = await gateway.find_check_run(head, name)
-        check_id = await start_check_run(
-            gateway, head_sha=head, name=name, existing=existing, external_id="1"
+        published = await publish_check_run(
+            gateway,
+            verdict_outcome(verdict, head_verdict(1, verdict)),
+            head_sha=head,
+            name=name,
+            external_id="1",
+            started_at=datetime.now(UTC),
+            existing=await gateway.latest_check_run(head, name),
         )
-        await complete_check_run(gateway, check_id, verdict)
-        return check_id
+        return published.id
 
 
 async def test_a_rerun_of_the_same_head_does_not_repeat_annotations(

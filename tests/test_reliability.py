@@ -248,29 +248,54 @@ async def test_a_force_push_back_to_an_earlier_head_is_evaluated_again(stack: St
     assert [run.conclusion for run in stack.runs(head_a)] == ["failure"]
 
 
-async def test_a_job_cut_off_before_its_head_moved_completes_its_run_as_superseded(stack: Stack) -> None:
-    """A job stopped while its check run is in progress (a worker stopping), the PR pushed meanwhile: when
-    the job runs again, its head is stale, and the run it created is completed as neutral, superseded."""
+async def test_a_job_stopped_while_publishing_leaves_no_check_in_progress(stack: Stack) -> None:
+    """A job stopped (a worker stopping) while GitHub is creating its check run, the PR pushed meanwhile:
+    the run is created already completed with the verdict, never in progress; when the job runs again, its
+    head is stale and it publishes nothing more; the new head gets its own check."""
     head = stack.open_pull(1, {"src/app.py": lines(1200)})
-    completing = stack.fake.delay_next("PATCH", r"/check-runs/\d+$", 1.0)
+    creating = stack.fake.delay_next("POST", r"/check-runs$", 1.0)
     async with fast_worker(stack):
         assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
-        await until(completing.arrived.is_set, what="the check run's completion")
-    await asyncio.sleep(1.5)  # the delayed answer, if the fake still gives it
-    # The stopped job said "stopped" on its run; a crash would have left it in progress: make it so.
-    [orphan] = stack.runs(head)
-    with stack.fake.lock:
-        orphan.status, orphan.conclusion = "in_progress", None
+        await until(creating.arrived.is_set, what="the check run's creation")
+    await asyncio.sleep(1.5)  # the delayed request takes effect, as on GitHub once it has arrived
+    [run] = stack.runs(head)
+    created = (run.status, run.conclusion, run.title or "")
     stack.fake.push(stack.owner, stack.repo, 1, "c" * 40, head_files={"src/app.py": lines(10)})
 
     async with fast_worker(stack):
-        await until(lambda: stack.runs(head)[0].status == "completed", what="the orphan's completion")
+        again = await Job(f"evaluate:{stack.owner}/{stack.repo}#1@{head}", stack.queue).result(
+            timeout=20, poll_delay=0.05
+        )
         assert (await stack.deliver(stack.webhooks.pull_request("synchronize", 1))).status_code == 202
         await stack.settled("c" * 40)
 
-    [run] = stack.runs(head)
-    assert (run.conclusion, run.title) == ("neutral", "Superseded by a newer push")
+    assert created[:2] == ("completed", "failure")
+    assert created[2].startswith("1,200 effective lines")
+    assert again == "stale: the head moved on"
+    assert [(r.id, r.status, r.conclusion) for r in stack.runs(head)] == [(run.id, "completed", "failure")]
     assert [r.conclusion for r in stack.runs("c" * 40)] == ["success"]
+
+
+async def test_a_job_stopped_before_its_verdict_says_so_on_the_check(stack: Stack) -> None:
+    """A job stopped while it measures the PR (its time limit, or a worker stopping): the head's check is
+    created completed, saying the evaluation was stopped, rather than left without a check or in progress;
+    the job's next try updates that same run with the verdict."""
+    head = stack.open_pull(1, {"slow/app.py": lines(20)})
+    async with fast_worker(stack, rules=slow_rule.CATALOGUE):
+        assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
+        files = f"/repos/{stack.owner}/{stack.repo}/pulls/1/files"
+        await until(lambda: stack.fake.count("GET", files), what="the gathering")
+    [stopped] = stack.runs(head)
+    shown = (stopped.status, stopped.conclusion, stopped.summary or "")
+
+    async with fast_worker(stack):
+        run = await stack.settled(head)
+        await stack.drained()
+
+    assert shown[:2] == ("completed", "failure")
+    assert "the evaluation was stopped (time limit)" in shown[2]
+    assert [(r.id, r.conclusion) for r in stack.runs(head)] == [(stopped.id, "success")]
+    assert (run.title or "").startswith("20 effective lines")
 
 
 async def test_a_long_evaluation_keeps_the_pull_requests_lock(stack: Stack) -> None:
@@ -409,11 +434,15 @@ async def test_a_database_outage_during_a_job_is_waited_out(
             await until(lambda: "scopegate" in worker.ctx, what="the worker's start-up")
             with database_refused(postgres_url):
                 assert (await stack.deliver(stack.webhooks.pull_request("opened", 1))).status_code == 202
-                await until(lambda: stack.runs(head), what="the check run")
+                # The job gathers, then reads the ledger (and finds it refusing) before it publishes.
+                files = f"/repos/{stack.owner}/{stack.repo}/pulls/1/files"
+                await until(lambda: stack.fake.count("GET", files), what="the job's gathering")
                 await asyncio.sleep(1.5)
+                published = stack.runs(head)
             run = await stack.settled(head)
         evaluations, _ = stack.ledger(1)
 
+    assert published == []
     assert (run.title or "").startswith("1,200 effective lines (size/XXL)")
     assert [e.head_sha for e in evaluations] == [head]
 

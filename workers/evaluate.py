@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from arq import Retry
@@ -21,18 +22,19 @@ from bot.core.verdict import Conclusion, Verdict, evaluate, later_needs
 from bot.gather.github import PullFacts, fetch_pull, gather, gather_later
 from bot.gather.people import gather_people
 from bot.github.client import transient
-from bot.github.gateway import PullRequestGateway
+from bot.github.gateway import CheckRunSeen, PullRequestGateway
 from bot.github.publish import (
+    CheckOutcome,
     Rendered,
-    complete_check_run,
     fail_check_run,
+    failure_outcome,
+    publish_check_run,
     render,
     request_reviewers,
-    start_check_run,
     sticky_comment,
-    supersede_check_run,
     sync_labels,
     upsert_comment,
+    verdict_outcome,
 )
 from bot.intake.events import check_run_external_id
 from bot.intake.jobs import EvaluatePullRequest
@@ -75,8 +77,8 @@ async def evaluate_pull_request(
     head_sha: str,
     delivery_id: str,
 ) -> str:
-    """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on completes
-    the check run it may have started earlier as superseded, and publishes nothing else.
+    """Evaluate PR `number` at `head_sha` and publish the verdict; a job whose head moved on publishes
+    nothing.
 
     One evaluation per PR at a time (a Redis lock shared by every worker process); a second job for the
     same PR waits its turn, and after a minute of waiting tries again later.
@@ -110,24 +112,22 @@ async def _renew(lock: Lock, seconds: float) -> None:
 async def _evaluate(
     worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest, *, try_number: int
 ) -> str:
-    """Gather → evaluate → publish → record; the check never stays in progress."""
-    started = time.perf_counter()
-    check_id: int | None = None
-    completed = False
+    """Gather → evaluate → publish → record. The check run is created (or updated) once the verdict is
+    ready, already completed: it is never in progress, so a job that dies before publishing leaves the
+    head without a completed run, which the sweep finds and evaluates."""
+    started, begun = time.perf_counter(), datetime.now(UTC)
+    check: CheckRunSeen | None = None
+    current = publishing = False
     try:
         facts = await fetch_pull(gateway)
         if facts is None or facts.info.head_sha != job.head_sha:
-            await _supersede(worker, gateway, job)
             return "stale: the head moved on"
         if facts.state != "OPEN":
             await forget_pull_head(worker.redis, job.owner, job.repo, job.number)
             return f"skipped: the pull request is {facts.state.lower()}"
+        current = True
         await note_pull_head(worker.redis, job)
         snapshot, loaded = await _gather(worker, gateway, job, facts)
-        async with _head_lock(worker, job):
-            check_id = await _start_check(
-                worker, gateway, job, loaded.config.report.check_name, facts.check_runs
-            )
         claims = await _claims(worker, gateway, facts, loaded.config.override.label)
         # CPU-bound (parsing, measuring): off the event loop, which keeps renewing the lock meanwhile.
         loop = asyncio.get_running_loop()
@@ -135,15 +135,18 @@ async def _evaluate(
         judged = replace(snapshot, override_claims=claims, review_history=history)
         judging = loop.run_in_executor(worker.cpu, _judge, job.number, judged, worker.rules, loaded)
         verdict, rendered = await judging
+        publishing = True
         async with _head_lock(worker, job):
             others = await share_verdict(worker.redis, job, rendered.head)
-            await complete_check_run(gateway, check_id, verdict, others, rendered.head)
-        completed = True
-        await worker.redis.delete(_started_key(job))
+            outcome = verdict_outcome(verdict, rendered.head, others)
+            name = loaded.config.report.check_name
+            check = await _publish_check(
+                worker, gateway, job, outcome, name=name, known=facts.check_runs, begun=begun
+            )
         await _comment(gateway, facts, verdict, rendered.comment)
         await sync_labels(gateway, facts.info.labels, verdict)
         await request_reviewers(gateway, verdict)
-        evaluation = evaluation_record(job, facts, verdict, check_id)
+        evaluation = evaluation_record(job, facts, verdict, check.id)
         audit = label_override_record(job, facts, verdict, claims)
         await _record_then_review(
             worker, gateway, job, snapshot=judged, verdict=verdict, evaluation=evaluation, audit=audit
@@ -156,16 +159,17 @@ async def _evaluate(
             wait = worker.retry.delay(try_number - 1)
         if wait is not None and try_number < MAX_TRIES:
             raise Retry(defer=wait) from error
-        # Never left in progress, never a pass whose comment or labels could not be published: the check
+        # Never a pass whose comment or labels could not be published, never no check at all: the check
         # completes saying what went wrong, and the job fails loudly.
-        await _fail(worker, gateway, job, check_id, _reason(error, try_number))
+        await _fail(worker, gateway, job, _reason(error, try_number), check=check, begun=begun)
         raise
     except asyncio.CancelledError:
-        # arq's job timeout (or a worker stopping) cancels the job: say so rather than stay in progress.
-        # A stopped worker's job runs again later and puts the check back in progress.
-        if check_id is not None and not completed:
-            with suppress(Exception):
-                await fail_check_run(gateway, check_id, "the evaluation was stopped (time limit)")
+        # arq's job timeout (or a worker stopping) cancels the job: the current head's check says so. Not
+        # once publishing began: the check then carries the verdict, or its request is on its way. A
+        # stopped worker's job runs again later and updates that check with the verdict.
+        if current and not publishing:
+            stopped = "the evaluation was stopped (time limit)"
+            await _fail(worker, gateway, job, stopped, check=None, begun=begun)
         raise
     elapsed = time.perf_counter() - started
     await record_duration(worker.redis, elapsed)
@@ -205,31 +209,26 @@ async def _fail(
     worker: WorkerContext,
     gateway: PullRequestGateway,
     job: EvaluatePullRequest,
-    check_id: int | None,
     reason: str,
+    *,
+    check: CheckRunSeen | None,
+    begun: datetime,
 ) -> None:
-    """Complete the head's check run as failed with `reason`, creating it when the job failed before
-    starting one (GitHub failing from the first request on). When even that fails, the job's failure is
-    all that is left: it does not hold the head back (`EvaluatePullRequest.rerunnable`)."""
+    """Complete the head's check run as failed with `reason`: the run the job published, else the head's
+    run created (or updated) so (GitHub failing from the first request on, or the job stopped before its
+    verdict). When even that fails, the job's failure is all that is left: it does not hold the head back
+    (`EvaluatePullRequest.rerunnable`)."""
     try:
-        if check_id is None:
-            check_id = await _start_check(worker, gateway, job, DEFAULT_CHECK_NAME)
-        await fail_check_run(gateway, check_id, reason)
-        await worker.redis.delete(_started_key(job))
+        if check is not None:
+            await fail_check_run(gateway, check.id, reason)
+            return
+        async with _head_lock(worker, job):
+            outcome = failure_outcome(reason)
+            await _publish_check(
+                worker, gateway, job, outcome, name=DEFAULT_CHECK_NAME, known=None, begun=begun
+            )
     except Exception:
         log.exception("could not complete the check of %s/%s#%s", job.owner, job.repo, job.number)
-
-
-async def _supersede(worker: WorkerContext, gateway: PullRequestGateway, job: EvaluatePullRequest) -> None:
-    """Complete, as neutral, a check run an earlier try of this job started on its head and did not
-    complete (cut off by a crash or a stop): nobody will, now that the PR has a newer head."""
-    started = await worker.redis.get(_started_key(job))
-    if started is None:
-        return
-    check_id = int(started)
-    if await gateway.check_run_status(check_id) != "completed":
-        await supersede_check_run(gateway, check_id)
-    await worker.redis.delete(_started_key(job))
 
 
 @asynccontextmanager
@@ -249,11 +248,6 @@ async def _head_lock(worker: WorkerContext, job: EvaluatePullRequest) -> AsyncIt
         await asyncio.gather(renewal, return_exceptions=True)
         with suppress(LockError):
             await lock.release()
-
-
-def _started_key(job: EvaluatePullRequest) -> str:
-    """Where a job remembers the check run it put in progress, until it completes it."""
-    return f"scopegate:started:{job.owner}/{job.repo}#{job.number}@{job.head_sha}"
 
 
 def _reason(error: Exception, tries: int) -> str:
@@ -276,37 +270,48 @@ def _reason(error: Exception, tries: int) -> str:
     return f"{type(error).__name__}{after}: {error}"
 
 
-async def _start_check(
+async def _publish_check(
     worker: WorkerContext,
     gateway: PullRequestGateway,
     job: EvaluatePullRequest,
+    outcome: CheckOutcome,
+    *,
     name: str,
-    known: Mapping[str, int] | None = None,
-) -> int:
-    """Our check run for this head in progress: the one remembered in Redis, else the one of that name
-    the PR's query saw on the head (`known`; asked of GitHub when the job has not read it), else a new
-    one. A re-run after a crash so reuses it: one check run per head. A run another job created since
-    the query is in Redis by then: both create theirs under the head's lock."""
-    memory = f"scopegate:check:{job.owner}/{job.repo}@{job.head_sha}:{name}"
+    known: Mapping[str, CheckRunSeen] | None,
+    begun: datetime,
+) -> CheckRunSeen:
+    """Our check run for this head completed with `outcome`, under the head's lock: the newer of the run
+    remembered in Redis and the one of that name the PR's query saw on the head (`known`; asked of GitHub
+    when the job has not read it) updated, else a new one. A re-run so reuses it: one check run per head. A
+    run another job created since the query is in Redis by then: both publish under the head's lock."""
+    memory = f"scopegate:run:{job.owner}/{job.repo}@{job.head_sha}:{name}"
     remembered = await worker.redis.get(memory)
-    if remembered:
-        existing: int | None = int(remembered)
-    elif known is not None:
-        existing = known.get(name)
+    if remembered is None and known is None:
+        existing = await gateway.latest_check_run(job.head_sha, name)
     else:
-        existing = await gateway.find_check_run(job.head_sha, name)
-    check_id = await start_check_run(
+        seen = [run for run in (_remembered(remembered), (known or {}).get(name)) if run is not None]
+        # Run ids grow; of one run, the larger count is the safer (a crash after an update that carried
+        # annotations, before Redis heard of it).
+        existing = max(seen, key=lambda run: (run.id, run.annotations), default=None)
+    check = await publish_check_run(
         gateway,
+        outcome,
         head_sha=job.head_sha,
         name=name,
-        existing=existing,
         external_id=check_run_external_id(job.number),
+        started_at=begun,
+        existing=existing,
     )
-    async with worker.redis.pipeline(transaction=False) as pipe:
-        pipe.set(memory, check_id, ex=CHECK_MEMORY_SECONDS)
-        pipe.set(_started_key(job), check_id, ex=CHECK_MEMORY_SECONDS)
-        await pipe.execute()
-    return check_id
+    await worker.redis.set(memory, f"{check.id} {check.annotations}", ex=CHECK_MEMORY_SECONDS)
+    return check
+
+
+def _remembered(value: bytes | None) -> CheckRunSeen | None:
+    """A check run as Redis remembers it: `id annotations`."""
+    if value is None:
+        return None
+    check_id, annotations = value.split()
+    return CheckRunSeen(int(check_id), int(annotations))
 
 
 async def _gather(

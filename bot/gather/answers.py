@@ -107,9 +107,14 @@ class Reviews(Answer):
     nodes: list[Review]
 
 
+class Annotations(Answer):
+    total_count: int
+
+
 class CheckRunNode(Answer):
     database_id: int
     name: str
+    annotations: Annotations
 
 
 class CheckRuns(Answer):

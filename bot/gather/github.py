@@ -47,7 +47,7 @@ from bot.core.snapshot import (
 from bot.gather import answers
 from bot.gather.app_attribution import read_attribution
 from bot.gather.queries import MORE_COMMITS, PULL_REQUEST, blob_variables, blobs_query
-from bot.github.gateway import PullRequestGateway
+from bot.github.gateway import CheckRunSeen, PullRequestGateway
 from rules.base import Need
 
 # GitHub lists at most 3000 files and 250 commits of a pull request:
@@ -95,8 +95,8 @@ class PullFacts:
     comments: tuple[Comment, ...]
     label_events: tuple[LabelEvent, ...]
     reviews: ReviewFacts = field(default_factory=ReviewFacts)
-    # The App's check runs on the head, by name: the newest of each (its id), as the PR's query read them.
-    check_runs: Mapping[str, int] = field(default_factory=dict)
+    # The App's check runs on the head, by name: the newest of each, as the PR's query read them.
+    check_runs: Mapping[str, CheckRunSeen] = field(default_factory=dict)
 
 
 async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
@@ -143,13 +143,14 @@ async def fetch_pull(gateway: PullRequestGateway) -> PullFacts | None:
     )
 
 
-def _check_runs(head: answers.HeadCommits) -> dict[str, int]:
+def _check_runs(head: answers.HeadCommits) -> dict[str, CheckRunSeen]:
     """The newest run of each name among the App's check runs on the head commit."""
-    runs: dict[str, int] = {}
+    runs: dict[str, CheckRunSeen] = {}
     for node in head.nodes:
         for suite in node.commit.check_suites.nodes if node.commit.check_suites else ():
             for run in suite.check_runs.nodes if suite.check_runs else ():
-                runs[run.name] = max(run.database_id, runs.get(run.name, 0))
+                if run.name not in runs or run.database_id > runs[run.name].id:
+                    runs[run.name] = CheckRunSeen(run.database_id, run.annotations.total_count)
     return runs
 
 

@@ -24,7 +24,9 @@ _COMMIT_FIELDS = """
 _REVIEWER = " ... on User { login } ... on Team { combinedSlug } "
 
 # The head commit's check runs of this App that the PR's query reads, so that a new head costs no lookup
-# before its run is created (a head is re-run a few times at most; its newest runs come last).
+# before its run is created (a head is re-run a few times at most; its newest runs come last), each with
+# its annotation count: a run that carries annotations is replaced rather than updated, since GitHub
+# appends those of every update. `first: 1` because a connection without `first` or `last` is refused.
 HEAD_CHECK_RUNS = 20
 
 PULL_REQUEST = f"""
@@ -59,7 +61,9 @@ query PullRequest($owner: String!, $name: String!, $number: Int!, $appId: Int!) 
       }}
       head: commits(last: 1) {{
         nodes {{ commit {{ checkSuites(first: 1, filterBy: {{appId: $appId}}) {{
-          nodes {{ checkRuns(last: {HEAD_CHECK_RUNS}) {{ nodes {{ databaseId name }} }} }}
+          nodes {{ checkRuns(last: {HEAD_CHECK_RUNS}) {{
+            nodes {{ databaseId name annotations(first: 1) {{ totalCount }} }}
+          }} }}
         }} }} }}
       }}
     }}

@@ -16,6 +16,15 @@ from bot.github.client import Client, collect
 
 
 @dataclass(frozen=True, slots=True)
+class CheckRunSeen:
+    """A check run of the App on a head, as a read found it: its id, and how many annotations it carries
+    (GitHub appends the annotations of every update and removes none)."""
+
+    id: int
+    annotations: int
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequestGateway:
     """GitHub as one pull request sees it."""
 
@@ -106,16 +115,16 @@ class PullRequestGateway:
     async def find_check_run(self, head_sha: str, name: str) -> int | None:
         """Our check run for this head, if one exists (found by name, SHA and App, so a re-run reuses it;
         a workflow job or another App's run of the same name is not ours to update)."""
+        run = await self.latest_check_run(head_sha, name)
+        return run.id if run else None
+
+    async def latest_check_run(self, head_sha: str, name: str) -> CheckRunSeen | None:
+        """Our newest check run of that name on this head, with its annotation count (as `find_check_run`)."""
         response = await self.gh.rest.checks.async_list_for_ref(
             self.owner, self.repo, head_sha, check_name=name, filter_="latest", app_id=self.app_id
         )
         runs = [r for r in response.parsed_data.check_runs if r.name == name]
-        return runs[0].id if runs else None
-
-    async def check_run_status(self, check_id: int) -> str:
-        """`queued`, `in_progress` or `completed` (and the like): where a check run stands now."""
-        response = await self.gh.rest.checks.async_get(self.owner, self.repo, check_id)
-        return str(response.parsed_data.status)
+        return CheckRunSeen(runs[0].id, runs[0].output.annotations_count) if runs else None
 
     async def create_check_run(self, body: Any) -> int:
         """Create a check run; returns its id."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.core.report.markdown import SUMMARY_LIMIT, title, to_markdown
 from bot.core.sections import visible
 from bot.core.verdict import Verdict
 from bot.gather.github import Comment
-from bot.github.gateway import PullRequestGateway
+from bot.github.gateway import CheckRunSeen, PullRequestGateway
 
 log = logging.getLogger(__name__)
 # The hidden marker that finds our one comment again, so it is edited in place rather than repeated.
@@ -108,18 +108,19 @@ def render(number: int, verdict: Verdict) -> Rendered:
     return Rendered(head_verdict(number, verdict), comment_text(verdict))
 
 
-async def complete_check_run(
-    gateway: PullRequestGateway,
-    check_id: int,
-    verdict: Verdict,
-    others: Sequence[HeadVerdict] = (),
-    own: HeadVerdict | None = None,
-) -> None:
-    """Complete the check with the verdict, or with the strictest of it and `others` (the verdicts of the
-    other open PRs with this head), each PR named in the summary; the annotations (the first 50 with the
-    completion, the rest in further updates, `MAX_ANNOTATIONS` at most) are this verdict's when it is the
-    strictest. `own` is the verdict's rendering, when it was rendered already."""
-    own = own or head_verdict(gateway.number, verdict)
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What a completed check run shows: its conclusion, output (title, summary, text) and annotations."""
+
+    conclusion: str
+    output: dict[str, str]
+    annotations: tuple[dict[str, Any], ...] = field(default=())
+
+
+def verdict_outcome(verdict: Verdict, own: HeadVerdict, others: Sequence[HeadVerdict] = ()) -> CheckOutcome:
+    """The check of the verdict (`own` is its rendering), or of the strictest of it and `others` (the
+    verdicts of the other open PRs with this head), each PR named in the summary; the annotations
+    (`MAX_ANNOTATIONS` at most) are this verdict's when it is the strictest."""
     strictest = max((own, *others), key=lambda v: (_STRICTNESS.get(v.conclusion, 2), v is own))
     located = [f for f in verdict.findings if f.path and f.line and f.severity in _LEVELS]
     located.sort(key=lambda f: f.severity is not Severity.ERROR)
@@ -135,17 +136,57 @@ async def complete_check_run(
             f"{len(annotations):,} of the {len(located):,} errors and warnings are annotated on their lines "
             f"(errors first); the summary counts all of them by rule."
         )
+    return CheckOutcome(strictest.conclusion, output, tuple(annotations))
+
+
+async def publish_check_run(
+    gateway: PullRequestGateway,
+    outcome: CheckOutcome,
+    *,
+    head_sha: str,
+    name: str,
+    external_id: str,
+    started_at: datetime,
+    existing: CheckRunSeen | None,
+) -> CheckRunSeen:
+    """The head's check run, completed with `outcome` in one request (and one more per further 50
+    annotations): `existing`, the App's newest run of that name on the head, updated, or a new run created
+    already completed. `external_id` names the PR, because a fork's re-run request carries no pull request
+    to map it back.
+
+    GitHub appends the annotations of every update and removes none
+    (https://docs.github.com/en/rest/checks/runs#update-a-check-run), so a run that already carries
+    annotations is not reused: a new run of the same name is created, which GitHub shows (and branch
+    protection reads) in place of the old one, carrying the current findings once, and the old one is
+    then completed again as replaced (in that order, so a failure in between never leaves the head with a
+    neutral check only)."""
+    first, *more = _completion(outcome)
+    first |= {"started_at": _timestamp(started_at), "external_id": external_id}
+    if existing is not None and not existing.annotations:
+        check_id = existing.id
+        await gateway.update_check_run(check_id, first)
+    else:
+        check_id = await gateway.create_check_run({**first, "name": name, "head_sha": head_sha})
+        if existing is not None:
+            await gateway.update_check_run(existing.id, _replaced())
+    for body in more:
+        await gateway.update_check_run(check_id, body)
+    return CheckRunSeen(check_id, len(outcome.annotations))
+
+
+def _completion(outcome: CheckOutcome) -> list[Any]:
+    """The requests that complete a run with `outcome`: the first 50 annotations with the completion, the
+    rest in further updates."""
     step = ANNOTATIONS_PER_REQUEST
-    batches = [annotations[i : i + step] for i in range(0, len(annotations), step)] or [[]]
-    body: Any = {
+    found = outcome.annotations
+    batches = [list(found[i : i + step]) for i in range(0, len(found), step)] or [[]]
+    first = {
         "status": "completed",
-        "conclusion": strictest.conclusion,
+        "conclusion": outcome.conclusion,
         "completed_at": _now(),
-        "output": {**output, "annotations": batches[0]},
+        "output": {**outcome.output, "annotations": batches[0]},
     }
-    await gateway.update_check_run(check_id, body)
-    for batch in batches[1:]:
-        await gateway.update_check_run(check_id, {"output": {**output, "annotations": batch}})
+    return [first, *({"output": {**outcome.output, "annotations": batch}} for batch in batches[1:])]
 
 
 def _shared(own: HeadVerdict, others: Sequence[HeadVerdict], strictest: HeadVerdict) -> str:
@@ -163,8 +204,8 @@ def _shared(own: HeadVerdict, others: Sequence[HeadVerdict], strictest: HeadVerd
     return head + strictest.summary.encode()[:room].decode(errors="ignore")
 
 
-async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
-    """Complete a check that could not be evaluated, saying why: never stuck, never a silent pass."""
+def failure_outcome(reason: str) -> CheckOutcome:
+    """The check of a PR that could not be evaluated, saying why: never stuck, never a silent pass."""
     start = f"{COULD_NOT_EVALUATE}:\n\n"
     end = "\n\nscopegate tries again by itself at its next sweeps; re-run to retry now."
     # The reason goes in a fenced block longer than any backtick run in it (it could not close it); it is
@@ -173,26 +214,12 @@ async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str
     fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", shown))])
     room = SUMMARY_LIMIT - len(f"{start}{fence}\n\n{fence}{end}".encode())
     summary = f"{start}{fence}\n{shown.encode()[:room].decode(errors='ignore')}\n{fence}{end}"
-    body: Any = {
-        "status": "completed",
-        "conclusion": "failure",
-        "completed_at": _now(),
-        "output": {"title": COULD_NOT_EVALUATE, "summary": summary},
-    }
-    await gateway.update_check_run(check_id, body)
+    return CheckOutcome("failure", {"title": COULD_NOT_EVALUATE, "summary": summary})
 
 
-async def supersede_check_run(gateway: PullRequestGateway, check_id: int) -> None:
-    """Complete a check run left in progress on a head the PR no longer has: neutral, saying why."""
-    body: Any = {
-        "status": "completed",
-        "conclusion": "neutral",
-        "completed_at": _now(),
-        "output": {
-            "title": "Superseded by a newer push",
-            "summary": "This commit is no longer the pull request's head; the newer head has its own check.",
-        },
-    }
+async def fail_check_run(gateway: PullRequestGateway, check_id: int, reason: str) -> None:
+    """Complete check run `check_id` as could not be evaluated, saying why (as `failure_outcome`)."""
+    [body] = _completion(failure_outcome(reason))
     await gateway.update_check_run(check_id, body)
 
 
@@ -313,4 +340,9 @@ def _annotation(finding: Finding) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _timestamp(datetime.now(UTC))
+
+
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC, as GitHub's check-run times are given."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

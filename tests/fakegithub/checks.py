@@ -80,8 +80,10 @@ def create_check_run(state: GitHubState, call: Call) -> Reply:
     repo, body = call.repo, call.body
     if body["head_sha"] not in repo.commits:
         return error(422, f"No commit found for SHA: {body['head_sha']}")
-    if body.get("status") == "completed" and not body.get("conclusion"):
-        # The description only encodes this rule for updates; GitHub applies it to creation too.
+    if (body.get("status") == "completed" or body.get("completed_at")) and not body.get("conclusion"):
+        # "Required if you provide completed_at or a status of completed"
+        # (https://docs.github.com/en/rest/checks/runs#create-a-check-run); the description only encodes
+        # the rule for updates.
         return error(422, 'Invalid request.\n\n"conclusion" is required when "status" is "completed".')
     run = CheckRun(state.next_id(), call.caller_app.id, body["name"], body["head_sha"], "queued", state.now())
     _apply(state, run, body)

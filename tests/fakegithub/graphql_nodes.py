@@ -211,11 +211,24 @@ def _runs_field(runs: Sequence[CheckRun]) -> Callable[..., Node]:
                 "databaseId": run.id,
                 "name": run.name,
                 "status": run.status.upper(),
+                "annotations": _annotations_field(run),
             }
             for run in runs
             if only.get("checkName") in {None, run.name} and only.get("appId") in {None, run.app_id}
         ]
         return connection("checkRuns", kept, page)
+
+    return field
+
+
+def _annotations_field(run: CheckRun) -> Callable[..., Node]:
+    """A run's `annotations` connection: every annotation its create and update requests carried."""
+
+    def field(_info: object, **page: Any) -> Node:
+        kept = [
+            {"message": a["message"], "path": a["path"], "title": a.get("title")} for a in run.annotations
+        ]
+        return connection("annotations", kept, page)
 
     return field
 
