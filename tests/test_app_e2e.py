@@ -697,3 +697,25 @@ async def test_a_check_run_redis_forgot_is_found_in_the_pull_requests_query(app:
     assert app.fake.count("PATCH", f"{where}/check-runs/{ours.id}") >= 1
     assert [run.id for run in app.runs(head)] == [ours.id, impostor.id]
     assert impostor.conclusion is None
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["redis-remembers-the-run", "redis-forgot-it"])
+async def test_a_head_evaluated_again_shows_each_annotation_once(app: Stack, remembered: bool) -> None:
+    """GitHub appends the annotations of every update: a head evaluated again (a re-run, a redelivery) whose
+    run carries annotations gets a new run, created completed, carrying each finding once, and the old run
+    is completed as replaced; how many annotations the old run carries comes from Redis, or from the PR's
+    own query once Redis forgot it."""
+    head = await app.open_and_deliver(1, {"src/lib.py": b"print(a)\nprint(b)\n"})
+    first = await app.settled(head)
+    if not remembered:
+        await app.queue.delete(*await app.queue.keys("scopegate:run:*"))
+
+    assert (await app.deliver(app.webhooks.pull_request("opened", 1))).status_code == 202
+    await app.drained()
+
+    old, shown = app.runs(head)
+    assert (old.id, old.conclusion, old.title) == (first.id, "neutral", "Replaced by a newer run")
+    assert sorted(a["start_line"] for a in old.annotations) == [1, 2]
+    assert (shown.status, shown.conclusion) == ("completed", "success")
+    assert sorted(a["start_line"] for a in shown.annotations) == [1, 2]
+    assert app.fake.count("POST", f"/repos/{app.owner}/{app.repo}/check-runs") == 2
