@@ -1578,6 +1578,22 @@ SYNTAX_LOOKALIKES = [
         [],
     ),
     ("ruby a real error", "lib/t.rb", "def f(x)\n  g(x))\nend\n", [E]),
+    (
+        "java NUL bytes in a string literal (commons-lang's ClassUtilsOssFuzzTest.java)",
+        "src/test/java/FuzzTest.java",
+        'class FuzzTest {\n  String input = "da~e]\0\0\0t $t ${.u";\n}\n',
+        [],
+    ),
+    ("javascript a NUL byte in a string literal", "src/a.js", 'const s = "a\0b";\nf(s);\n', []),
+    ("typescript a NUL byte in a string literal", "src/a.ts", 'const s: string = "a\0b";\n', []),
+    ("java a NUL byte outside a literal", "src/A.java", "class A {\n  int\0 x;\n}\n", [E]),
+    (
+        "java an error beside a NUL in a literal",
+        "src/A.java",
+        'class A {\n  String s = "\0";\n  int x = ;\n}\n',
+        [E],
+    ),
+    ("go refuses a NUL byte, as its grammar does", "a.go", 'package a\n\nvar s = "a\0b"\n', [E, E]),
     ("ruby a global symbol in a string is no excuse", "lib/t.rb", 'x = ":$;"\ny = (\n', [E]),
 ]
 

@@ -20,6 +20,10 @@ _MAX_SPLITS = 4
 _RUST_MACRO = re.compile(rb"\b(try|str)!")
 # Symbols of Ruby's punctuation globals (`:$;`, `:$,`, `:$\`, `:$'`…), which tree-sitter-ruby cannot read.
 _RUBY_GLOBAL_SYMBOL = re.compile(rb"(?<![\w\"'])\:\$[@'=\\,;.$?:\"]")
+# Languages whose string literals may hold a NUL byte, which their tree-sitter grammars read as the end of
+# the input (javac and JavaScript engines read it as a character; Go and Python refuse it, as their
+# grammars do).
+_NUL_IN_STRINGS = JS_FAMILY | {"java"}
 
 
 class Config(CheckConfig):
@@ -86,6 +90,15 @@ def _rust_macros(source: Source, tree: Tree) -> Tree | None:
     return parse("rust", _RUST_MACRO.sub(lambda m: m[1][:-1] + b"_!", source.text))
 
 
+def _nul_bytes(source: Source, tree: Tree) -> Tree | None:
+    """The tree of a Java or JavaScript/TypeScript file holding NUL bytes, read with each respelled as
+    U+0001: the grammars stop their string literals (and the file) at a NUL, the languages do not, and a
+    U+0001 is read alike inside a literal and, outside one, is as much an error as the NUL."""
+    if b"\0" not in source.text or source.language is None:
+        return tree
+    return parse(source.language, source.text.replace(b"\0", b"\x01"))
+
+
 def finder(config: CheckConfig) -> Finder:
     """Hits on each syntax error of a parsed file."""
     severity = severity_of(config) or Severity.ERROR
@@ -94,6 +107,8 @@ def finder(config: CheckConfig) -> Finder:
         tree = source.tree
         if tree is not None and source.language == "rust" and tree.root_node.has_error:
             tree = _rust_macros(source, tree)
+        if tree is not None and source.language in _NUL_IN_STRINGS and tree.root_node.has_error:
+            tree = _nul_bytes(source, tree)
         if tree is None or not tree.root_node.has_error:
             return
         splits: dict[int, bool] = {}
@@ -120,7 +135,10 @@ tree-sitter-javascript is told apart: an arrow function's body `}` followed by a
 the grammar; the file is parsed again with the `;` in place, and the error goes if it does. So are two of
 tree-sitter-rust: the 2015 edition's `try!(…)` macro, which it reads as the later editions' keyword `try`
 (the edition is in Cargo.toml, which the rule does not read), and macros named `str!` (snapbox's), which
-it reads as the type `str`; the file is read with the names respelled.
+it reads as the type `str`; the file is read with the names respelled. And a NUL byte inside a Java or
+JavaScript/TypeScript string literal (fuzzing inputs in tests), which javac and JavaScript read as a
+character and the grammars as the end of the file: the file is read with each NUL as U+0001, still an
+error outside a literal.
 Two of tree-sitter-ruby: symbols of punctuation globals (`:$;`, `:$,`, `:$'`) and a NUL byte in a comment
 (RubyGems' stub lines); an error on such a line is not reported.""",
     config=Config,
