@@ -3,8 +3,11 @@ pull requests on which no call is made at all (DESIGN §8, issue 13).
 
 Each repository's newest first-parent merges of a PR (`base..head`) and squash merges (`commit^..commit`)
 are taken as pull requests (benchmarks/corpus_git.py `merged_prs`). Each is gathered and evaluated as
-`scopegate check` does; `bot.llm.when.review_decision` says whether the model would be called, and
-`bot.llm.packing.pack_diff` packs the diff under BUDGET tokens. The naive prompt is every changed file's
+`scopegate check` does; `bot.llm.when.review_decision` says whether the model would be called (not after
+a failed gate, on a bot's PR, on lockfiles or docs only, without an added line outside excluded files, or
+when every file that counts is docs or changes only whitespace, comments or version values, proven by
+parsing it at the base and the head: `bot.llm.unchanged`), and `bot.llm.packing.pack_diff` packs the diff
+under BUDGET tokens. "PRs by decision" counts the PRs by the reason the review check would give. The naive prompt is every changed file's
 hunks with their context, lockfiles and generated files included (`PackedDiff.naive_tokens`); a pull
 request with no call sends 0 tokens. Token counts are the packer's vocabulary-free upper-bound estimate,
 the diff alone (the instructions and output schema are the same fixed cost on every call). The pull
