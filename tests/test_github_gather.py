@@ -17,6 +17,7 @@ from bot.gather.github import fetch_pull, gather
 from bot.github.gateway import PullRequestGateway
 from bot.github.publish import MARKER, sync_labels, upsert_comment
 from rules import RULES
+from rules.base import Need
 from tests.fakegithub.fixtures import FakeInstallation
 from tests.gitrepo import GitRepo
 
@@ -119,6 +120,38 @@ async def test_gather_reads_what_evaluation_needs(
     assert local_snapshot.repository.manifests == snapshot.repository.manifests
     local = to_contract(evaluate(local_snapshot))
     assert _comparable(local) == _comparable(contract)
+    assert not fake.invalid_requests
+
+
+@pytest.mark.parametrize(
+    ("packages", "with_manifest", "queries"),
+    [(3, 3, 1), (12, 12, 2), (12, 1, 1)],
+    ids=["few-folders-asked-by-name", "deeper-folders-listed-then-read", "listed-folders-hold-none"],
+)
+async def test_package_manifests_are_found_in_the_fewest_queries(
+    fake_installation: FakeInstallation, packages: int, with_manifest: int, queries: int
+) -> None:
+    """The package manifests above the changed files arrive the same either way: asked by name in the
+    blobs query in the shallowest folders, as many as fit in it (three folders: all of them, one query);
+    the deeper folders are listed in that query, and the manifests found there read in one more (twelve
+    folders with a manifest each: two queries, by name alone three), none when they hold none."""
+    fake, owner, repo = fake_installation.fake, fake_installation.owner, fake_installation.repo
+    base = {"pyproject.toml": b"[project]\nname = 'root'\n"}
+    base |= {f"pkg{i}/package.json": b'{"name": "p%d"}\n' % i for i in range(with_manifest)}
+    base |= {f"pkg{i}/app.py": b"x = 1\n" for i in range(packages)}
+    head = base | {f"pkg{i}/app.py": b"x = 2\n" for i in range(packages)}
+    fake.add_pull(owner, repo, 7, base_files=base, head_files=head)
+    async with fake_installation.client() as gh:
+        gateway = PullRequestGateway(gh, owner, repo, 7)
+        facts = await fetch_pull(gateway)
+        assert facts is not None
+        fake.reset_counts()
+        snapshot = await gather(gateway, facts, frozenset({Need.MANIFESTS}))
+
+    assert snapshot.repository.manifests == {
+        path: text.decode() for path, text in base.items() if not path.endswith(".py")
+    }
+    assert fake.count("POST", "/graphql") == queries
     assert not fake.invalid_requests
 
 

@@ -3,8 +3,9 @@
 Requests for a typical PR: one GraphQL query for the PR (metadata, commits, comments, label events,
 whether `refs/notes/ai` exists), the REST files list (100 a page), one GraphQL query for the blobs (rules
 file, CODEOWNERS and the `.gitattributes` that can apply, at the base; the head of changed files when a
-rule needs them; the commits' git-ai notes when the repository has them) and the listings of the folders
-above the changed files, and one more for the package manifests found there.
+rule needs them; the commits' git-ai notes when the repository has them) and the package manifests in
+the folders above the changed files, each asked by name. Past what fits in that query (many folders), the
+deeper folders are listed instead, and the manifests found there read in one more query.
 """
 
 from __future__ import annotations
@@ -192,13 +193,10 @@ async def gather(
         if needs & {Need.MANIFESTS, Need.FILE_KINDS}
         else []
     )
-    listings = [f"{info.head_sha}:{folder}" for folder in folders]
     notes = note_expressions(facts.notes_oid, commits)
-    blobs, trees = await read_objects(
-        gateway,
-        expressions + [f"{tip}:{p}" for p in base_paths] + listings + [e for e, _ in notes],
-        org_rules=True,
-    )
+    asked = [*expressions, *(f"{tip}:{p}" for p in base_paths), *(e for e, _ in notes)]
+    extra, by_name, unnamed = _manifest_lookup(info.head_sha, folders, asked)
+    blobs, trees = await read_objects(gateway, asked + extra, org_rules=True)
     whole = Need.HEAD_TEXT in needs
     files = [
         _changed_file(
@@ -218,7 +216,8 @@ async def gather(
     if facts.commits_total > len(commits):
         partial.append(f"GitHub lists {len(commits):,} of the {facts.commits_total:,} commits")
     org_rules = _text(blobs[ORG_RULES_KEY]) if ORG_RULES_KEY in blobs else None
-    manifests = await read_manifests(gateway, info.head_sha, folders, trees)
+    manifests = {path: _text(blobs[e]) for path, e in by_name.items() if e in blobs}
+    manifests |= await read_manifests(gateway, info.head_sha, unnamed, trees)
     history = History(commits, notes={sha: _text(blobs[e]) for e, sha in notes if e in blobs})
     if Need.BLAME in needs:
         history = await read_attribution(gateway, info.head_sha, files, history)
@@ -276,6 +275,37 @@ async def read_objects(
         if with_org and (org := _blob((data.get("org") or {}).get("object"))):
             blobs[ORG_RULES_KEY] = org
     return blobs, trees
+
+
+def _manifest_lookup(
+    sha: str, folders: Sequence[str], asked: Sequence[str]
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """What the blobs query adds to `asked` to find the package manifests at `sha` in `folders`: every
+    manifest name asked directly in the shallowest folders (by path, its expression), as many as fit
+    without one more blobs query than listing every folder would take, and the listings of the others, in
+    which `read_manifests` finds the rest (a further query only when it finds any). A PR touching a few
+    folders so finds its manifests in its one blobs query; one touching thousands, as cheaply as before."""
+    names = sorted((*MANIFESTS, *DEPENDENCY_LISTS))
+    room = _queries(len(asked) + len(folders)) * BLOBS_PER_QUERY - len(asked)
+    known = set(asked)
+    extra: list[str] = []
+    by_name: dict[str, str] = {}
+    named = 0
+    for folder in folders:
+        paths = {path: f"{sha}:{path}" for path in (f"{folder}/{n}" if folder else n for n in names)}
+        new = [expression for expression in paths.values() if expression not in known]
+        if len(extra) + len(new) + len(folders) - named - 1 > room:
+            break
+        extra.extend(new)
+        by_name |= paths
+        named += 1
+    listed = list(folders[named:])
+    return [*extra, *(f"{sha}:{folder}" for folder in listed)], by_name, listed
+
+
+def _queries(expressions: int) -> int:
+    """How many blobs queries `read_objects` sends for that many expressions."""
+    return max(1, -(-expressions // BLOBS_PER_QUERY))
 
 
 async def read_manifests(
