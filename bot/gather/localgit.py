@@ -111,37 +111,33 @@ def gather(
         patch = git.patch(empty, spool, start, head_sha) if Need.HUNKS in needs else None
         changes, partial = git.changes(empty, start, head_sha)
         hunks = git.hunks_of(patch, spool) if patch else [() for _ in changes]
-    blobs: dict[str, Blob] = {}
     with_base = Need.BASE_TEXT in needs
+    wanted: dict[str, int | None] = {}
     if needs & {Need.FILE_KINDS, Need.HEAD_TEXT, Need.BASE_TEXT}:
         whole = Need.HEAD_TEXT in needs
         wanted = {c.new_blob: None if whole else kept_bytes(c.path) for c in changes}
         size = None if with_base else HEAD_START_BYTES
-        starts = {c.old_blob: size for c in changes if c.old_blob not in wanted}
-        blobs = git.blobs(wanted | starts)
+        wanted |= {c.old_blob: size for c in changes if c.old_blob not in wanted}
+    # `cat-file --batch` reads one name a line: a path holding a newline is not read (so a folder whose
+    # name holds one has no manifest read).
+    attributes = [p for p in os.fsdecode(finish(listing)).split("\0") if is_gitattributes(p)]
+    base_paths = [p for p in (RULES_PATH, *CODEOWNERS_PATHS, *attributes) if "\n" not in p]
+    wanted |= dict.fromkeys((f"{base_sha}:{p}" for p in base_paths), None)
+    above: list[str] = []
+    if needs & {Need.MANIFESTS, Need.FILE_KINDS}:  # a lockfile is proven beside its manifest
+        readable = (c.path for c in changes if "\n" not in c.path)
+        above = in_folders_above(readable, (*MANIFESTS, *DEPENDENCY_LISTS))
+        wanted |= dict.fromkeys((f"{head_sha}:{p}" for p in above), MAX_MANIFEST_BYTES)
+    # One `cat-file --batch` reads them all: the files' bytes, the base's rules, owners and attributes, and
+    # the manifests.
+    blobs = git.blobs(wanted)
     files = [_changed_file(c, h, blobs, with_base) for c, h in zip(changes, hunks, strict=True)]
     files = git.recount_binary_sources(files, changes)
     commits = tuple(_commits(finish(log).decode("utf-8", errors="replace")))
     history = History(commits, notes=git_ai_notes(git, commits) if noted else {})
     if Need.BLAME in needs:
         history = attribution_history(git, start, head_sha, files, history)
-    attributes = [p for p in os.fsdecode(finish(listing)).split("\0") if is_gitattributes(p)]
-    at_base = {
-        name.partition(":")[2]: blob.decode("utf-8", errors="replace")
-        for name, blob in git.objects(
-            [f"{base_sha}:{p}" for p in (RULES_PATH, *CODEOWNERS_PATHS, *attributes) if "\n" not in p]
-        ).items()
-    }
-    manifests = {}
-    if needs & {Need.MANIFESTS, Need.FILE_KINDS}:  # a lockfile is proven beside its manifest
-        # `cat-file --batch` reads one name a line: a folder whose name holds a newline has no manifest read.
-        readable = (f.path for f in files if "\n" not in f.path)
-        above = in_folders_above(readable, (*MANIFESTS, *DEPENDENCY_LISTS))
-        names = [f"{head_sha}:{p}" for p in above]
-        manifests = {
-            name.partition(":")[2]: blob.decode("utf-8", errors="replace")
-            for name, blob in git.objects(names, keep=MAX_MANIFEST_BYTES).items()
-        }
+    at_base, manifests = _texts(blobs, base_sha, base_paths), _texts(blobs, head_sha, above)
     return PullRequestSnapshot(
         pull_request=PullRequestInfo(base_ref=base, head_ref=head, base_sha=start, head_sha=head_sha),
         files=tuple(files),
@@ -363,6 +359,15 @@ def _changed_file(
         base_start=old.data[:HEAD_START_BYTES] if old else None,
         base=old.data if with_base and old else None,
     )
+
+
+def _texts(blobs: Mapping[str, Blob], rev: str, paths: Iterable[str]) -> dict[str, str]:
+    """The text of each of `paths` that exists at `rev`, from `blobs` read by `REV:PATH`."""
+    texts = {}
+    for path in paths:
+        if (blob := blobs.get(f"{rev}:{path}")) is not None:
+            texts[path] = blob.data.decode("utf-8", errors="replace")
+    return texts
 
 
 def _line_count(blob: bytes) -> int:
