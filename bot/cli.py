@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -278,6 +277,8 @@ def _port(text: str) -> int:
 
 def _app_settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment and `.env`, the command line's options winning; logging set up."""
+    import logging
+
     from bot.settings import load_settings  # the App's settings stack; `check` does without it
 
     given = {name: getattr(args, name, None) for name in ("host", "port", "data_dir")}

@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 GROUPINGS = ("pr", "repo", "team", "stage", "model")  # bot.llm.costs.GROUPINGS, imported when it runs
 FORMATS = ("text", "json", "csv")  # bot.llm.costs's renderers
@@ -72,6 +73,8 @@ def cost(args: argparse.Namespace) -> int:
 def record_cost(args: argparse.Namespace) -> int:
     """Price the usage read from `--usage` and write it to the ledger once per call id; exit 2 when it
     cannot be priced (nothing is written: never a $0 row)."""
+    from uuid import uuid4  # here, as every import this command alone needs: `scopegate` starts without them
+
     from bot.inference.ledger import ExternalCall, external_row
     from bot.inference.providers import Wire
     from bot.ledger.llm_calls import record_llm_call
@@ -81,7 +84,7 @@ def record_cost(args: argparse.Namespace) -> int:
     usage = _usage(args.usage)
     tags = dict(_tag(text) for text in args.tag)
     call = ExternalCall(
-        call_id=args.call_id or f"external:{uuid.uuid4()}",
+        call_id=args.call_id or f"external:{uuid4()}",
         wire=Wire(args.provider),
         model=args.model,
         usage=usage,
@@ -172,6 +175,8 @@ def _tag(text: str) -> tuple[str, str]:
 
 
 def _rate(text: str) -> Decimal:
+    from decimal import Decimal, InvalidOperation
+
     try:
         return Decimal(text)
     except InvalidOperation:
