@@ -135,11 +135,11 @@ async def _evaluate(
         judged = replace(snapshot, override_claims=claims, review_history=history)
         judging = loop.run_in_executor(worker.cpu, _judge, job.number, judged, worker.rules, loaded)
         verdict, rendered = await judging
-        publishing = True
         async with _head_lock(worker, job):
             others = await share_verdict(worker.redis, job, rendered.head)
             outcome = verdict_outcome(verdict, rendered.head, others)
             name = loaded.config.report.check_name
+            publishing = True
             check = await _publish_check(
                 worker, gateway, job, outcome, name=name, known=facts.check_runs, begun=begun
             )
