@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.gather.localgit import gather
+from rules.base import Need
 from tests.gitrepo import GitRepo, lines
 
 
@@ -340,3 +342,35 @@ def test_check_in_json_loads_only_what_it_uses(repo: GitRepo) -> None:
     loaded = {m.split(".")[0] for m in done.stderr.split()} | set(done.stderr.split())
     assert not loaded & {"rich", "ruamel", "pathspec", "rules.size.split", "bot.core.report.markdown"}
     assert json.loads(done.stdout)["size"]["effective_lines"] == 20
+
+
+def test_added_lines_that_read_like_patch_headers_are_added_lines(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file whose added lines read like a patch's own headers (`diff --git …`, `@@ -1 +1 @@`) has the
+    hunks git shows, so the findings on its added lines are where they are; a renamed file's edit, a
+    binary file and a mode change beside it keep theirs."""
+    repo.write("notes/patch.txt", "intro\n")
+    repo.write("src/moved.py", lines(30))
+    repo.write("tool.sh", "echo hi\n")
+    repo.commit("base")
+    repo.topic()
+    repo.write("notes/patch.txt", "intro\ndiff --git a/x b/x\n@@ -1 +1 @@\n+fake\n")
+    (repo.root / "src/moved.py").rename(repo.root / "src/renamed.py")
+    repo.write("src/renamed.py", lines(30).replace("line_9 = 9\n", "line_9 = 10  # TODO: after\n"))
+    repo.write("logo.png", b"\x89PNG\0\0\1")
+    (repo.root / "tool.sh").chmod(0o755)
+    repo.write("src/todo.py", "diff = 1\n# TODO: later\n")
+    repo.commit("change")
+    snapshot = gather(repo.root, "main", "topic", needs=frozenset({Need.HUNKS}))
+    added = {f.path: [(h.target_start, h.target_length) for h in f.hunks] for f in snapshot.files}
+    assert added == {
+        "logo.png": [],
+        "notes/patch.txt": [(2, 3)],
+        "src/renamed.py": [(10, 1)],
+        "src/todo.py": [(1, 2)],
+        "tool.sh": [],
+    }
+    code, out = check(repo, capsys)
+    todos = [(f["path"], f["line"]) for f in out["findings"] if f["rule"] == "todo-added"]
+    assert (code, todos) == (0, [("src/renamed.py", 10), ("src/todo.py", 2)])
