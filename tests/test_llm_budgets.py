@@ -27,6 +27,7 @@ from bot.llm.budgets import (
     format_usd,
     input_bound,
     narrowed,
+    repository_models,
 )
 from bot.llm.prices import ModelRates, model_rates, worst_case_nano_usd
 from tests.fakellm import CHAT, FakeLLM, Reply
@@ -80,6 +81,26 @@ def test_a_rules_file_can_tighten_the_apps_budgets_never_loosen_them() -> None:
     )
     assert narrowed(app, per_pr=900, repo_month=10**12) == app
     assert narrowed(BudgetLimits(), per_pr=7, repo_month=None) == BudgetLimits(per_pr=7)
+
+
+MODEL_CHOICES = {
+    "unset: the App's model and its cheaper ones": (None, ("gpt-5", ("gpt-5-mini", "gpt-5-nano"))),
+    "the App's own model": ("gpt-5", ("gpt-5", ("gpt-5-mini", "gpt-5-nano"))),
+    "a cheaper one degrades to those after it": ("gpt-5-mini", ("gpt-5-mini", ("gpt-5-nano",))),
+    "the cheapest degrades to none": ("gpt-5-nano", ("gpt-5-nano", ())),
+    "one the App does not offer": (
+        "claude-opus-4-1",
+        "the rules file asks for claude-opus-4-1, which this App does not offer "
+        "(it offers gpt-5, gpt-5-mini, gpt-5-nano): no call",
+    ),
+}
+
+
+@pytest.mark.parametrize(("asked", "chosen"), list(MODEL_CHOICES.values()), ids=list(MODEL_CHOICES))
+def test_a_rules_file_chooses_among_the_apps_models(asked: str | None, chosen: object) -> None:
+    """A repository may pick the App's model or one of its cheaper ones, never another: the operator's key
+    pays, and a dearer model than the operator chose would spend the budgets faster."""
+    assert repository_models(asked, "gpt-5", ("gpt-5-mini", "gpt-5-nano")) == chosen
 
 
 def test_a_counter_lives_past_its_period_by_a_day() -> None:

@@ -229,6 +229,37 @@ async def test_a_rules_file_lets_the_models_errors_fail_the_review_check(
     assert (run.conclusion, run.title) == ("failure", "1 finding (gpt-5-mini, $0.000465)")
 
 
+async def test_a_rules_file_chooses_one_of_the_apps_models(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """`model: gpt-5-nano`, one of the App's cheaper models: the review is asked of it, and the check and
+    the ledger name it."""
+    _open_pull(fake_installation, b"llm:\n  model: gpt-5-nano\n")
+    fake_llm.script(Reply(findings=(ON_ADDED,), usage=USAGE))
+    reviewer = await _reviewer(fake_llm, redis, sessions, cheaper_models=["gpt-5-nano"])
+    run, _ = await _run(fake_installation, reviewer)
+    (request,) = fake_llm.requests_to(RESPONSES)
+    assert request.body["model"] == "gpt-5-nano"
+    assert run.title.startswith("1 finding (gpt-5-nano, $")
+    (call,) = _calls(sessions)
+    assert call.model == "gpt-5-nano"
+
+
+async def test_a_rules_file_cannot_choose_a_model_the_app_does_not_offer(
+    fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
+) -> None:
+    """`model: gpt-5` under an App offering gpt-5-mini alone: no call, and the review check says why."""
+    _open_pull(fake_installation, b"llm:\n  model: gpt-5\n")
+    run, _ = await _run(fake_installation, await _reviewer(fake_llm, redis, sessions))
+    assert fake_llm.received == []
+    assert run.conclusion == "neutral"
+    assert (
+        run.title
+        == "Skipped: the rules file asks for gpt-5, which this App does not offer (it offers gpt-5-mini)"
+    )
+    assert _calls(sessions) == []
+
+
 async def test_a_rules_file_cannot_raise_the_apps_budget(
     fake_installation: FakeInstallation, fake_llm: FakeLLM, redis: Redis, sessions: sessionmaker[Session]
 ) -> None:

@@ -32,7 +32,7 @@ from bot.inference.providers import build_provider
 from bot.inference.review import Edges, Review, ReviewSettings, review_pull_request
 from bot.inference.settings import LlmSettings
 from bot.intake.events import check_run_external_id
-from bot.llm.budgets import Attribution, narrowed
+from bot.llm.budgets import Attribution, narrowed, repository_models
 from bot.llm.report import ReviewOutput, review_output
 from bot.llm.when import review_decision
 
@@ -91,6 +91,7 @@ async def review_after_gate(
     repository = verdict.config.llm
     if not repository.enabled:  # the rules file switched the review off: no check, no call
         return None
+    models = repository_models(repository.model, reviewer.settings.model, reviewer.settings.cheaper_models)
     settings = replace(
         reviewer.settings,
         limits=narrowed(
@@ -99,6 +100,8 @@ async def review_after_gate(
             repo_month=_nano(repository.repo_month_usd),
         ),
     )
+    if not isinstance(models, str):  # the rules file's choice among the App's models
+        settings = replace(settings, model=models[0], cheaper_models=models[1])
     fail_on_error = reviewer.fail_on_error or repository.fail_on_error
     now = now or datetime.now(UTC)
     head = snapshot.pull_request.head_sha
@@ -119,10 +122,13 @@ async def review_after_gate(
         log.exception("the LLM review check of %s could not be started", where)
         return None
     try:
-        texts = await head_texts(gateway, snapshot, verdict)
-        review = await review_pull_request(
-            snapshot, verdict, who, settings, reviewer.edges, now=now, texts=texts
-        )
+        if isinstance(models, str):  # a model the App does not offer: no call, and the check says why
+            review = Review(verdict, models)
+        else:
+            texts = await head_texts(gateway, snapshot, verdict)
+            review = await review_pull_request(
+                snapshot, verdict, who, settings, reviewer.edges, now=now, texts=texts
+            )
         if review.record is not None:
             wire = reviewer.edges.provider.wire.value
             await record_call(reviewer.sessions, call_row(review.record, who, wire, at=now, head_sha=head))

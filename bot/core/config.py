@@ -65,7 +65,7 @@ class OverrideConfig(BaseModel):
 
 
 class LlmConfig(BaseModel):
-    """The LLM review after the gate, when the App has a provider: off, lower budgets, errors failing it."""
+    """The LLM review after the gate, if the App has a provider: off, budgets, a model, errors failing it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -79,6 +79,14 @@ class LlmConfig(BaseModel):
         description="Budget for this repository per month in USD; the App's when unset, never above it.",
     )
     fail_on_error: bool = Field(False, description="An error the model finds fails the review check.")
+    model: str | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "The model that reviews this repository's pull requests: the App's or one of its cheaper models "
+            "(it degrades to those cheaper still); the App's when unset."
+        ),
+    )
 
 
 class CoreConfig(BaseModel):

@@ -173,6 +173,20 @@ def degraded_attempts(model: str, prompt_tokens: int, cheaper: Sequence[str]) ->
     return tuple(attempts)
 
 
+def repository_models(
+    asked: str | None, model: str, cheaper: Sequence[str]
+) -> tuple[str, tuple[str, ...]] | str:
+    """The model a repository's rules file asks for (`asked`) and the cheaper ones to degrade to, among
+    those the App offers (its `model`, then `cheaper`, cheapest last): the App's own when unset, or one of
+    its cheaper models degrading to those after it; why not, when the App does not offer it."""
+    if asked is None or asked == model:
+        return model, tuple(cheaper)
+    if asked in cheaper:
+        return asked, tuple(cheaper[list(cheaper).index(asked) + 1 :])
+    offered = ", ".join(dict.fromkeys((model, *cheaper)))
+    return f"the rules file asks for {asked}, which this App does not offer (it offers {offered}): no call"
+
+
 def outside_scopes(
     repo: str,
     stage: str,
