@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,7 +114,7 @@ class CheckOutcome:
 
     conclusion: str
     output: dict[str, str]
-    annotations: tuple[dict[str, Any], ...] = field(default=())
+    annotations: tuple[dict[str, Any], ...] = ()
 
 
 def verdict_outcome(verdict: Verdict, own: HeadVerdict, others: Sequence[HeadVerdict] = ()) -> CheckOutcome:
