@@ -8,11 +8,11 @@ queue and `serialize_job` encoding), so arq's worker runs these jobs unchanged.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name, expires_extra_ms, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
@@ -57,7 +57,7 @@ async def enqueue_delivery(
     """Queue `jobs` unless `mark_key` says the delivery was queued before; then mark it."""
     now = int(time.time() * 1000)
     keys = [mark_key, default_queue_name]
-    args: list[str | int | bytes] = [mark_ttl, json.dumps([job.job_id for job in jobs])]
+    args: list[str | int | bytes] = [mark_ttl, orjson.dumps([job.job_id for job in jobs])]
     for job in jobs:
         score = now + (int(debounce_seconds * 1000) if job.debounced else 0)
         keys += [job_key_prefix + job.job_id, result_key_prefix + job.job_id]
@@ -65,6 +65,6 @@ async def enqueue_delivery(
         args += [job.job_id, score, score - now + expires_extra_ms, data, "0" if job.rerunnable else "1"]
     reply = await redis.register_script(_SCRIPT)(keys=keys, args=args)
     if reply[0] == 1:
-        return Enqueued((), (), tuple(json.loads(reply[1])))
+        return Enqueued((), (), tuple(orjson.loads(reply[1])))
     queued = tuple(item.decode() if isinstance(item, bytes) else str(item) for item in reply[1:])
     return Enqueued(queued, tuple(job.job_id for job in jobs if job.job_id not in queued))

@@ -14,7 +14,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.identity import AppIdentity, IdentitySource, environment_credentials, resolve_identity
@@ -132,7 +132,7 @@ class _Door:
         environment = resolve_identity(settings, environment_credentials(settings), None)
         self.environment = environment if environment.configured else None
 
-    async def receive(self, request: Request) -> tuple[str, str, JSONResponse]:
+    async def receive(self, request: Request) -> tuple[str, str, Response]:
         """The delivery's event (for metrics), its outcome and the response."""
         try:
             identity = self.environment or await self.source.current()
@@ -143,7 +143,7 @@ class _Door:
             # Also the fate of the `ping` GitHub sends as it creates the App, before the setup page has
             # stored the secret: a failed delivery, which the workers ask GitHub to redeliver once they run
             # as the App.
-            return _UNVERIFIED, "not_set_up", JSONResponse({"reason": NOT_SET_UP}, status_code=503)
+            return _UNVERIFIED, "not_set_up", _json(503, {"reason": NOT_SET_UP})
         declared = _content_length(request)
         if declared is not None and declared > MAX_PAYLOAD_BYTES:
             # Refused on the header alone: not one byte of the body is read.
@@ -151,15 +151,13 @@ class _Door:
         held = _Held(self.budget)
         try:
             read = await self._read_body(request, declared, held)
-            if isinstance(read, JSONResponse):
+            if isinstance(read, Response):
                 return _UNVERIFIED, "too_large" if read.status_code == 413 else "busy", read
             return await self._handle(request, identity, read)
         finally:
             held.release()  # also when the client went away mid-body
 
-    async def _read_body(
-        self, request: Request, declared: int | None, held: _Held
-    ) -> bytearray | JSONResponse:
+    async def _read_body(self, request: Request, declared: int | None, held: _Held) -> bytearray | Response:
         """The raw body, read within the cap and the process's budget; an error response otherwise.
         A declared length is reserved at once; without one (chunked), each chunk as it comes."""
         if declared is not None and not held.take(declared):
@@ -176,7 +174,7 @@ class _Door:
 
     async def _handle(
         self, request: Request, identity: AppIdentity, body: bytearray
-    ) -> tuple[str, str, JSONResponse]:
+    ) -> tuple[str, str, Response]:
         """Check the signature of a body read whole, then map and enqueue the delivery."""
         header = request.headers.get("x-hub-signature-256")
         if not signature.verify(body, header, identity.webhook_secrets):
@@ -214,7 +212,7 @@ async def _enqueue(
     event: str,
     delivery: str,
     payload: dict[str, Any],
-) -> tuple[str, JSONResponse]:
+) -> tuple[str, Response]:
     """Enqueue the delivery's jobs unless it was queued before, and remember it as queued: one atomic
     Redis script, so a delivery is never half-queued and its redelivery is refused only once it is in."""
     override_label = await _override_label(redis, event, payload)
@@ -227,7 +225,7 @@ async def _enqueue(
         override_label=override_label,
     )
     if not plan.jobs:
-        return "ignored", JSONResponse({"queued": [], "reason": plan.reason}, status_code=200)
+        return "ignored", _json(200, {"queued": [], "reason": plan.reason})
     done = await enqueue_delivery(
         redis,
         DELIVERY_KEY.format(delivery),
@@ -237,9 +235,9 @@ async def _enqueue(
     )
     if done.earlier is not None:
         body = {"queued": [], "reason": "delivery already queued", "already_queued": list(done.earlier)}
-        return "duplicate", JSONResponse(body, status_code=200)
+        return "duplicate", _json(200, body)
     body = {"queued": list(done.queued), "already_queued": list(done.held), "reason": plan.reason}
-    return "queued", JSONResponse(body, status_code=202)
+    return "queued", _json(202, body)
 
 
 async def _override_label(redis: ArqRedis, event: str, payload: dict[str, Any]) -> str | None:
@@ -261,6 +259,12 @@ def _parse(body: bytearray) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def _error(status: int, message: str) -> JSONResponse:
+def _error(status: int, message: str) -> Response:
     """A short JSON error response."""
-    return JSONResponse({"error": message}, status_code=status)
+    return _json(status, {"error": message})
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    """`body` as a JSON response: the bytes and headers of Starlette's JSONResponse, encoded by orjson
+    instead of the standard library's json."""
+    return Response(orjson.dumps(body), status, media_type="application/json")
