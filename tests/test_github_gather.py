@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from githubkit.exception import RequestFailed
 
 from bot.core.config import section_config
 from bot.core.report.contract import to_contract
@@ -14,7 +15,7 @@ from bot.core.snapshot import PullRequestSnapshot
 from bot.core.verdict import evaluate
 from bot.gather import localgit
 from bot.gather.github import fetch_pull, gather
-from bot.github.gateway import PullRequestGateway
+from bot.github.gateway import CheckRunSeen, PullRequestGateway
 from bot.github.publish import MARKER, sync_labels, upsert_comment
 from rules import RULES
 from rules.base import Need
@@ -256,3 +257,45 @@ async def test_org_defaults_merge_under_the_repo_rules(fake_installation: FakeIn
     assert (size.max_lines, size.max_files) == (300, 50)
     assert verdict.conclusion.value == "failure"
     assert not fake.invalid_requests
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"status": "completed", "conclusion": "success"}, 201),
+        ({"status": "completed"}, 422),
+        ({"completed_at": "2026-12-06T10:00:00Z"}, 422),
+    ],
+    ids=["completed-with-conclusion", "completed-without-conclusion", "completed-at-without-conclusion"],
+)
+async def test_a_check_run_created_completed_is_counted_with_its_annotations(
+    fake_installation: FakeInstallation, body: dict[str, Any], status: int
+) -> None:
+    """As GitHub does (https://docs.github.com/en/rest/checks/runs#create-a-check-run), a check run may be
+    created already completed, with its output and annotations, and "conclusion" is required then (with
+    `status: completed` or a `completed_at`); the PR's own query reads the run and how many annotations it
+    carries."""
+    fake, owner, repo = fake_installation.fake, fake_installation.owner, fake_installation.repo
+    pull = fake.add_pull(owner, repo, 7, base_files={}, head_files={"a.py": b"print(1)\n"})
+    annotation = {
+        "path": "a.py",
+        "start_line": 1,
+        "end_line": 1,
+        "annotation_level": "warning",
+        "message": "m",
+    }
+    output = {"title": "t", "summary": "s", "annotations": [annotation] * 3}
+    # githubkit refuses such a body itself unless told not to; the fake must see what GitHub would.
+    async with fake_installation.client(auto_retry=False, rest_api_validate_body=False) as gh:
+        gateway = PullRequestGateway(gh, owner, repo, 7)
+        request = {"name": "scopegate", "head_sha": pull.head_sha, "output": output, **body}
+        try:
+            created: int | None = await gateway.create_check_run(request)
+            answered = 201
+        except RequestFailed as refused:
+            created, answered = None, refused.response.status_code
+        facts = await fetch_pull(gateway)
+
+    assert answered == status
+    assert facts is not None
+    assert facts.check_runs == ({} if created is None else {"scopegate": CheckRunSeen(created, 3)})
