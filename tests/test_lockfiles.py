@@ -97,3 +97,28 @@ def test_a_lockfile_away_from_its_manifest_is_not_proven(name: str) -> None:
 
 def test_a_name_nobody_locks_with_is_never_a_lockfile() -> None:
     assert not lockfile_proven("app.lock", REAL["uv.lock"].encode(), True, {"pyproject.toml": ""})
+
+
+PNPM_DEPRECATED = (
+    "lockfileVersion: '9.0'\n\npackages:\n\n  istanbul@0.4.5:\n"
+    "    resolution: {integrity: sha512-abc==}\n    deprecated: |-\n"
+    "      This module is no longer maintained, try this instead:\n        npm i nyc\n\n"
+    "      (Visit https://istanbul.js.org/integrations for other alternatives.)\n    hasBin: true\n\n"
+    "  q@1.5.1:\n    resolution: {integrity: sha512-def==}\n"
+)
+
+
+def test_a_pnpm_lockfile_with_a_deprecation_notice_is_proven() -> None:
+    """pnpm writes a package's deprecation message as a block scalar (angular/components' pnpm-lock.yaml
+    holds several): its lines are text, not lockfile lines, and prove nothing against the file."""
+    assert lockfile_proven("pnpm-lock.yaml", PNPM_DEPRECATED.encode(), True, {"package.json": ""})
+
+
+def test_code_after_a_block_scalar_is_not_a_lockfile() -> None:
+    """Only lines indented under the block scalar's key are its text: code that follows at the key's
+    level, or above it, is code."""
+    content = PNPM_DEPRECATED + "  " + CODE.replace("\n", "\n  ")
+    assert not lockfile_proven("pnpm-lock.yaml", content.encode(), True, {"package.json": ""})
+    assert not lockfile_proven(
+        "pnpm-lock.yaml", (PNPM_DEPRECATED + CODE).encode(), True, {"package.json": ""}
+    )

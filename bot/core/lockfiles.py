@@ -67,6 +67,9 @@ _MANIFESTS = {
 _YAML_LINE = re.compile(
     r"""\s*(?:- +)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#:][^\s]*?):(?: +\S.*)?|- +\S.*)?\s*(?:#.*)?"""
 )
+# A key whose value is a block scalar (`deprecated: |-`, pnpm's deprecation notices): the lines indented
+# deeper than the key, and blank ones, are its text, whatever their shape.
+_BLOCK_SCALAR = re.compile(r"""( *)(?:- +)?(?:"[^"]*"|'[^']*'|[^\s"'#:][^\s]*?): +[|>][-+1-9]*\s*(?:#.*)?""")
 _YARN_V1_LINE = re.compile(r"""#.*|\S.*:|(?: {2})+(?:"[^"]+"|[^\s"]+)(?: (?:"[^"]*"|[^\s"]+))?:?|""")
 _GO_SUM_LINE = re.compile(r"\S+ \S+ h1:[A-Za-z0-9+/]+=*|")
 _GEMFILE_LINE = re.compile(r"[A-Z][A-Z ]*| +\S.*|")
@@ -92,6 +95,19 @@ class Lockfile:
 def _lines(shape: re.Pattern[str]) -> Callable[[str], bool]:
     # `\` continues a requirement over several lines; the other formats have no continuation lines.
     return lambda text: all(shape.fullmatch(line) for line in text.replace("\\\n", " ").splitlines())
+
+
+def _yaml(text: str) -> bool:
+    """Every line a YAML lockfile line (`_YAML_LINE`), but the text of block scalars."""
+    scalar: int | None = None  # the indentation of the key whose block scalar is being read
+    for line in text.splitlines():
+        if scalar is not None and (not line.strip() or len(line) - len(line.lstrip(" ")) > scalar):
+            continue
+        block = _BLOCK_SCALAR.fullmatch(line)
+        scalar = len(block[1]) if block else None
+        if block is None and not _YAML_LINE.fullmatch(line):
+            return False
+    return True
 
 
 def _json(text: str) -> bool:
@@ -125,8 +141,8 @@ _WHOLE: dict[str, Callable[[str], bool]] = {
         _json,
     ),
     **dict.fromkeys(("poetry.lock", "uv.lock", "pdm.lock", "Cargo.lock"), _toml),
-    **dict.fromkeys(("pnpm-lock.yaml", "Podfile.lock", "pubspec.lock"), _lines(_YAML_LINE)),
-    "yarn.lock": lambda text: _lines(_YARN_V1_LINE)(text) or _lines(_YAML_LINE)(text),  # v1, or Berry's YAML
+    **dict.fromkeys(("pnpm-lock.yaml", "Podfile.lock", "pubspec.lock"), _yaml),
+    "yarn.lock": lambda text: _lines(_YARN_V1_LINE)(text) or _yaml(text),  # v1, or Berry's YAML
     **dict.fromkeys(("go.sum", "go.work.sum"), _lines(_GO_SUM_LINE)),
     "Gemfile.lock": _lines(_GEMFILE_LINE),
     "mix.lock": _lines(_MIX_LINE),
