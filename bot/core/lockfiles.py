@@ -39,6 +39,7 @@ _SIGNATURES = {
     "packages.lock.json": rb'\A\s*\{\s*"version":\s*\d+,\s*"dependencies"',
     "Package.resolved": rb'\A\s*\{\s*(?:"originHash"|"object"|"pins")',
     "deno.lock": rb'\A\s*\{\s*"version"',
+    "MODULE.bazel.lock": rb'\A\s*\{\s*"lockFileVersion"',  # Bazel's module resolution (bzlmod)
 }
 # pip-compile and `uv pip compile`/`uv export` output, and any requirements file pinned with hashes.
 _REQUIREMENTS_NAME = re.compile(r"^requirements.*\.(?:txt|in)$|^.*requirements\.txt$")
@@ -137,6 +138,7 @@ _WHOLE: dict[str, Callable[[str], bool]] = {
             "packages.lock.json",
             "Package.resolved",
             "deno.lock",
+            "MODULE.bazel.lock",
         ),
         _json,
     ),
