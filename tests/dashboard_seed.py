@@ -1,7 +1,8 @@
 """A ledger for the dashboard tests: two installations of one App, each with its own repository, pull
 requests over three weeks (sizes, AI shares, rounds of review ending in an approval) and priced LLM
-calls, plus the App's credentials as the setup page stores them (its OAuth client). Shared by the HTTP
-and browser tests."""
+calls (acme's across two repositories, two teams and none, two stages and two models, one call failed),
+plus the App's credentials as the setup page stores them (its OAuth client). Shared by the HTTP and
+browser tests."""
 
 from __future__ import annotations
 
@@ -25,9 +26,20 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # a Monday
 
 
 @dataclass(frozen=True)
+class Call:
+    """One priced LLM call: what it was charged (nano-USD) and its tags."""
+
+    nano_usd: int
+    team: str | None = None
+    stage: str = "review"
+    model: str = "gpt-5-mini"
+    status: str = "answered"
+
+
+@dataclass(frozen=True)
 class Pull:
     """One seeded pull request: opened `day` days after T0, its size, AI share, rounds of review (each
-    with `rework` lines pushed), and the nano-USD of the LLM calls made on it."""
+    with `rework` lines pushed), and the LLM calls made on it."""
 
     number: int
     day: int
@@ -35,17 +47,19 @@ class Pull:
     share: float
     rounds: int
     rework: int
-    calls: tuple[int, ...] = ()
+    calls: tuple[Call, ...] = ()
 
 
 @dataclass(frozen=True)
 class Seeded:
-    """One installation's account, repository and pull requests."""
+    """One installation's account, repository and pull requests, and LLM calls on a repository of its
+    own outside any pull request (a CI step's, recorded with the installation)."""
 
     account: str
     repo: str
     repo_id: int
     pulls: tuple[Pull, ...]
+    outside: tuple[tuple[str, Call], ...] = ()
 
 
 ACME = Seeded(
@@ -53,12 +67,16 @@ ACME = Seeded(
     "acme/web",
     7001,
     (
-        Pull(1, 0, 40, 0.0, 0, 0, (1_250_000,)),
+        Pull(1, 0, 40, 0.0, 0, 0, (Call(1_250_000, "frontend"),)),
         Pull(2, 1, 60, 0.0, 1, 10),
-        Pull(3, 2, 80, 0.8, 1, 30, (2_000_000, 500_000)),
-        Pull(4, 8, 90, 0.9, 2, 20, (4_750_000,)),
+        Pull(3, 2, 80, 0.8, 1, 30, (Call(2_000_000, "frontend"), Call(500_000))),
+        Pull(4, 8, 90, 0.9, 2, 20, (Call(4_750_000, "platform", model="gpt-5"),)),
         Pull(5, 9, 700, 0.0, 2, 50),
-        Pull(6, 16, 750, 0.7, 3, 60, (12_000_000,)),
+        Pull(6, 16, 750, 0.7, 3, 60, (Call(12_000_000, "platform"),)),
+    ),
+    (
+        ("acme/api", Call(3_000_000, stage="ci", model="gpt-5")),
+        ("acme/api", Call(250_000, "platform", stage="ci", model="gpt-5", status="failed")),
     ),
 )
 GLOBEX = Seeded(
@@ -66,10 +84,12 @@ GLOBEX = Seeded(
     "globex/secret-engine",
     7002,
     (
-        Pull(11, 3, 2500, 1.0, 7, 400, (987_654_321,)),
-        Pull(12, 4, 15, 0.0, 0, 0, (111_111_111,)),
+        Pull(11, 3, 2500, 1.0, 7, 400, (Call(987_654_321, "skunkworks", model="gpt-4.1"),)),
+        Pull(12, 4, 15, 0.0, 0, 0, (Call(111_111_111, "skunkworks", stage="secret-stage"),)),
     ),
 )
+# Reviewed by people only: no LLM call, so no cost yet.
+INITECH = Seeded("initech", "initech/app", 7003, (Pull(21, 5, 30, 0.0, 1, 5),))
 
 
 def conversion(app: App) -> dict[str, Any]:
@@ -99,6 +119,11 @@ def seed_ledger(url: str, app: App | None, installations: dict[int, Seeded]) -> 
         for installation_id, seeded in installations.items():
             for pull in seeded.pulls:
                 _seed_pull(sessions, installation_id, seeded, pull)
+            with sessions.begin() as session:
+                for index, (repo, call) in enumerate(seeded.outside):
+                    at = T0 + timedelta(days=index, hours=6)
+                    name = f"{repo}/ci/{index}"
+                    _seed_call(session, installation_id, name, call, repo=repo, pr=None, at=at, index=index)
     finally:
         engine.dispose()
 
@@ -144,19 +169,39 @@ def _seed_pull(sessions: sessionmaker[Session], installation_id: int, seeded: Se
                     installation_id=installation_id,
                 ),
             )
-        for index, nano_usd in enumerate(pull.calls):
-            call = LlmCallRecord(
-                call_id=f"{seeded.repo}#{pull.number}/{index}",
-                recorded_at=opened + timedelta(minutes=5 + index),
-                repo_full_name=seeded.repo,
-                stage="review",
-                provider="openai",
-                model="gpt-5-mini",
-                status="answered",
-                reason="",
-                installation_id=installation_id,
-                pr_number=pull.number,
-                tokens=TokenBuckets(uncached_input=1000 * (index + 1), output=100 * (index + 1)),
-                charged_nano_usd=nano_usd,
+        for index, call in enumerate(pull.calls):
+            at = opened + timedelta(minutes=5 + index)
+            call_id = f"{seeded.repo}#{pull.number}/{index}"
+            _seed_call(
+                session, installation_id, call_id, call, repo=seeded.repo, pr=pull.number, at=at, index=index
             )
-            record_llm_call(session, call)
+
+
+def _seed_call(
+    session: Session,
+    installation_id: int,
+    call_id: str,
+    call: Call,
+    *,
+    repo: str,
+    pr: int | None,
+    at: datetime,
+    index: int,
+) -> None:
+    """Record `call` on `repo` (and pull request `pr`) at `at`; its tokens grow with its `index`."""
+    record = LlmCallRecord(
+        call_id=call_id,
+        recorded_at=at,
+        repo_full_name=repo,
+        stage=call.stage,
+        provider="openai",
+        model=call.model,
+        status=call.status,
+        reason="" if call.status == "answered" else "timed out",
+        installation_id=installation_id,
+        pr_number=pr,
+        team=call.team,
+        tokens=TokenBuckets(uncached_input=1000 * (index + 1), output=100 * (index + 1)),
+        charged_nano_usd=call.nano_usd,
+    )
+    record_llm_call(session, record)

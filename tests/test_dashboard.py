@@ -19,10 +19,11 @@ import pytest
 
 from bot.identity import IdentitySource
 from bot.ledger.engine import create_engine_for, session_factory
+from bot.llm.costs import GROUPINGS
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
 from bot.web.session import SESSION_COOKIE, STATE_COOKIE
-from tests.dashboard_seed import ACME, GLOBEX, seed_ledger
+from tests.dashboard_seed import ACME, GLOBEX, INITECH, seed_ledger
 from tests.fakegithub import FakeGitHub
 from tests.test_intake import serve
 
@@ -33,12 +34,13 @@ _DATA = re.compile(r'<script type="application/json" id="dashboard-data">(.*?)</
 
 @dataclass(frozen=True)
 class World:
-    """The fake GitHub, the web app's URL and the two installations' ids."""
+    """The fake GitHub, the web app's URL and the three installations' ids."""
 
     fake: FakeGitHub
     web: str
     acme: int
     globex: int
+    initech: int
 
     def api(self, path: str, installation: int, **query: str) -> Any:
         """`path`'s JSON for `installation`, read with the bearer token (every installation)."""
@@ -52,16 +54,25 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, clean_redis_url: str) -> Iterator[World]:
-    """An App installed on `acme` and on `globex`; alice is a member of acme, gus of globex, bob of both.
-    The App's credentials (its OAuth client) are the setup page's, in the ledger."""
+    """An App installed on `acme`, `globex` and `initech`; alice is a member of acme, gus of globex, bob of
+    both, ian of initech (which has no LLM call). The App's credentials (its OAuth client) are the setup
+    page's, in the ledger."""
     with FakeGitHub.serve() as fake:
         app = fake.add_app(slug="scopegate-dash")
         acme = fake.add_installation(app, "acme", ["web"])
         globex = fake.add_installation(app, "globex", ["secret-engine"])
-        for org, login in (("acme", "alice"), ("globex", "gus"), ("acme", "bob"), ("globex", "bob")):
+        initech = fake.add_installation(app, "initech", ["app"])
+        members = (
+            ("acme", "alice"),
+            ("globex", "gus"),
+            ("acme", "bob"),
+            ("globex", "bob"),
+            ("initech", "ian"),
+        )
+        for org, login in members:
             fake.add_org_member(org, login)
         url = f"sqlite:///{tmp_path / 'ledger.db'}"
-        seed_ledger(url, app, {acme.id: ACME, globex.id: GLOBEX})
+        seed_ledger(url, app, {acme.id: ACME, globex.id: GLOBEX, initech.id: INITECH})
         settings = load_settings(
             _env_file=None,
             redis_url=clean_redis_url,
@@ -71,7 +82,7 @@ def world(tmp_path: Path, clean_redis_url: str) -> Iterator[World]:
         )
         with web_app(settings) as web:
             app.callback_urls.append(f"{web}/dashboard/callback")
-            yield World(fake, web, acme.id, globex.id)
+            yield World(fake, web, acme.id, globex.id, initech.id)
 
 
 @contextmanager
@@ -115,14 +126,15 @@ def page_data(html: str) -> Any:
 
 def test_the_page_shows_the_api_figures_of_the_users_installation(world: World) -> None:
     """alice (acme only) lands on acme's figures: the chart data are the /api/ answers for acme; the
-    tables show the same numbers; nothing of globex is on the page."""
+    tables show the same numbers; the cost per pull request, repository, team, stage and model is
+    `/api/cost?by=` each; nothing of globex is on the page."""
     with sign_in(world, "alice") as client:
         page = client.get("/dashboard")
         data = page_data(page.text)
         assert data["installation"] == world.acme
         assert data["report"] == world.api("/api/report", world.acme)
         assert data["trends"] == world.api("/api/trends", world.acme)
-        assert data["costs"] == world.api("/api/cost", world.acme, by="pr")
+        assert data["costs"] == {by: world.api("/api/cost", world.acme, by=by) for by in GROUPINGS}
         assert data["report"]["prs"] == len(ACME.pulls) == 6
         assert [w["week"] for w in data["trends"]["sizes_by_week"]] == [
             "2026-06-01",
@@ -130,12 +142,52 @@ def test_the_page_shows_the_api_figures_of_the_users_installation(world: World) 
             "2026-06-15",
         ]
         assert {r["rounds"]: r["prs"] for r in data["trends"]["rounds"]} == {"0": 1, "1": 2, "2": 2, "3": 1}
-        assert [c["pr"] for c in data["costs"]] == ["acme/web#6", "acme/web#4", "acme/web#3", "acme/web#1"]
-        assert data["costs"][0]["charged_nano_usd"] == 12_000_000
-        assert 'data-field="total_usd">0.0205' in page.text  # 1.25 + 2.5 + 4.75 + 12 milli-USD
+        costs = data["costs"]
+        assert [c["pr"] for c in costs["pr"]] == [
+            "acme/web#6",
+            "acme/web#4",
+            "acme/api (no PR)",
+            "acme/web#3",
+            "acme/web#1",
+        ]
+        assert costs["pr"][0]["charged_nano_usd"] == 12_000_000
+        keyed = {by: {c[by]: c["charged_nano_usd"] for c in costs[by]} for by in GROUPINGS if by != "pr"}
+        assert keyed == {
+            "repo": {"acme/web": 20_500_000, "acme/api": 3_250_000},
+            "team": {"platform": 17_000_000, "(no team)": 3_500_000, "frontend": 3_250_000},
+            "stage": {"review": 20_500_000, "ci": 3_250_000},
+            "model": {"gpt-5-mini": 15_750_000, "gpt-5": 8_000_000},
+        }
+        assert [(c["repo"], c["calls"], c["failed"]) for c in costs["repo"]] == [
+            ("acme/web", 5, 0),
+            ("acme/api", 2, 1),
+        ]
+        # 1.25 + 2.5 + 4.75 + 12 milli-USD on the pull requests, 3.25 in CI
+        assert 'data-field="total_usd">0.02375' in page.text
+        assert '<p id="cost-summary">$<span data-field="charged_usd">0.023750000</span> over' in page.text
+        for by in GROUPINGS:
+            assert f'<canvas id="chart-cost-{by}"' in page.text
+        assert page.text.count('<tr data-key="') == sum(len(c) for c in costs.values())
         assert 'Signed in as <strong id="viewer">alice</strong>' in page.text
-        for secret in (GLOBEX.repo, GLOBEX.account, "987654321"):
+        for secret in (GLOBEX.repo, GLOBEX.account, "987654321", "skunkworks", "secret-stage", "gpt-4.1"):
             assert secret not in page.text
+
+
+def test_an_installation_without_llm_calls_says_it_has_no_cost_yet(world: World) -> None:
+    """ian's installation was never reviewed by the LLM: the page says in words there is no cost yet,
+    draws no cost chart, and /api/cost answers an empty list for every grouping."""
+    with sign_in(world, "ian") as client:
+        page = client.get("/dashboard")
+        data = page_data(page.text)
+        assert data["report"]["prs"] == 1
+        assert data["costs"] == {by: [] for by in GROUPINGS}
+        assert data["costs"] == {by: world.api("/api/cost", world.initech, by=by) for by in GROUPINGS}
+        assert (
+            '<p id="cost-summary">No LLM review call is recorded for this installation yet, so there is no '
+            "cost to show.</p>"
+        ) in page.text
+        assert "chart-cost-" not in page.text
+        assert 'data-field="total_usd">0.000000000' in page.text
 
 
 def test_another_installation_is_not_found_on_the_page_or_the_apis(world: World) -> None:

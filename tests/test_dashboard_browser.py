@@ -1,12 +1,14 @@
 """The dashboard in a real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
 selenium) against a real `scopegate serve` process, a seeded SQLite ledger and the fake GitHub over HTTP:
 sign in through the fake's OAuth web flow, and the figures the charts plot and the tables show are the
-`/api/` answers for the user's installation; another installation's are nowhere."""
+`/api/` answers for the user's installation (the LLM review cost per pull request, repository, team, stage
+and model among them); another installation's are nowhere."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.core.review_report import SIZES
+from bot.llm.costs import GROUPINGS
 from bot.web.session import SESSION_COOKIE
 from tests.dashboard_seed import ACME, GLOBEX, seed_ledger
 from tests.fakegithub import FakeGitHub
@@ -75,8 +78,8 @@ def rows(driver: Any, table: str) -> list[dict[str, str]]:
     return found
 
 
-def assert_plotted(driver: Any, report: Any, trends: Any, costs: Any) -> None:
-    """The four charts plot, and the tables show, the /api/ figures of the installation."""
+def assert_plotted(driver: Any, report: Any, trends: Any) -> None:
+    """The three charts of pull requests plot, and their tables show, the installation's /api/ figures."""
     weeks = trends["sizes_by_week"]
     sizes = chart(driver, "sizes")
     assert sizes["labels"] == [w["week"] for w in weeks] == ["2026-06-01", "2026-06-08", "2026-06-15"]
@@ -99,18 +102,36 @@ def assert_plotted(driver: Any, report: Any, trends: Any, costs: Any) -> None:
     assert rounds["labels"] == [r["rounds"] for r in trends["rounds"]]
     assert rounds["sets"][0]["data"] == [r["prs"] for r in trends["rounds"]]
 
-    cost = chart(driver, "cost")
-    assert cost["labels"] == [c["pr"] for c in costs]
-    assert cost["sets"][0]["data"] == [c["charged_nano_usd"] / 1e9 for c in costs]
-    assert [r["charged_usd"] for r in rows(driver, "cost")] == [c["charged_usd"] for c in costs]
-    assert cost["labels"][0] == "acme/web#6"
+
+COST_FIELDS = ("charged_usd", "calls", "answered", "failed", "skipped", "input_tokens", "output_tokens")
+
+
+def assert_costs_plotted(driver: Any, costs: dict[str, Any]) -> None:
+    """For each grouping, the cost chart plots each key's dollars and its table shows each key's figures,
+    all of `/api/cost?by=` that grouping (nano-USD / 10⁹ on the chart, the API's dollar string in the table);
+    the summary above them totals the calls and dollars."""
+    for by, answer in costs.items():
+        plotted = chart(driver, f"cost-{by}")
+        assert plotted["labels"] == [c[by] for c in answer], by
+        assert [s["data"] for s in plotted["sets"]] == [[c["charged_nano_usd"] / 1e9 for c in answer]], by
+        assert rows(driver, f"cost-{by}") == [{f: str(c[f]) for f in (by, *COST_FIELDS)} for c in answer], by
+    summary = {
+        cell.get_attribute("data-field"): cell.text
+        for cell in driver.find_elements(By.CSS_SELECTOR, "#cost-summary [data-field]")
+    }
+    every = costs["pr"]
+    assert summary == {
+        "charged_usd": f"{Decimal(sum(c['charged_nano_usd'] for c in every)).scaleb(-9):.9f}",
+        **{f: str(sum(c[f] for c in every)) for f in ("calls", "answered", "failed", "skipped")},
+    }
 
 
 def test_the_browser_shows_the_api_figures_of_the_users_installation_only(
     tmp_path: Path, browser: Any
 ) -> None:
     """alice (member of acme, not of globex) signs in with GitHub, and the dashboard plots acme's
-    /api/ figures: sizes by week, rework by size x AI share, rounds, cost per PR."""
+    /api/ figures: sizes by week, rework by size x AI share, rounds, and the LLM review cost per PR,
+    repository, team, stage and model; none of globex's costs is on the page."""
     with FakeGitHub.serve() as fake:
         app = fake.add_app(slug="scopegate-browser")
         acme = fake.add_installation(app, "acme", ["web"])
@@ -135,10 +156,32 @@ def test_the_browser_shows_the_api_figures_of_the_users_installation_only(
             assert browser.find_element(By.ID, "viewer").text == "alice"
             report = api(web, "/api/report", acme.id)
             trends = api(web, "/api/trends", acme.id)
-            costs = api(web, "/api/cost", acme.id, by="pr")
+            costs = {by: api(web, "/api/cost", acme.id, by=by) for by in GROUPINGS}
             assert report["prs"] == len(ACME.pulls)
+            assert {by: len(answer) for by, answer in costs.items()} == {
+                "pr": 5,
+                "repo": 2,
+                "team": 3,
+                "stage": 2,
+                "model": 2,
+            }
+            assert costs["pr"][0]["pr"] == "acme/web#6"
 
-            assert_plotted(browser, report, trends, costs)
+            assert_plotted(browser, report, trends)
+            assert_costs_plotted(browser, costs)
+
+            # globex's own keys (its repository, team, stage and model) and amounts are on no chart or
+            # table: read from the API with the token, which sees every installation.
+            page = browser.page_source
+            for by in GROUPINGS:
+                theirs = api(web, "/api/cost", globex.id, by=by)
+                assert theirs, by
+                mine = {c[by] for c in costs[by]}
+                for row in theirs:
+                    if row[by] not in mine:
+                        assert row[by] not in page, (by, row[by])
+                        assert row[by] not in chart(browser, f"cost-{by}")["labels"]
+                    assert row["charged_usd"] not in page, (by, row)
 
             # The same figures through the API with the browser's own session, and none of globex's.
             cookie = browser.get_cookie(SESSION_COOKIE)["value"]

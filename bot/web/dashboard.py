@@ -3,7 +3,8 @@
 The App's own OAuth client (SCOPEGATE_CLIENT_ID and SCOPEGATE_CLIENT_SECRET, or the client id and secret
 the setup page's manifest flow stored) signs the user in; `GET /user/installations` with their token
 decides which installations they may see, and a signed cookie remembers both for an hour. The figures come
-from the same functions as `/api/report`, `/api/trends` and `/api/cost?by=pr` with `?installation=`.
+from the same functions as `/api/report`, `/api/trends` and `/api/cost?by=pr|repo|team|stage|model` with
+`?installation=`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.core.trends import trends_json
 from bot.identity import IdentitySource
 from bot.ledger.llm_calls import cost_rows
 from bot.ledger.review_report import pull_request_records
-from bot.llm.costs import costs_json, group_costs
+from bot.llm.costs import GROUPINGS, costs_json, group_costs
 from bot.settings import Settings
 from bot.web.api_access import in_ledger
 from bot.web.dashboard_page import Figures, dashboard_page, message_page
@@ -63,10 +64,12 @@ _HEADERS = {
 
 
 def read_figures(session: Session, installation: int) -> Figures:
-    """An installation's figures, as `/api/report`, `/api/trends` and `/api/cost?by=pr` answer them."""
+    """An installation's figures, as `/api/report`, `/api/trends` and `/api/cost?by=` each grouping
+    answer them."""
     records = pull_request_records(session, installation=installation)
-    costs = group_costs(cost_rows(session, installation=installation), "pr")
-    return Figures(report_json(build_report(records)), trends_json(records), costs_json(costs, "pr"))
+    calls = cost_rows(session, installation=installation)
+    costs = {by: costs_json(group_costs(calls, by), by) for by in GROUPINGS}
+    return Figures(report_json(build_report(records)), trends_json(records), costs)
 
 
 def dashboard_router(settings: Settings, identity: IdentitySource) -> APIRouter:

@@ -1,4 +1,5 @@
-"""The dashboard's HTML: four plots, each over a table of the figures it draws. Pure; every value is
+"""The dashboard's HTML: three plots of pull requests and five of LLM review cost (per pull request,
+repository, team, stage and model), each over a table of the figures it draws. Pure; every value is
 escaped (logins, repository names and team names come from GitHub).
 
 The figures are the `/api/` answers themselves (`report_json`, `trends_json`, `costs_json`), written into
@@ -15,11 +16,14 @@ from html import escape
 from typing import Any
 
 from bot.core.review_report import AI_BUCKETS, SIZES
-from bot.llm.costs import usd
+from bot.llm.costs import GROUPINGS, usd
 
 STATIC = "/dashboard/static"
-# The dearest pull requests plotted and listed; the total covers every one.
+# The dearest keys (pull requests, repositories, ...) plotted and listed; the totals cover every one.
 COST_ROWS = 25
+# What a cost table's first column names, per `/api/cost?by=` grouping.
+COST_KEYS = {"pr": "pull request", "repo": "repository", "team": "team", "stage": "stage", "model": "model"}
+_COST_FIELDS = ("charged_usd", "calls", "answered", "failed", "skipped", "input_tokens", "output_tokens")
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;line-height:1.4}"
     "table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}"
@@ -36,7 +40,7 @@ class Figures:
 
     report: Mapping[str, Any]  # GET /api/report
     trends: Mapping[str, Any]  # GET /api/trends
-    costs: Sequence[Mapping[str, Any]]  # GET /api/cost?by=pr
+    costs: Mapping[str, Sequence[Mapping[str, Any]]]  # GET /api/cost?by=KEY, for each of GROUPINGS
 
 
 def dashboard_page(
@@ -58,7 +62,7 @@ def dashboard_page(
         _section("sizes", "Pull requests by size, week by week", _sizes_table(figures.trends)),
         _section("rework", "Rework by size and AI share", _rework_table(figures.report)),
         _section("rounds", "Rounds of review per pull request", _rounds_table(figures.trends)),
-        _section("cost", "LLM review cost per pull request", _cost_table(figures.costs)),
+        _cost_part(figures.costs),
         f'<script type="application/json" id="dashboard-data">{_data(number, figures)}</script>',
         f'<script src="{STATIC}/chart.umd.min.js"></script>',
         f'<script src="{STATIC}/dashboard.js"></script>',
@@ -74,7 +78,7 @@ def message_page(title: str, message: str) -> str:
 def _summary(figures: Figures) -> str:
     """The pull requests counted, what review cost them, and the one comparison the report exists for."""
     pooled = figures.report["ai_heavy_vs_no_ai"]["within_sizes"]
-    total = sum(int(row["charged_nano_usd"]) for row in figures.costs)
+    total = sum(int(row["charged_nano_usd"]) for row in figures.costs["pr"])
     compared = (
         "no size bucket has both AI-heavy and no-AI pull requests"
         if pooled is None
@@ -83,16 +87,19 @@ def _summary(figures: Figures) -> str:
     )
     return (
         f'<span data-field="prs">{figures.report["prs"]}</span> pull requests · '
-        f'LLM review $<span data-field="total_usd">{usd(total)}</span> · {compared}'
+        f'<a href="#llm-cost">LLM review $<span data-field="total_usd">{usd(total)}</span></a> · {compared}'
     )
 
 
 def _section(name: str, title: str, table: str) -> str:
+    return f'<section id="{name}"><h2>{escape(title)}</h2>{_chart(name, title)}{table}</section>'
+
+
+def _chart(name: str, title: str, height: str = "") -> str:
+    style = f' style="height:{height}"' if height else ""
     return (
-        f'<section id="{name}"><h2>{escape(title)}</h2>'
-        f'<div class="chart"><canvas id="chart-{name}" role="img" aria-label="{escape(title)}">'
+        f'<div class="chart"{style}><canvas id="chart-{name}" role="img" aria-label="{escape(title)}">'
         "</canvas></div>"
-        f"{table}</section>"
     )
 
 
@@ -129,25 +136,57 @@ def _rounds_table(trends: Mapping[str, Any]) -> str:
     return _table("rounds", "<th>rounds</th><th>PRs</th>", rows)
 
 
-def _cost_table(costs: Sequence[Mapping[str, Any]]) -> str:
-    fields = ("calls", "answered", "input_tokens", "output_tokens", "charged_usd")
-    head = "<th>pull request</th><th>calls</th><th>answered</th><th>input tokens</th>"
-    head += "<th>output tokens</th><th>cost (USD)</th>"
+def _cost_part(costs: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """What LLM review cost: the totals, then a plot and a table per grouping; or plainly, nothing yet."""
+    every = costs["pr"]  # each call has one key in every grouping, so any grouping sums them all
+    if every:
+        sums = {f: sum(int(c[f]) for c in every) for f in ("calls", "answered", "failed", "skipped")}
+        total = usd(sum(int(c["charged_nano_usd"]) for c in every))
+        summary = (
+            f"${_figure('charged_usd', total)} over {_figure('calls', sums['calls'])} calls: "
+            + ", ".join(f"{_figure(f, sums[f])} {f}" for f in ("answered", "failed", "skipped"))
+        )
+        parts = "".join(_cost_section(by, costs[by]) for by in GROUPINGS)
+    else:
+        summary = "No LLM review call is recorded for this installation yet, so there is no cost to show."
+        parts = ""
+    return (
+        f'<section id="llm-cost"><h2>LLM review cost</h2><p id="cost-summary">{summary}</p>{parts}</section>'
+    )
+
+
+def _cost_section(by: str, costs: Sequence[Mapping[str, Any]]) -> str:
+    """One grouping's dearest keys, plotted in dollars and tabled with their calls and tokens."""
+    name = f"cost-{by}"
+    title = f"per {COST_KEYS[by]}"
+    if len(costs) > COST_ROWS:
+        title += f" (the {COST_ROWS} dearest of {len(costs)})"
+    shown = costs[:COST_ROWS]
+    head = f"<th>{escape(COST_KEYS[by])}</th><th>cost (USD)</th><th>calls</th><th>answered</th>"
+    head += "<th>failed</th><th>skipped</th><th>input tokens</th><th>output tokens</th>"
     rows = [
-        f'<tr data-pr="{escape(c["pr"])}"><td>{escape(c["pr"])}</td>'
-        + "".join(_cell(f, c[f]) for f in fields)
+        f'<tr data-key="{escape(c[by])}">{_cell(by, c[by])}'
+        + "".join(_cell(f, c[f]) for f in _COST_FIELDS)
         + "</tr>"
-        for c in costs[:COST_ROWS]
+        for c in shown
     ]
-    more = len(costs) - COST_ROWS
-    note = f"<p>and {more} cheaper pull requests, counted in the total above</p>" if more > 0 else ""
-    return _table("cost", head, rows) + note
+    more = len(costs) - len(shown)
+    note = f"<p>and {more} cheaper, counted in the totals above</p>" if more else ""
+    height = f"{min(18.0, 4 + 1.75 * len(shown)):g}rem"
+    return (
+        f'<section id="{name}"><h3>{escape(title)}</h3>{_chart(name, "LLM review cost " + title, height)}'
+        f"{_table(name, head, rows)}{note}</section>"
+    )
 
 
 def _table(name: str, head: str, rows: Sequence[str]) -> str:
     if not rows:
         return f'<p id="table-{name}" class="empty">Nothing recorded yet.</p>'
     return f'<table id="table-{name}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _figure(field: str, value: Any) -> str:
+    return f'<span data-field="{escape(field)}">{escape(str(value))}</span>'
 
 
 def _cell(field: str, value: Any) -> str:
@@ -162,6 +201,7 @@ def _data(installation: int, figures: Figures) -> str:
         "sizes": SIZES,
         "ai_buckets": AI_BUCKETS,
         "cost_rows": COST_ROWS,
+        "cost_groupings": GROUPINGS,
         "report": figures.report,
         "trends": figures.trends,
         "costs": figures.costs,

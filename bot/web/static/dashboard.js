@@ -1,4 +1,4 @@
-// scopegate's dashboard: draws the four charts from the figures the server wrote into the page
+// scopegate's dashboard: draws the charts from the figures the server wrote into the page
 // (#dashboard-data, the /api/ answers themselves) with the vendored Chart.js. No network request.
 (function () {
   "use strict";
@@ -66,14 +66,28 @@
     { plugins: { legend: { display: false } }, scales: { y: axis("pull requests", { ticks: { precision: 0 } }) } }
   );
 
-  // Cost per pull request: the dearest ones, in dollars.
-  var costs = data.costs.slice(0, data.cost_rows);
-  draw(
-    "chart-cost",
-    costs.map(function (c) { return c.pr; }),
-    [{ label: "USD", data: costs.map(function (c) { return c.charged_nano_usd / 1e9; }) }],
-    { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: axis("USD") } }
-  );
+  // LLM review cost per pull request, repository, team, stage and model: the dearest keys, in dollars,
+  // with each key's calls in its tooltip. No call recorded: the page says so and has no cost chart.
+  data.cost_groupings.forEach(function (by) {
+    var costs = data.costs[by].slice(0, data.cost_rows);
+    if (!costs.length) {
+      return;
+    }
+    function calls(item) { return costs[item.dataIndex].calls + " calls"; }
+    draw(
+      "chart-cost-" + by,
+      costs.map(function (c) { return c[by]; }),
+      [{ label: "USD", data: costs.map(function (c) { return c.charged_nano_usd / 1e9; }) }],
+      {
+        indexAxis: "y",
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { afterLabel: calls } },
+        },
+        scales: { x: axis("USD") },
+      }
+    );
+  });
 
   document.body.setAttribute("data-charts", "drawn");
 })();
