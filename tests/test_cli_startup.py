@@ -44,3 +44,13 @@ def test_written_out_choices_are_the_sources() -> None:
     the groupings those modules sum by."""
     assert cost_cli.GROUPINGS == costs.GROUPINGS
     assert report_cli.GROUPINGS == review_report.GROUPINGS
+
+
+def test_intake_starts_without_the_rules() -> None:
+    """The web app's intake reads only the core config models: importing it (and with it the rule
+    interface, `rules.base`) imports none of the 21 rules; the catalogue is built when first read."""
+    probe = "import json, sys\nimport bot.intake.events\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True, text=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert "rules.base" in loaded
+    assert [name for name in loaded if name.startswith(("rules.checks", "rules.size", "rules.routing"))] == []
