@@ -192,3 +192,30 @@ def test_an_untouched_long_function_does_not_fire() -> None:
 def test_a_limit_of_zero_is_off() -> None:
     """`max_lines: 0` checks no length."""
     assert _run(added_file("a.py", _py_long("f", 100)), max_lines=0) == ()
+
+
+def test_a_function_is_measured_whole_though_one_line_of_it_is_added() -> None:
+    """The branches above and below the one added line count: the function is measured beyond the rows
+    the pull request added."""
+    head = _py_branches(11)
+    (found,) = _run(_edited("a.py", "x = 1\n", head, (12,)))
+    assert found.message.startswith("`f`: complexity 12 (limit 10)")
+
+
+def test_a_conditional_opening_with_a_function_counts_for_the_function_around_it() -> None:
+    """`function () {…}.call(this) ? 1 : 2` is a branch of `f`, not of the function expression it opens
+    with."""
+    ternaries = "".join(
+        f"  const v{i} = function () {{ return {i}; }}.call(this) ? 1 : 2;\n" for i in range(10)
+    )
+    messages = [f.message for f in _run(added_file("a.js", f"function f() {{\n{ternaries}}}\n"))]
+    assert messages == ["`f`: complexity 11 (limit 10); split it up"]
+
+
+def test_the_base_figures_of_a_name_are_those_of_its_last_function() -> None:
+    """Ratchet: of two base functions of one qualified name, the last in the file is the one compared (the
+    one Python keeps)."""
+    base = _py_long("f", 68) + _py_long("f", 65)
+    head = _py_long("f", 68) + _py_long("f", 67)
+    (found,) = _run(_edited("a.py", base, head, (138, 139)))
+    assert found.message.startswith("`f`: lines 69 (limit 60, was 67)")

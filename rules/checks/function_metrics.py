@@ -3,14 +3,15 @@ ratchet: a function already over a limit at the base counts only when the pull r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pydantic import Field
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from bot.core.checks.engine import Finder, Hit
-from bot.core.checks.queries import captures
+from bot.core.checks.queries import compiled
 from bot.core.checks.source import Source, parse
 from bot.core.findings import Scope, Severity
 from rules.base import Need
@@ -125,32 +126,101 @@ class Metrics:
     depth: int
 
 
-def _inside(node: Node, functions: list[Node], own: Node) -> bool:
-    """Whether `node` sits in a function nested in `own` (it is that function's, not `own`'s)."""
-    return any(
-        f.start_byte > own.start_byte and f.start_byte <= node.start_byte and node.end_byte <= f.end_byte
-        for f in functions
-        if f.id != own.id
-    )
+def _found(
+    language: str, root: Node, lines: tuple[int, int] | None
+) -> tuple[list[Node], dict[str, list[Node]]]:
+    """The functions (in the file's order, an enclosing one first) and the decision points and nesting
+    statements of `root` that meet the lines `lines` (first and last, 1-based; None for all), in one query."""
+    cursor = QueryCursor(compiled(language, FUNCTIONS[language] + BODIES[language]))
+    if lines is not None:
+        cursor.set_point_range((lines[0] - 1, 0), (lines[1], 0))
+    found = cursor.captures(root)
+    # py-tree-sitter gives each capture's nodes in no set order.
+    functions = sorted(found.get("function", ()), key=lambda f: (f.start_byte, -f.end_byte))
+    return functions, found
 
 
-def measure(language: str, function: Node, nested: list[Node]) -> Metrics:
-    """`function`'s length, complexity and nesting, nested functions' bodies left out (each is its own)."""
-    found = captures(language, BODIES[language], function)
-    inner = [f for f in nested if function.start_byte < f.start_byte and f.end_byte <= function.end_byte]
-    branches = [n for n in found.get("branch", ()) if not _inside(n, inner, function)]
-    depth, open_ = 0, list[Node]()
+def _touched(functions: list[Node], added: Sequence[int] | None) -> list[bool]:
+    """Which of `functions` hold a line of `added` (sorted; None: all of them)."""
+    if added is None:
+        return [True] * len(functions)
+    held = []
+    for function in functions:
+        i = bisect_left(added, function.start_point.row + 1)
+        held.append(i < len(added) and added[i] <= function.end_point.row + 1)
+    return held
+
+
+def measured(language: str, root: Node, added: Sequence[int] | None) -> list[tuple[Node, Metrics]]:
+    """Each function of `root` with a line in `added` (sorted; None: every function) and its figures, in
+    the file's order. One query finds the functions and their decision points and nesting statements,
+    over the rows from the first added line to the last only; if a function found there reaches beyond
+    them, over the rows of those functions. A file with no such function is measured no further."""
+    lines = (added[0], added[-1]) if added else None
+    functions, found = _found(language, root, lines)
+    touched = _touched(functions, added)
+    if added is not None:
+        held = [f for f, t in zip(functions, touched, strict=True) if t]
+        if not held:
+            return []
+        first = min(f.start_point.row for f in held) + 1
+        last = max(f.end_point.row for f in held) + 1
+        if first < added[0] or last > added[-1]:
+            functions, found = _found(language, root, (first, last))
+            touched = _touched(functions, added)
+    return _swept(functions, touched, found)
+
+
+def _swept(
+    functions: list[Node], touched: list[bool], found: dict[str, list[Node]]
+) -> list[tuple[Node, Metrics]]:
+    """The figures of the `touched` of `functions`, each decision point and nesting statement of `found`
+    counted once, for its innermost function: a nested function is measured on its own."""
+    ends = [f.end_byte for f in functions]
+    parent = [-1] * len(functions)
+    # The innermost function at each byte: owners[k] from bounds[k] to bounds[k + 1] (-1: none).
+    bounds, owners, open_ = [0], [-1], list[int]()
+    for i, function in enumerate(functions):
+        while open_ and ends[open_[-1]] <= function.start_byte:
+            bounds.append(ends[open_.pop()])
+            owners.append(open_[-1] if open_ else -1)
+        parent[i] = open_[-1] if open_ else -1
+        bounds.append(function.start_byte)
+        owners.append(i)
+        open_.append(i)
+
+    def owner(node: Node) -> int:
+        # The innermost function open at a node's first byte holds it, unless it ended before (the last
+        # ones are not closed in `bounds`) or the node holds it (a conditional expression that opens with
+        # a function expression): then the one around that.
+        held = owners[bisect_right(bounds, node.start_byte) - 1]
+        while held >= 0 and node.end_byte > ends[held]:
+            held = parent[held]
+        return held
+
+    branches = [0] * (len(functions) + 1)  # the last for those outside every function (owner -1)
+    for node in found.get("branch", ()):
+        branches[owner(node)] += 1
+    depths = [0] * len(functions)
+    nested: dict[int, list[int]] = {}  # each function's open statements, by their end
     for node in sorted(found.get("nest", ()), key=lambda n: n.start_byte):
-        if _inside(node, inner, function) or (
-            node.type in _IFS and node.parent is not None and node.parent.type in _ELSE
+        held = owner(node)
+        if (
+            held < 0
+            or not touched[held]
+            or (node.type in _IFS and node.parent is not None and node.parent.type in _ELSE)
         ):
             continue
-        while open_ and open_[-1].end_byte <= node.start_byte:
+        open_ = nested.setdefault(held, [])
+        while open_ and open_[-1] <= node.start_byte:
             open_.pop()
-        open_.append(node)
-        depth = max(depth, len(open_))
-    lines = function.end_point.row - function.start_point.row + 1
-    return Metrics(lines, 1 + len(branches), depth)
+        open_.append(node.end_byte)
+        depths[held] = max(depths[held], len(open_))
+    return [
+        (f, Metrics(f.end_point.row - f.start_point.row + 1, 1 + branches[i], depths[i]))
+        for i, f in enumerate(functions)
+        if touched[i]
+    ]
 
 
 def _name(source: bytes, node: Node) -> str:
@@ -172,17 +242,12 @@ def qualified(source: bytes, node: Node) -> str:
     return ".".join(reversed(names))
 
 
-def _functions(language: str, root: Node) -> list[Node]:
-    return captures(language, FUNCTIONS[language], root).get("function", [])
-
-
 def _base_metrics(language: str, base: bytes) -> dict[str, Metrics]:
     """Each function of the base version by qualified name (the last of a name, as Python keeps)."""
     tree = parse(language, base)
     if tree is None:
         return {}
-    functions = _functions(language, tree.root_node)
-    return {qualified(base, f): measure(language, f, functions) for f in functions}
+    return {qualified(base, f): metrics for f, metrics in measured(language, tree.root_node, None)}
 
 
 def _over(config: Config, now: Metrics, before: Metrics | None) -> list[str]:
@@ -210,15 +275,14 @@ def finder(config: CheckConfig) -> Finder:
         tree, language = source.tree, source.language
         if tree is None or language is None:
             return
-        functions = _functions(language, tree.root_node)
+        added = sorted(source.added)
+        if not added:
+            return
         base: dict[str, Metrics] | None = None
-        for function in functions:
-            start, end = function.start_point.row + 1, function.end_point.row + 1
-            if not any(line in source.added for line in range(start, end + 1)):
-                continue
-            now = measure(language, function, functions)
+        for function, now in measured(language, tree.root_node, added):
             if not _over(config, now, None):
                 continue
+            start, end = function.start_point.row + 1, function.end_point.row + 1
             if base is None:
                 base = _base_metrics(language, source.base) if source.base else {}
             name = qualified(source.text, function)
