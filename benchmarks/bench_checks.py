@@ -5,11 +5,12 @@ The files are real code from the installed packages, every line counted as added
 the scopes): Python is mypy's `checker.py`, `semanal.py` and `checkexpr.py` joined (about 1.1 MB); the
 only JavaScript file installed is werkzeug's debugger `debugger.js` (about 10 KB), repeated to about 1 MB.
 The rule set's time includes the engine's own parse (each run reads a fresh context, nothing parsed); the
-baseline is `Parser.parse` on the same bytes. Each rule's own time, on the parsed tree, follows: the ratio
-says what share of a parse it costs. `--quick` (CI) measures a quarter of each: mypy's `checkexpr.py`, and
-the debugger repeated to about 250 KB. `--cpu` times each figure as this process's CPU time, the least of
-9 runs: on a machine other jobs share, wall-clock medians swing by a factor of two, and the least CPU
-time is closest to what the code costs.
+baseline is `Parser.parse` on the same bytes. The set is timed twice: with its defaults, and with every
+rule on (those off by default, `function-metrics`, at `severity: warning`). Each rule's own time, on the
+parsed tree and with the rule on, follows: the ratio says what share of a parse it costs. `--quick` (CI)
+measures a quarter of each: mypy's `checkexpr.py`, and the debugger repeated to about 250 KB. `--cpu`
+times each figure as this process's CPU time, the least of 9 runs: on a machine other jobs share,
+wall-clock medians swing by a factor of two, and the least CPU time is closest to what the code costs.
 
 python benchmarks/bench_checks.py [--quick] [--cpu]
 """
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,8 +33,8 @@ from bot.core.checks.languages import language_of, parser
 from bot.core.checks.source import parse
 from bot.core.files import classify
 from rules import RULES
-from rules.base import Context
-from rules.checks.common import added_file
+from rules.base import Context, Rule
+from rules.checks.common import CheckConfig, added_file
 
 MB = 1_000_000
 Timer = Callable[[Callable[[], object], int], float]
@@ -71,36 +73,53 @@ def least_cpu_seconds(action: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def _off(config: object) -> bool:
+    """Whether `config` is a built-in check's turned off (the custom rules' list has no severity)."""
+    return isinstance(config, CheckConfig) and config.severity == "off"
+
+
+def rule_configs(every: bool) -> list[tuple[Rule[Any], Any]]:
+    """Each check rule with its default config; with `every`, those off by default at `severity: warning`."""
+    checks = []
+    for rule in RULES.rules:
+        if rule.section.startswith("checks."):
+            config = rule.config()
+            checks.append((rule, rule.config(severity="warning") if every and _off(config) else config))
+    return checks
+
+
 def measure(label: str, path: str, text: bytes, repeat: int, timed: Timer = median_seconds) -> None:
-    """Print the rule set's time and throughput on `text` against the raw parse's, then each rule's time
-    on the parsed tree."""
+    """Print the rule set's time and throughput on `text` against the raw parse's, with its defaults and
+    with every rule on, then each rule's time on the parsed tree."""
     language = language_of(path)
     assert language is not None
     snapshot = added_file(path, text.decode("utf-8"))
     context = Context(snapshot, classify(snapshot))
-    checks = [(rule, rule.config()) for rule in RULES.rules if rule.section.startswith("checks.")]
     if parse(language, text) is None:
         raise SystemExit(f"{label}: the engine abandoned the parse (deadline): the figures would be empty")
 
-    def rule_set() -> None:
+    def rule_set(checks: list[tuple[Rule[Any], Any]]) -> None:
         fresh = Context(snapshot, classify(snapshot))  # its files not parsed yet
         for rule, config in checks:
             rule.run(fresh, config)
 
     parse_s = timed(lambda: parser(language).parse(text), repeat)
-    whole_s = timed(rule_set, repeat)
     lines, megabytes = text.count(b"\n"), len(text) / MB
     size = f"{megabytes:.2f} MB, {lines} lines, every line added"
-    figure(
-        f"checks on {label} ({size}): {len(checks)} rules, parse included",
-        whole_s * 1000,
-        "ms",
-        BASELINE,
-        parse_s * 1000,
-    )
-    figure(f"checks on {label}: throughput", lines / whole_s, "lines/s", BASELINE, lines / parse_s)
-    figure(f"checks on {label}: throughput", megabytes / whole_s, "MB/s", BASELINE, megabytes / parse_s)
-    for rule, config in checks:
+    for every in (False, True):
+        checks = rule_configs(every)
+        whole_s = timed(partial(rule_set, checks), repeat)
+        which = f"{label}, every rule on" if every else label
+        figure(
+            f"checks on {which} ({size}): {len(checks)} rules, parse included",
+            whole_s * 1000,
+            "ms",
+            BASELINE,
+            parse_s * 1000,
+        )
+        figure(f"checks on {which}: throughput", lines / whole_s, "lines/s", BASELINE, lines / parse_s)
+        figure(f"checks on {which}: throughput", megabytes / whole_s, "MB/s", BASELINE, megabytes / parse_s)
+    for rule, config in rule_configs(every=True):
         found = len(rule.run(context, config).findings)
         rule_s = timed(partial(rule.run, context, config), repeat)
         figure(
