@@ -7,12 +7,12 @@ are taken as pull requests (benchmarks/corpus_git.py `merged_prs`). Each is gath
 a failed gate, on a bot's PR, on lockfiles or docs only, without an added line outside excluded files, or
 when every file that counts is docs or changes only whitespace, comments or version values, proven by
 parsing it at the base and the head: `bot.llm.unchanged`), and `bot.llm.packing.pack_diff` packs the diff
-under BUDGET tokens. "PRs by decision" counts the PRs by the reason the review check would give. The naive prompt is every changed file's
-hunks with their context, lockfiles and generated files included (`PackedDiff.naive_tokens`); a pull
-request with no call sends 0 tokens. Token counts are the packer's vocabulary-free upper-bound estimate,
-the diff alone (the instructions and output schema are the same fixed cost on every call). The pull
-request's author is the commits' author when every commit is a `[bot]`'s (the local history has no
-GitHub login).
+under BUDGET tokens. "PRs by decision" counts the PRs by the reason the review check would give. The
+naive prompt is every changed file's hunks with their context, lockfiles and generated files included
+(`PackedDiff.naive_tokens`); a pull request with no call sends 0 tokens. Token counts are the packer's
+vocabulary-free upper-bound estimate, the diff alone (the instructions and output schema are the same
+fixed cost on every call). The pull request's author is the commits' author when every commit is a
+`[bot]`'s (the local history has no GitHub login).
 
 python benchmarks/bench_llm_packing.py [GIT_DIR ...] [--max-prs 150]   # default: the mirrors found
 python benchmarks/bench_llm_packing.py --quick                        # a generated repository, for CI
