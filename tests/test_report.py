@@ -344,7 +344,7 @@ def test_a_few_excluded_files_are_listed() -> None:
     verdict = evaluate(_snapshot(_file("src/a.py", 5), _file("gen/x.py", 4), rules=EXCLUDE_GEN))
     markdown = to_markdown(verdict)
     assert "| excluded: by config | 4 | 1 | 1 |" in markdown
-    assert "<details><summary>Excluded from the size (1 files)</summary>" in markdown
+    assert "<details><summary>Excluded from the size (1 file)</summary>" in markdown
     assert "| `gen/x.py` | excluded by config | 4 | 1 |" in markdown
 
 

@@ -170,7 +170,7 @@ def _section(
         blocks.append(_plan_block(plan, config.max_lines))
     if 0 < len(excluded) <= EXCLUDED_LISTED:
         listed = tuple((Code(f.path), f.kind.value, f.additions, f.deletions) for f in excluded)
-        title = f"Excluded from the size ({len(excluded):,} files)"
+        title = f"Excluded from the size ({len(excluded):,} file{'' if len(excluded) == 1 else 's'})"
         blocks.append(Table(("file", "reason", "added", "deleted"), listed, title=title))
     headline = f"{measure.effective_lines:,} effective lines ({label})"
     if measure.excluded_lines > measure.effective_lines:
