@@ -122,10 +122,13 @@ async def review_after_gate(
         log.exception("the LLM review check of %s could not be started", where)
         return None
     try:
+        call, why = review_decision(snapshot, verdict)  # decided once: it may parse files at both ends
         if isinstance(models, str):  # a model the App does not offer: no call, and the check says why
             review = Review(verdict, models)
+        elif not call:
+            review = Review(verdict, why)
         else:
-            texts = await head_texts(gateway, snapshot, verdict)
+            texts = await head_texts(gateway, snapshot)
             review = await review_pull_request(
                 snapshot, verdict, who, settings, reviewer.edges, now=now, texts=texts
             )
@@ -145,13 +148,9 @@ async def review_after_gate(
     return review
 
 
-async def head_texts(
-    gateway: PullRequestGateway, snapshot: PullRequestSnapshot, verdict: Verdict
-) -> dict[str, str]:
-    """The head texts of the files the packed diff could show and the snapshot lacks (none when the review
-    will not call): read from GitHub, up to `MAX_TEXTS` files of `MAX_TEXT_BYTES` each."""
-    if not review_decision(snapshot, verdict)[0]:
-        return {}
+async def head_texts(gateway: PullRequestGateway, snapshot: PullRequestSnapshot) -> dict[str, str]:
+    """The head texts of the files the packed diff could show and the snapshot lacks, for a review that
+    calls the model: read from GitHub, up to `MAX_TEXTS` files of `MAX_TEXT_BYTES` each."""
     wanted = [
         file.path
         for file, facts in zip(snapshot.files, classify(snapshot), strict=True)
