@@ -88,14 +88,14 @@ def _start_once(folder: Path, port: int, *, persist: bool, timeout: float) -> Re
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     server = RedisProcess(process, f"redis://127.0.0.1:{port}/0", folder)
     try:
-        _wait_for_ping(server, log, timeout)
+        wait_for_ping(server, log, timeout)
     except RedisStartError:
         server.stop()
         raise
     return server
 
 
-def _wait_for_ping(server: RedisProcess, log: Path, timeout: float) -> None:
+def wait_for_ping(server: RedisProcess, log: Path, timeout: float) -> None:
     """Poll until the server answers PING; raise with the end of its log if it dies or times out."""
     deadline = time.monotonic() + timeout
     client = redis.Redis.from_url(server.url, socket_timeout=1.0)

@@ -23,7 +23,7 @@ from redis.asyncio import ConnectionPool
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.embedded import RedisProcess, start_redis
+from bot.embedded import RedisProcess, start_redis, wait_for_ping
 from bot.github.client import Backoff
 from bot.ledger.migrate import upgrade
 from tests import slow_rule
@@ -67,11 +67,13 @@ class RestartableRedis:
         self.server.stop()
 
     def start(self) -> None:
-        """Start it again with the same arguments: same port, same files."""
-        log = (self.server.folder / "redis.log").open("ab")
-        with log:
-            process = subprocess.Popen(self.server.process.args, stdout=log, stderr=subprocess.STDOUT)
+        """Start it again with the same arguments: same port, same files; return once it answers PING (a
+        delivery sent before then is answered 503, rightly)."""
+        log = self.server.folder / "redis.log"
+        with log.open("ab") as out:
+            process = subprocess.Popen(self.server.process.args, stdout=out, stderr=subprocess.STDOUT)
         self.server = RedisProcess(process, self.server.url, self.server.folder)
+        wait_for_ping(self.server, log, timeout=10.0)
 
 
 @pytest.fixture
